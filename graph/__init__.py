@@ -1,0 +1,32 @@
+"""trialgraph: a knowledge graph of clinical trials, sponsors and conditions.
+
+The public Python API; each name lives in a module of its own::
+
+    import graph
+    store = graph.open_store("memory")
+    graph.build(["data/"], store)
+    rows = graph.run_query(store, "trials").rows
+"""
+
+from graph.build import BuildReport, build
+from graph.errors import InputError, QueryError, RecordError, StoreError, TrialgraphError
+from graph.model import TrialRecord
+from graph.queries import catalogue as query_catalogue
+from graph.queries import run as run_query
+from graph.store import Result, Store, open_store
+
+__all__ = [
+    "BuildReport",
+    "InputError",
+    "QueryError",
+    "RecordError",
+    "Result",
+    "Store",
+    "StoreError",
+    "TrialRecord",
+    "TrialgraphError",
+    "build",
+    "open_store",
+    "query_catalogue",
+    "run_query",
+]

@@ -1,0 +1,275 @@
+"""The main job: read sources, resolve identity, write one named graph per record, reason,
+validate.  Each step is a function of its own module; this one only puts them in order.
+
+Rules kept here:
+- a record that cannot be read costs only itself (reported, exit 2);
+- a record whose graph violates the shapes is quarantined: it is not written to the published
+  graphs, its problems are kept in the quarantine graph, and the version already in the store
+  (if any) stays (exit 1);
+- the same record again changes nothing; a newer version replaces that record's graph only; an
+  older version never overwrites a newer one;
+- every change of one build is one atomic write.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from graph import identity as ids
+from graph import rdf, reason, sources
+from graph.constants import GRAPH_NS, INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH
+from graph.errors import RecordError
+from graph.model import Identifier, TrialRecord
+from graph.namespace import TG
+from graph.normalize import TRIAL_REGISTRIES
+from graph.store import OxigraphStore, Store
+from graph.validate import Issue, shapes_graph, validate_graph
+
+Progress = Callable[[str, int, int | None], None]
+
+
+@dataclass
+class BuildReport:
+    records_read: int = 0
+    loaded: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    older: list[str] = field(default_factory=list)
+    quarantined: dict[str, list[Issue]] = field(default_factory=dict)
+    errors: list[RecordError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    seconds: float = 0.0
+    trials: int = 0
+    triples: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        if self.errors:
+            return 2
+        if self.quarantined or any(i.severity == "violation" for i in self.issues):
+            return 1
+        return 0
+
+
+def _noop(_stage: str, _done: int, _total: int | None) -> None:
+    return None
+
+
+def _record_key(record: TrialRecord) -> str:
+    return f"{record.source}/{record.record_id}"
+
+
+def existing_identifiers(store: Store) -> dict[str, str]:
+    """Registry id value -> preferred id of the trial that already holds it in the store."""
+    q = """PREFIX tg: <https://w3id.org/trialgraph/ontology#>
+    PREFIX dcterms: <http://purl.org/dc/terms/>
+    SELECT ?value ?pref WHERE { GRAPH ?g { ?t tg:identifier/tg:idValue ?value ; dcterms:identifier ?pref } }"""
+    return {str(v): str(p) for v, p in store.query(q).rows}
+
+
+def assign_identity(records: Sequence[TrialRecord], existing: dict[str, str]) -> dict[str, Identifier]:
+    """Preferred identifier per record key: records sharing a trial-registry id with each other
+    or with a trial already in the store describe the same trial (see :mod:`graph.merge` for the
+    evidence-keeping, chain-refusing version used when it is available)."""
+    try:
+        from graph import merge
+    except ImportError:
+        merge = None  # type: ignore[assignment]
+    if merge is not None and hasattr(merge, "preferred_ids"):
+        return merge.preferred_ids(list(records), existing)  # type: ignore[no-any-return]
+    by_value: dict[str, Identifier] = {}
+    out: dict[str, Identifier] = {}
+    for record in records:
+        own = [i for i in record.identifiers if i.registry in TRIAL_REGISTRIES]
+        chosen: Identifier | None = None
+        for ident in own:
+            if ident.value in existing:
+                pref = existing[ident.value]
+                chosen = next((i for i in record.identifiers if i.value == pref), None) or Identifier(
+                    _registry_of(pref), pref
+                )
+                break
+            if ident.value in by_value:
+                chosen = by_value[ident.value]
+                break
+        chosen = chosen or record.primary_id
+        for ident in own:
+            by_value.setdefault(ident.value, chosen)
+        out[_record_key(record)] = chosen
+    return out
+
+
+def _registry_of(value: str) -> str:
+    from graph.normalize import guess_registry
+
+    return guess_registry(value) or "OTHER"
+
+
+def _versions(store: Store) -> dict[str, str]:
+    q = """PREFIX tg: <https://w3id.org/trialgraph/ontology#>
+    SELECT ?g ?v WHERE { GRAPH ?g { ?g tg:recordVersion ?v } }"""
+    return {str(g): str(v) for g, v in store.query(q).rows}
+
+
+def _ntriples(g: Graph) -> set[str]:
+    return {
+        f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in g if p != URIRef("http://www.w3.org/ns/prov#generatedAtTime")
+    }
+
+
+def _quarantine_triples(record: TrialRecord, problems: list[Issue]) -> Graph:
+    g = Graph()
+    node = URIRef(f"{QUARANTINE_GRAPH}/{record.source}/{ids.record_graph(record.source, record.record_id).rsplit('/', 1)[-1]}")
+    g.add((node, RDF.type, TG.QuarantinedRecord))
+    g.add((node, TG.sourceKind, Literal(record.source)))
+    g.add((node, TG.recordId, Literal(record.record_id)))
+    g.add((node, TG.quarantinedFrom, Literal(record.source_file)))
+    for issue in problems:
+        g.add((node, TG.problem, Literal(json.dumps(issue.as_dict(), sort_keys=True))))
+    return g
+
+
+def quarantined(store: Store) -> list[dict[str, object]]:
+    """Quarantined records with their problems, as stored by the last builds."""
+    g = store.graph(URIRef(QUARANTINE_GRAPH))
+    out = []
+    for node in sorted(g.subjects(RDF.type, TG.QuarantinedRecord)):
+        out.append(
+            {
+                "record": f"{g.value(node, TG.sourceKind)}/{g.value(node, TG.recordId)}",
+                "file": str(g.value(node, TG.quarantinedFrom)),
+                "problems": [json.loads(str(p)) for p in sorted(g.objects(node, TG.problem))],
+            }
+        )
+    return out
+
+
+def asserted_graph_names(store: Store) -> list[URIRef]:
+    special = {URIRef(INFERRED_GRAPH), URIRef(ONTOLOGY_GRAPH), URIRef(QUARANTINE_GRAPH)}
+    return [g for g in store.named_graphs() if g not in special and str(g).startswith(GRAPH_NS)]
+
+
+def asserted_data(store: Store) -> Graph:
+    """The union of all source-record graphs (no ontology, no inferences)."""
+    out = Graph()
+    if isinstance(store, OxigraphStore):
+        from graph.store import from_ox
+
+        for q in store.quads(asserted_graph_names(store)):
+            out.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))  # type: ignore[arg-type]
+        return out
+    for name in asserted_graph_names(store):
+        out += store.graph(name)
+    return out
+
+
+def build(
+    paths: Iterable[str | Path],
+    store: Store,
+    *,
+    progress: Progress = _noop,
+    extra_shapes: Sequence[Path] = (),
+    validate_records: bool = True,
+) -> BuildReport:
+    started = time.perf_counter()
+    report = BuildReport()
+    records: list[TrialRecord] = []
+    for item in sources.read_all(paths):
+        if isinstance(item, RecordError):
+            report.errors.append(item)
+        else:
+            records.append(item)
+            report.warnings.extend(f"{item.source_file}: {item.record_id}: {w}" for w in item.warnings)
+        progress("read", len(records) + len(report.errors), None)
+    report.records_read = len(records)
+
+    records = _resolve_organizations(records)
+    existing = existing_identifiers(store)
+    preferred = assign_identity(records, existing)
+    versions = _versions(store)
+    shapes = shapes_graph(extra_shapes)
+    onto = reason.ontology_graph()
+
+    staged: dict[URIRef, Graph] = {}
+    quarantine: dict[str, Graph] = {}
+    cleared: set[str] = set()
+    for n, record in enumerate(records, 1):
+        key = _record_key(record)
+        name = ids.record_graph(record.source, record.record_id)
+        old_version = versions.get(str(name))
+        if old_version and record.version and record.version < old_version:
+            report.older.append(f"{key} (store has {old_version}, file has {record.version})")
+            continue
+        g = rdf.record_graph(record, preferred[key])
+        if validate_records:
+            problems = [i for i in validate_graph(g, shapes, onto, record.source_file) if i.severity == "violation"]
+            if problems:
+                report.quarantined[key] = problems
+                quarantine[key] = _quarantine_triples(record, problems)
+                continue
+        cleared.add(key)
+        if str(name) in versions or old_version is not None:
+            if _ntriples(store.graph(name)) == _ntriples(g):
+                report.unchanged.append(key)
+                continue
+        staged[name] = g
+        report.loaded.append(key)
+        progress("records", n, len(records))
+
+    changed = bool(staged) or bool(quarantine) or bool(cleared)
+    with store.write() as w:
+        ont = reason.ontology_graph()
+        w.replace_graph(URIRef(ONTOLOGY_GRAPH), ont)
+        for name, g in staged.items():
+            w.replace_graph(name, g)
+        if changed:
+            _update_quarantine(store, w, quarantine, cleared)
+    if staged or not store.graph(URIRef(INFERRED_GRAPH)):
+        progress("reasoning", 0, None)
+        inferred = reason.owlrl_inferred(asserted_data(store), onto)
+        with store.write() as w:
+            w.replace_graph(URIRef(INFERRED_GRAPH), inferred)
+    report.trials = int(
+        str(store.query("PREFIX tg: <https://w3id.org/trialgraph/ontology#> SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a tg:Trial }").rows[0][0])
+    )
+    report.triples = int(str(store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows[0][0]))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _update_quarantine(store: Store, w: object, new: dict[str, Graph], cleared: set[str]) -> None:
+    """Quarantine entries: add this build's, drop those whose record now loads cleanly."""
+    current = store.graph(URIRef(QUARANTINE_GRAPH))
+    keep = Graph()
+    for s, p, o in current:
+        src = current.value(s, TG.sourceKind)
+        rid = current.value(s, TG.recordId)
+        key = f"{src}/{rid}"
+        if key in cleared or key in new:
+            continue
+        keep.add((s, p, o))
+    for g in new.values():
+        keep += g
+    w.replace_graph(URIRef(QUARANTINE_GRAPH), keep)  # type: ignore[attr-defined]
+
+
+def _resolve_organizations(records: list[TrialRecord]) -> list[TrialRecord]:
+    """Canonical organisation names (curated aliases, ROR) when :mod:`graph.orgs` is present."""
+    try:
+        from graph import orgs
+    except ImportError:
+        return records
+    if not hasattr(orgs, "resolve_records"):
+        return records
+    return orgs.resolve_records(records)  # type: ignore[no-any-return]
+
+
+def _unused(_: Node) -> None:  # keeps rdflib Node imported for type checkers
+    return None

@@ -1,0 +1,229 @@
+"""The ``trialgraph`` command: a thin layer over the library.  Exit codes: 0 ok, 1 the data
+failed validation, 2 bad input or usage.  Errors are one message, never a traceback."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from graph.constants import DATA_DIR, STORE_ENV, default_store
+from graph.errors import TrialgraphError
+
+F = TypeVar("F", bound=Callable[..., Any])
+err = Console(stderr=True, highlight=False)
+
+
+def _fail(message: str, code: int) -> None:
+    from rich.markup import escape
+
+    err.print(f"[red]error:[/red] {escape(message)}")
+    sys.exit(code)
+
+
+def handles_errors(fn: F) -> F:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except TrialgraphError as exc:
+            _fail(str(exc), exc.exit_code)
+        except OSError as exc:
+            _fail(f"{exc.filename or ''}: {exc.strerror or exc}", 2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+store_option = click.option(
+    "--store",
+    envvar=STORE_ENV,
+    default=default_store,
+    show_default=f"${STORE_ENV} or .trialgraph/store",
+    help="Oxigraph folder, 'memory', or the URL of a SPARQL 1.1 endpoint.",
+)
+
+
+def _params(values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--param")
+        out[name.strip()] = value
+    return out
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        from graph.files import write_atomic
+
+        write_atomic(Path(output), text.encode("utf-8"))
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="trialgraph")
+def main() -> None:
+    """trialgraph: a knowledge graph of clinical trials, sponsors and conditions."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@store_option
+@click.option("--shapes", "extra_shapes", multiple=True, type=click.Path(exists=True, path_type=Path), help="Extra SHACL shapes (files or folders), added to the built-in ones.")
+@click.option("--view/--no-view", "write_view", default=False, help="Also write the HTML view.")
+@click.option("--view-output", default="trialgraph.html", show_default=True, type=click.Path(path_type=Path))
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@handles_errors
+def build(paths: tuple[Path, ...], store: str, extra_shapes: tuple[Path, ...], write_view: bool, view_output: Path, quiet: bool) -> None:
+    """Read trial records under PATHS (default: data/), load them into the store, reason and
+    validate.  Exit 1 when records were quarantined for violations, 2 when some could not be
+    read."""
+    from graph.build import build as run_build
+    from graph.progress import progress_bar
+    from graph.store import open_store
+
+    targets = list(paths) or [DATA_DIR]
+    st = open_store(store)
+    with progress_bar(disabled=quiet) as progress:
+        report = run_build(targets, st, progress=progress, extra_shapes=extra_shapes)
+    from rich.markup import escape
+
+    for e in report.errors:
+        err.print(f"[red]skipped[/red] {escape(str(e))}")
+    for w in report.warnings:
+        err.print(f"[yellow]warning[/yellow] {escape(w)}")
+    for o in report.older:
+        err.print(f"[yellow]kept newer[/yellow] {escape(o)}")
+    for key, problems in report.quarantined.items():
+        err.print(f"[red]quarantined[/red] {escape(key)}: " + "; ".join(escape(f"{p.field}: {p.message}") for p in problems))
+    out = Console(highlight=False)
+    out.print(
+        f"{report.records_read} records read: {len(report.loaded)} loaded, {len(report.unchanged)} unchanged, "
+        f"{len(report.older)} older kept out, {len(report.quarantined)} quarantined, {len(report.errors)} unreadable. "
+        f"Store {st.location}: {report.trials} trials, {report.triples} triples ({report.seconds:.1f} s)."
+    )
+    if write_view:
+        from graph.view import write_view as wv
+
+        path = wv(st, view_output)
+        out.print(f"View written to {path}")
+    sys.exit(report.exit_code)
+
+
+@main.command()
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "github"]), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(), help="Write the report to a file.")
+@click.option("--fail-on", type=click.Choice(["violation", "warning", "info"]), default="violation", show_default=True, help="Lowest severity that makes the exit code 1.")
+@click.option("--shapes", "extra_shapes", multiple=True, type=click.Path(exists=True, path_type=Path), help="Extra SHACL shapes, added to the built-in ones.")
+@click.option("--quarantine", "list_quarantine", is_flag=True, help="Only list the quarantined records.")
+@handles_errors
+def validate(store: str, fmt: str, output: str | None, fail_on: str, extra_shapes: tuple[Path, ...], list_quarantine: bool) -> None:
+    """Validate the store against the SHACL shapes and the QC queries (queries/qc/*-violation.rq).
+    Exit 0 conforms, 1 results at or above --fail-on, 2 bad input."""
+    from graph.check import check_store
+    from graph.store import open_store
+    from graph.validate import render
+
+    st = open_store(store, read_only=True)
+    report, trials = check_store(st, extra_shapes=extra_shapes, only_quarantine=list_quarantine)
+    _write(render(report, fmt, fail_on=fail_on, trials=trials), output)
+    sys.exit(1 if report.fails(fail_on) else 0)
+
+
+@main.command()
+@click.argument("name")
+@store_option
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Query parameter (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--limit", type=int, default=None, help="At most this many rows.")
+@handles_errors
+def query(name: str, store: str, params: tuple[str, ...], fmt: str, limit: int | None) -> None:
+    """Run a named query (see `trialgraph queries`) or a .rq file."""
+    from graph.queries import run, to_csv, to_json
+    from graph.store import open_store
+
+    st = open_store(store, read_only=True)
+    result = run(st, name, _params(params), limit=limit)
+    if result.kind == "ASK":
+        click.echo("true" if result.boolean else "false")
+        return
+    if result.kind == "CONSTRUCT":
+        assert result.graph is not None
+        click.echo(result.graph.serialize(format="turtle"))
+        return
+    if fmt == "csv":
+        click.echo(to_csv(result), nl=False)
+    elif fmt == "json":
+        click.echo(to_json(result))
+    else:
+        from rich.table import Table
+
+        table = Table(*result.variables, show_lines=False)
+        for row in result.rows:
+            table.add_row(*[_plain(t) for t in row])
+        Console(highlight=False).print(table)
+        err.print(f"{len(result.rows)} rows" + (" (truncated)" if result.truncated else ""))
+
+
+def _plain(term: object) -> str:
+    from rich.markup import escape
+
+    return "" if term is None else escape(str(term))
+
+
+@main.command("queries")
+@handles_errors
+def list_queries() -> None:
+    """List the named queries with their descriptions and parameters."""
+    from rich.table import Table
+
+    from graph.queries import catalogue
+
+    table = Table("name", "description", "parameters", show_lines=True)
+    for q in catalogue().values():
+        table.add_row(q.name, q.description, "\n".join(f"{p.name}: {p.description}" for p in q.params))
+    Console(highlight=False).print(table)
+
+
+@main.command()
+@store_option
+@click.option("--output", "-o", default="trialgraph.html", show_default=True, type=click.Path(path_type=Path))
+@handles_errors
+def view(store: str, output: Path) -> None:
+    """Write the interactive HTML network of the graph (one self-contained file)."""
+    from graph.store import open_store
+    from graph.view import write_view
+
+    st = open_store(store, read_only=True)
+    path = write_view(st, output)
+    click.echo(f"View written to {path}")
+
+
+@main.command()
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["trig", "nquads", "turtle", "ntriples"]), required=True)
+@click.option("--output", "-o", type=click.Path(), help="File to write (default: standard output).")
+@handles_errors
+def export(store: str, fmt: str, output: str | None) -> None:
+    """Export the store: all named graphs (trig, nquads) or their union (turtle, ntriples)."""
+    from graph.store import open_store
+
+    data = open_store(store, read_only=True).dump(fmt)
+    if output:
+        from graph.files import write_atomic
+
+        write_atomic(Path(output), data)
+    else:
+        sys.stdout.buffer.write(data)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,211 @@
+"""Plain dataclasses for one trial record.
+
+Every source (curated YAML, ClinicalTrials.gov JSON, WHO ICTRP XML) maps its format to these
+types and nothing downstream sees a source's format.  Controlled values are kept as the
+ClinicalTrials.gov API v2 enumeration strings (``PHASE1``, ``RECRUITING``, ``BIOLOGICAL``...);
+a value that is not in the vocabulary is kept verbatim and a warning is attached to the record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Precision = Literal["year", "month", "day"]
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    """A date known to a year, a month or a day; ``value`` is ISO 8601 at that precision."""
+
+    value: str
+    precision: Precision
+    #: ``ACTUAL`` or ``ESTIMATED`` when the source says which, else ``None``.
+    type: str | None = None
+
+
+@dataclass(frozen=True)
+class Identifier:
+    """A registry id.  ``registry`` is a key of :data:`graph.normalize.REGISTRIES`."""
+
+    registry: str
+    value: str
+    #: Free text from the source: the secondary id type or domain ("NIH grant", "IDRCB").
+    type: str | None = None
+    domain: str | None = None
+
+
+@dataclass(frozen=True)
+class Organization:
+    name: str
+    ror: str | None = None
+    #: API v2 ``agencyClass`` (``NIH``, ``FED``, ``INDUSTRY``, ``NETWORK``, ``OTHER``...).
+    agency_class: str | None = None
+    city: str | None = None
+    #: ISO 3166-1 alpha-2.
+    country: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Participation:
+    """An organisation taking part in a trial in one role (see ``vocab/role``)."""
+
+    organization: Organization
+    role: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Site:
+    facility: str
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    #: ISO 3166-1 alpha-2.
+    country: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    #: Recruitment status at this site (API v2 ``RecruitmentStatus``).
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class MeshTerm:
+    id: str  # descriptor id, e.g. D020521
+    label: str
+
+
+@dataclass(frozen=True)
+class Condition:
+    label: str
+    mesh: str | None = None
+    #: MeSH descriptors this condition falls under (direct or not).
+    broader: tuple[MeshTerm, ...] = ()
+
+
+@dataclass(frozen=True)
+class CellProduct:
+    cell_type: str
+    tissue_source: str | None = None  # bone marrow, placenta, adipose tissue, umbilical cord...
+    origin: str | None = None  # ALLOGENEIC or AUTOLOGOUS
+    route: str | None = None  # intravenous, ...
+
+
+@dataclass(frozen=True)
+class Intervention:
+    name: str
+    type: str | None = None
+    other_names: tuple[str, ...] = ()
+    arm_labels: tuple[str, ...] = ()
+    description: str | None = None
+    mesh: str | None = None
+    broader: tuple[MeshTerm, ...] = ()
+    cell_product: CellProduct | None = None
+
+
+@dataclass(frozen=True)
+class Arm:
+    label: str
+    type: str | None = None
+    description: str | None = None
+    interventions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # PRIMARY, SECONDARY, OTHER
+    measure: str
+    time_frame: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    role: str | None = None  # API v2 OfficialRole, or a free role such as "coordinator"
+    affiliation: str | None = None
+
+
+@dataclass(frozen=True)
+class Funding:
+    funder: str
+    programme: str | None = None
+    grant: str | None = None
+
+
+@dataclass(frozen=True)
+class Consortium:
+    name: str
+    partner_count: int | None = None
+    #: Counts the source states per role (``CLINICAL_CENTRE: 23``) even where partners are unnamed.
+    role_counts: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Design:
+    allocation: str | None = None
+    model: str | None = None
+    purpose: str | None = None
+    masking: str | None = None
+
+
+@dataclass
+class TrialRecord:
+    """Everything one source record says about one trial."""
+
+    #: Source kind: ``curated``, ``ctgov`` or ``ictrp``.
+    source: str
+    #: Stable key of the record inside its source (NCT id, ICTRP TrialID, curated file stem).
+    record_id: str
+    #: Path (or ``zip!member``) the record was read from.
+    source_file: str
+    identifiers: list[Identifier]
+    #: The record's own version, e.g. the registry's last-update date (ISO).
+    version: str | None = None
+    title: str | None = None
+    official_title: str | None = None
+    acronym: str | None = None
+    status: str | None = None
+    last_known_status: str | None = None
+    why_stopped: str | None = None
+    phases: list[str] = field(default_factory=list)
+    study_type: str | None = None
+    design: Design = field(default_factory=Design)
+    enrollment: int | None = None
+    enrollment_type: str | None = None
+    start_date: PartialDate | None = None
+    primary_completion_date: PartialDate | None = None
+    completion_date: PartialDate | None = None
+    registration_date: PartialDate | None = None
+    sex: str | None = None
+    minimum_age: str | None = None
+    maximum_age: str | None = None
+    healthy_volunteers: bool | None = None
+    participations: list[Participation] = field(default_factory=list)
+    consortium: Consortium | None = None
+    funding: list[Funding] = field(default_factory=list)
+    officials: list[Person] = field(default_factory=list)
+    sites: list[Site] = field(default_factory=list)
+    #: Countries the source names for the trial beyond those of its sites (ISO alpha-2).
+    countries: list[str] = field(default_factory=list)
+    conditions: list[Condition] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    interventions: list[Intervention] = field(default_factory=list)
+    arms: list[Arm] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)  # PubMed ids
+    url: str | None = None
+    #: Non-fatal problems found while reading (unknown enumeration value kept as text...).
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def primary_id(self) -> Identifier:
+        """The id the trial IRI is minted from (see :func:`graph.identity.preferred_identifier`)."""
+        from graph.identity import preferred_identifier
+
+        return preferred_identifier(self.identifiers)
+
+    @property
+    def lead_sponsors(self) -> list[Organization]:
+        return [p.organization for p in self.participations if p.role == "LEAD_SPONSOR"]

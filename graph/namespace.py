@@ -1,0 +1,207 @@
+"""The trialgraph ontology namespace.  ``tests/test_artefacts.py`` fails when this list and
+``ontology/trialgraph.ttl`` disagree."""
+
+from __future__ import annotations
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DefinedNamespace
+
+from graph.constants import ID_NS, MESH_NS, ONTOLOGY_NS, VOCAB_NS
+
+
+class TG(DefinedNamespace):
+    _NS = Namespace(ONTOLOGY_NS)
+    _fail = True
+
+    # classes
+    Trial: URIRef
+    Organization: URIRef
+    Site: URIRef
+    Condition: URIRef
+    Intervention: URIRef
+    Arm: URIRef
+    Outcome: URIRef
+    Country: URIRef
+    Person: URIRef
+    RegistryIdentifier: URIRef
+    Registry: URIRef
+    Consortium: URIRef
+    Participation: URIRef
+    RoleCount: URIRef
+    CellProduct: URIRef
+    Funding: URIRef
+    SourceRecord: URIRef
+    MergeEvidence: URIRef
+    QuarantinedRecord: URIRef
+
+    # identifiers and registries
+    identifier: URIRef  # Trial -> RegistryIdentifier
+    identifierOf: URIRef  # inverse
+    registry: URIRef  # RegistryIdentifier -> Registry
+    idValue: URIRef
+    idType: URIRef
+    idDomain: URIRef
+    idPattern: URIRef  # Registry -> regex
+    registryPage: URIRef  # Trial -> registry web page (data, never fetched)
+
+    # participation (qualified roles) and shortcuts derived by reasoning
+    participation: URIRef
+    leadSponsorParticipation: URIRef
+    collaboratorParticipation: URIRef
+    funderParticipation: URIRef
+    consortiumPartnerParticipation: URIRef
+    coordinatorParticipation: URIRef
+    clinicalCentreParticipation: URIRef
+    cellTherapyUnitParticipation: URIRef
+    laboratoryParticipation: URIRef
+    croParticipation: URIRef
+    agent: URIRef  # Participation -> Organization
+    role: URIRef  # Participation -> role concept
+    participant: URIRef
+    participatesIn: URIRef
+    leadSponsor: URIRef
+    sponsors: URIRef  # inverse of leadSponsor
+    collaborator: URIRef
+    funder: URIRef
+    consortiumPartner: URIRef
+    coordinator: URIRef
+    clinicalCentre: URIRef
+    cellTherapyUnit: URIRef
+    laboratory: URIRef
+    cro: URIRef
+    agencyClass: URIRef
+    ror: URIRef
+
+    # consortium
+    consortium: URIRef
+    partnerCount: URIRef
+    roleCount: URIRef
+    count: URIRef
+
+    # sites, places
+    site: URIRef
+    siteOf: URIRef
+    recruitsIn: URIRef  # Trial -> Country, derived (site o country)
+    country: URIRef
+    city: URIRef
+    state: URIRef
+    postalCode: URIRef
+    latitude: URIRef
+    longitude: URIRef
+    siteStatus: URIRef
+    alpha2: URIRef
+    alpha3: URIRef
+
+    # conditions, interventions
+    condition: URIRef
+    conditionOf: URIRef
+    broaderCondition: URIRef
+    meshAncestor: URIRef  # Trial -> Condition: ancestor of one of its MeSH conditions
+    intervention: URIRef
+    interventionOf: URIRef
+    broaderIntervention: URIRef
+    interventionType: URIRef
+    otherName: URIRef
+    mesh: URIRef  # -> MeSH descriptor IRI
+    searchKey: URIRef
+    cellProduct: URIRef
+    cellType: URIRef
+    tissueSource: URIRef
+    cellOrigin: URIRef
+    route: URIRef
+    keyword: URIRef
+
+    # design and status
+    title: URIRef
+    officialTitle: URIRef
+    acronym: URIRef
+    description: URIRef
+    status: URIRef
+    lastKnownStatus: URIRef
+    whyStopped: URIRef
+    phase: URIRef
+    studyType: URIRef
+    allocation: URIRef
+    interventionModel: URIRef
+    primaryPurpose: URIRef
+    masking: URIRef
+    enrollment: URIRef
+    enrollmentType: URIRef
+    startDate: URIRef
+    startDateType: URIRef
+    primaryCompletionDate: URIRef
+    primaryCompletionDateType: URIRef
+    completionDate: URIRef
+    completionDateType: URIRef
+    registrationDate: URIRef
+    sex: URIRef
+    minimumAge: URIRef
+    maximumAge: URIRef
+    healthyVolunteers: URIRef
+
+    # arms, outcomes
+    arm: URIRef
+    armType: URIRef
+    armIntervention: URIRef
+    outcome: URIRef
+    outcomeKind: URIRef
+    timeFrame: URIRef
+
+    # people, funding, references
+    official: URIRef
+    officialRole: URIRef
+    affiliation: URIRef
+    funding: URIRef
+    fundedBy: URIRef
+    programme: URIRef
+    grantNumber: URIRef
+    pmid: URIRef
+
+    # provenance and identity
+    sourceRecord: URIRef  # named graph -> what it describes
+    sourceKind: URIRef
+    sourceFile: URIRef
+    recordId: URIRef
+    recordVersion: URIRef
+    evidence: URIRef
+    evidenceKind: URIRef
+    mergedIdentifier: URIRef
+    quarantinedFrom: URIRef
+    problem: URIRef
+
+
+VOCAB = Namespace(VOCAB_NS)
+ID = Namespace(ID_NS)
+MESH = Namespace(MESH_NS)
+SCHEMA = Namespace("https://schema.org/")
+FHIR = Namespace("http://hl7.org/fhir/")
+
+#: SKOS concept schemes: scheme name -> ontology property whose values it holds.
+SCHEMES = {
+    "phase": TG.phase,
+    "status": TG.status,
+    "study-type": TG.studyType,
+    "allocation": TG.allocation,
+    "intervention-model": TG.interventionModel,
+    "primary-purpose": TG.primaryPurpose,
+    "masking": TG.masking,
+    "intervention-type": TG.interventionType,
+    "role": TG.role,
+    "agency-class": TG.agencyClass,
+    "sex": TG.sex,
+    "date-type": TG.startDateType,
+    "enrollment-type": TG.enrollmentType,
+    "arm-type": TG.armType,
+    "outcome-kind": TG.outcomeKind,
+    "cell-origin": TG.cellOrigin,
+    "registry": TG.registry,
+}
+
+
+def concept(scheme: str, value: str) -> URIRef:
+    """IRI of a controlled value, e.g. ``concept("phase", "PHASE1")``."""
+    return VOCAB[f"{scheme}/{value}"]
+
+
+def mesh(descriptor: str) -> URIRef:
+    return MESH[descriptor]

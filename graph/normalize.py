@@ -1,0 +1,379 @@
+"""Normalisation of controlled values, dates, countries, registry ids and names.
+
+The enumerations are the ClinicalTrials.gov API v2 values; ``ontology/vocab.ttl`` declares one
+SKOS concept per value (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from functools import lru_cache
+
+import pycountry
+
+from graph.model import PartialDate
+
+ENUMS: dict[str, tuple[str, ...]] = {
+    "phase": ("NA", "EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4"),
+    "status": (
+        "ACTIVE_NOT_RECRUITING",
+        "COMPLETED",
+        "ENROLLING_BY_INVITATION",
+        "NOT_YET_RECRUITING",
+        "RECRUITING",
+        "SUSPENDED",
+        "TERMINATED",
+        "WITHDRAWN",
+        "AVAILABLE",
+        "NO_LONGER_AVAILABLE",
+        "TEMPORARILY_NOT_AVAILABLE",
+        "APPROVED_FOR_MARKETING",
+        "WITHHELD",
+        "UNKNOWN",
+    ),
+    "study-type": ("INTERVENTIONAL", "OBSERVATIONAL", "EXPANDED_ACCESS"),
+    "allocation": ("RANDOMIZED", "NON_RANDOMIZED", "NA"),
+    "intervention-model": (
+        "SINGLE_GROUP",
+        "PARALLEL",
+        "CROSSOVER",
+        "FACTORIAL",
+        "SEQUENTIAL",
+        # observational models share the scheme (API v2 ``observationalModel``)
+        "COHORT",
+        "CASE_CONTROL",
+        "CASE_ONLY",
+        "CASE_CROSSOVER",
+        "ECOLOGIC_OR_COMMUNITY",
+        "FAMILY_BASED",
+        "DEFINED_POPULATION",
+        "NATURAL_HISTORY",
+        "OTHER",
+    ),
+    "primary-purpose": (
+        "TREATMENT",
+        "PREVENTION",
+        "DIAGNOSTIC",
+        "ECT",
+        "SUPPORTIVE_CARE",
+        "SCREENING",
+        "HEALTH_SERVICES_RESEARCH",
+        "BASIC_SCIENCE",
+        "DEVICE_FEASIBILITY",
+        "OTHER",
+    ),
+    "masking": ("NONE", "SINGLE", "DOUBLE", "TRIPLE", "QUADRUPLE"),
+    "intervention-type": (
+        "BEHAVIORAL",
+        "BIOLOGICAL",
+        "COMBINATION_PRODUCT",
+        "DEVICE",
+        "DIAGNOSTIC_TEST",
+        "DIETARY_SUPPLEMENT",
+        "DRUG",
+        "GENETIC",
+        "PROCEDURE",
+        "RADIATION",
+        "OTHER",
+    ),
+    "role": (
+        "LEAD_SPONSOR",
+        "COLLABORATOR",
+        "FUNDER",
+        "CONSORTIUM_PARTNER",
+        "COORDINATOR",
+        "CLINICAL_CENTRE",
+        "CELL_THERAPY_UNIT",
+        "LABORATORY",
+        "CRO",
+    ),
+    "agency-class": ("NIH", "FED", "OTHER_GOV", "INDIV", "INDUSTRY", "NETWORK", "AMBIG", "OTHER", "UNKNOWN"),
+    "sex": ("ALL", "FEMALE", "MALE"),
+    "date-type": ("ACTUAL", "ESTIMATED"),
+    "enrollment-type": ("ACTUAL", "ESTIMATED"),
+    "arm-type": (
+        "EXPERIMENTAL",
+        "ACTIVE_COMPARATOR",
+        "PLACEBO_COMPARATOR",
+        "SHAM_COMPARATOR",
+        "NO_INTERVENTION",
+        "OTHER",
+    ),
+    "outcome-kind": ("PRIMARY", "SECONDARY", "OTHER"),
+    "cell-origin": ("ALLOGENEIC", "AUTOLOGOUS"),
+    "official-role": ("STUDY_CHAIR", "STUDY_DIRECTOR", "PRINCIPAL_INVESTIGATOR", "SUB_INVESTIGATOR"),
+}
+ENUMS["registry"] = (
+    "NCT",
+    "EUDRACT",
+    "CTIS",
+    "ISRCTN",
+    "NL_OMON",
+    "NTR",
+    "DRKS",
+    "CHICTR",
+    "JPRN",
+    "ANZCTR",
+    "CTRI",
+    "IRCT",
+    "KCT",
+    "PACTR",
+    "REBEC",
+    "RPCEC",
+    "SLCTR",
+    "TCTR",
+    "LBCTR",
+    "ITMCTR",
+    "REPEC",
+    "ORG_STUDY",
+    "NIH_GRANT",
+    "OTHER",
+)
+
+#: Registry key -> (label, id pattern).  Order is the precedence used to mint trial IRIs.
+REGISTRIES: dict[str, tuple[str, str | None]] = {
+    "NCT": ("ClinicalTrials.gov", r"^NCT\d{8}$"),
+    "EUDRACT": ("EU Clinical Trials Register (EudraCT)", r"^\d{4}-\d{6}-\d{2}$"),
+    "CTIS": ("EU Clinical Trials Information System (CTIS)", r"^\d{4}-\d{6}-\d{2}-\d{2}$"),
+    "ISRCTN": ("ISRCTN registry", r"^ISRCTN\d{8}$"),
+    "NL_OMON": ("Overview of Medical Research in the Netherlands", r"^NL-OMON\d+$"),
+    "NTR": ("Netherlands Trial Register", r"^(NTR\d+|NL\d+)$"),
+    "DRKS": ("German Clinical Trials Register", r"^DRKS\d{8}$"),
+    "CHICTR": ("Chinese Clinical Trial Registry", r"^ChiCTR(-[A-Za-z]+-)?\d+$"),
+    "JPRN": ("Japan Primary Registries Network", r"^(JPRN-)?(jRCT[A-Za-z]?\d+|UMIN\d{9}|JapicCTI-\d+|JMA-IIA\d+)$"),
+    "ANZCTR": ("Australian New Zealand Clinical Trials Registry", r"^ACTRN\d{14}$"),
+    "CTRI": ("Clinical Trials Registry - India", r"^CTRI/\d{4}/\d+/\d+$"),
+    "IRCT": ("Iranian Registry of Clinical Trials", r"^IRCT\w+$"),
+    "KCT": ("Clinical Research Information Service (Korea)", r"^KCT\d{7}$"),
+    "PACTR": ("Pan African Clinical Trials Registry", r"^PACTR\d+$"),
+    "REBEC": ("Brazilian Clinical Trials Registry", r"^RBR-\w+$"),
+    "RPCEC": ("Cuban Public Registry of Clinical Trials", r"^RPCEC\d+$"),
+    "SLCTR": ("Sri Lanka Clinical Trials Registry", r"^SLCTR/\d{4}/\d+$"),
+    "TCTR": ("Thai Clinical Trials Registry", r"^TCTR\d+$"),
+    "LBCTR": ("Lebanese Clinical Trials Registry", r"^LBCTR\d+$"),
+    "ITMCTR": ("International Traditional Medicine Clinical Trial Registry", r"^ITMCTR\d+$"),
+    "REPEC": ("Peruvian Clinical Trials Registry", r"^PER-\d+-\d+$"),
+    "ORG_STUDY": ("Sponsor's own study id", None),
+    "NIH_GRANT": ("NIH grant number", None),
+    "OTHER": ("Other identifier", None),
+}
+#: Registries whose ids identify a trial (used for identity); the rest are only descriptive.
+TRIAL_REGISTRIES = tuple(k for k in REGISTRIES if k not in ("ORG_STUDY", "NIH_GRANT", "OTHER"))
+
+_COMPILED = {k: re.compile(p) for k, (_, p) in REGISTRIES.items() if p}
+
+
+def id_matches(registry: str, value: str) -> bool:
+    pattern = _COMPILED.get(registry)
+    return True if pattern is None else bool(pattern.match(value))
+
+
+def guess_registry(value: str) -> str | None:
+    """The registry whose pattern an id matches, or ``None``."""
+    value = value.strip()
+    if value.upper().startswith("EUCTR"):
+        return "EUDRACT"
+    for key in TRIAL_REGISTRIES:
+        if _COMPILED[key].match(value):
+            return key
+    return None
+
+
+_EUCTR = re.compile(r"^EUCTR(\d{4}-\d{6}-\d{2})(?:-([A-Z]{2,3}))?$")
+
+
+def split_euctr(value: str) -> tuple[str, str | None] | None:
+    """``EUCTR2021-000037-14-ES`` -> (``2021-000037-14``, ``ES``)."""
+    m = _EUCTR.match(value.strip())
+    return (m.group(1), m.group(2)) if m else None
+
+
+def enum_value(scheme: str, raw: str | None) -> tuple[str | None, bool]:
+    """(value, known).  Spaces and hyphens become underscores and case is folded, so
+    ``"Phase 1"`` -> ``PHASE1`` is *not* guessed here (sources map their own spellings), but
+    ``"parallel"`` -> ``PARALLEL`` is."""
+    if raw is None:
+        return None, True
+    text = str(raw).strip()
+    if not text:
+        return None, True
+    key = re.sub(r"[\s\-/]+", "_", text).upper()
+    return (key, True) if key in ENUMS[scheme] else (text, False)
+
+
+# -- dates -------------------------------------------------------------------------------------
+
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [
+            (),
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ]
+    )
+    for m in names
+}
+
+
+def parse_date(text: str, date_type: str | None = None) -> PartialDate:
+    """Parse a date of year, month or day precision.
+
+    Accepts ISO (``2015``, ``2015-09``, ``2015-09-01``), day-first numeric (``15/03/2021``) and
+    month names (``September 2015``, ``September 1, 2015``).  Raises ``ValueError``.
+    """
+    s = str(text).strip()
+    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", s)
+    if m:
+        y, mo, d = m.group(1), m.group(2), m.group(3)
+    else:
+        m = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", s)
+        if m:
+            d, mo, y = m.group(1), m.group(2), m.group(3)
+        else:
+            m = re.fullmatch(r"([A-Za-z]+)\.?\s+(?:(\d{1,2}),?\s+)?(\d{4})", s)
+            if not m or m.group(1).lower() not in _MONTHS:
+                raise ValueError(f"not a date: {s!r} (expected YYYY, YYYY-MM or YYYY-MM-DD)")
+            y, mo, d = m.group(3), str(_MONTHS[m.group(1).lower()]), m.group(2)
+    year = int(y)
+    if mo is None:
+        return PartialDate(f"{year:04d}", "year", date_type)
+    month = int(mo)
+    if not 1 <= month <= 12:
+        raise ValueError(f"not a date: {s!r} (month {month} is out of range)")
+    if d is None:
+        return PartialDate(f"{year:04d}-{month:02d}", "month", date_type)
+    try:
+        day = date(year, month, int(d))
+    except ValueError as exc:
+        raise ValueError(f"not a date: {s!r} ({exc})") from None
+    return PartialDate(day.isoformat(), "day", date_type)
+
+
+# -- countries ---------------------------------------------------------------------------------
+
+_COUNTRY_ALIASES = {
+    "scotland": "GB",
+    "england": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "uk": "GB",
+    "great britain": "GB",
+    "czech republic": "CZ",
+    "korea, republic of": "KR",
+    "south korea": "KR",
+    "republic of korea": "KR",
+    "north korea": "KP",
+    "russia": "RU",
+    "turkey": "TR",
+    "iran": "IR",
+    "taiwan": "TW",
+    "vietnam": "VN",
+    "former serbia and montenegro": "RS",
+    "macedonia": "MK",
+    "the netherlands": "NL",
+    "holland": "NL",
+    "usa": "US",
+    "u.s.a.": "US",
+    "united states of america": "US",
+    "hong kong": "HK",
+    "palestinian territories, occupied": "PS",
+    "congo, the democratic republic of the": "CD",
+}
+
+
+@lru_cache(maxsize=4096)
+def country_code(name: str | None) -> str | None:
+    """ISO 3166-1 alpha-2 for a country name or code, or ``None`` when unknown."""
+    if not name:
+        return None
+    text = " ".join(str(name).split())
+    if not text:
+        return None
+    alias = _COUNTRY_ALIASES.get(text.casefold())
+    if alias:
+        return alias
+    try:
+        return str(pycountry.countries.lookup(text).alpha_2)
+    except LookupError:
+        pass
+    try:
+        hits = pycountry.countries.search_fuzzy(text)
+    except LookupError:
+        return None
+    return str(hits[0].alpha_2) if len(hits) == 1 else None
+
+
+def country_info(alpha2: str) -> tuple[str, str, str] | None:
+    """(name, alpha-3, numeric) for a known alpha-2 code."""
+    c = pycountry.countries.get(alpha_2=alpha2.upper())
+    if c is None:
+        return None
+    return str(getattr(c, "common_name", None) or c.name), str(c.alpha_3), str(c.numeric)
+
+
+# -- text --------------------------------------------------------------------------------------
+
+
+def clean_text(value: object) -> str | None:
+    """NFC, ``<br>`` markup and runs of white space folded to single spaces; ``None`` if empty."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFC", str(value))
+    text = re.sub(r"<br\s*/?>", " ", text, flags=re.I)
+    text = " ".join(text.split())
+    return text or None
+
+
+def slug(text: str, limit: int = 80) -> str:
+    """A readable, IRI-safe key: ASCII, lower case, words joined by ``-``."""
+    folded = unicodedata.normalize("NFKD", text)
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    folded = folded.encode("ascii", "ignore").decode().lower()
+    words = re.findall(r"[a-z0-9]+", folded)
+    out = "-".join(words)[:limit].strip("-")
+    return out or "x"
+
+
+_LEGAL_FORMS = {
+    "inc", "incorporated", "ltd", "limited", "llc", "gmbh", "ag", "sa", "sas", "bv", "nv", "plc",
+    "srl", "spa", "co", "corp", "corporation", "company", "kg", "ab", "as", "oy", "pty", "the",
+}
+_ABBREVIATIONS = {
+    "univ": "university",
+    "hosp": "hospital",
+    "ctr": "center",
+    "centre": "center",
+    "natl": "national",
+    "inst": "institute",
+    "dept": "department",
+    "med": "medical",
+    "chu": "centre hospitalier universitaire",
+    "umc": "university medical center",
+}
+
+
+def org_key(name: str) -> str:
+    """Key for matching organisation names: folds case, diacritics, punctuation, legal-form
+    words and common abbreviations.  Two names with the same key are taken as the same
+    organisation."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    words = re.findall(r"\w+", text)
+    out: list[str] = []
+    for w in words:
+        w = _ABBREVIATIONS.get(w, w)
+        out.extend(w.split())
+    return " ".join(w for w in out if w not in _LEGAL_FORMS)

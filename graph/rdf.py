@@ -1,0 +1,337 @@
+"""Records to triples: one rdflib graph per source record, with PROV-O provenance.
+
+Only asserted facts are written here.  Shortcut properties (``tg:leadSponsor``), inverses and the
+transitive closures are the reasoner's job (:mod:`graph.reason`) and go to the inferred graph.
+Entities get IRIs (:mod:`graph.identity`); no blank nodes are minted.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, SKOS
+
+from graph import identity as ids
+from graph.model import Condition, Identifier, Intervention, MeshTerm, Organization, PartialDate, Site, TrialRecord
+from graph.namespace import TG, concept, mesh
+from graph.normalize import ENUMS, country_info
+
+_DATE_TYPES = {"year": XSD.gYear, "month": XSD.gYearMonth, "day": XSD.date}
+
+#: Role -> the qualified property that links a trial to a participation in that role.
+ROLE_PROPERTY = {
+    "LEAD_SPONSOR": TG.leadSponsorParticipation,
+    "COLLABORATOR": TG.collaboratorParticipation,
+    "FUNDER": TG.funderParticipation,
+    "CONSORTIUM_PARTNER": TG.consortiumPartnerParticipation,
+    "COORDINATOR": TG.coordinatorParticipation,
+    "CLINICAL_CENTRE": TG.clinicalCentreParticipation,
+    "CELL_THERAPY_UNIT": TG.cellTherapyUnitParticipation,
+    "LABORATORY": TG.laboratoryParticipation,
+    "CRO": TG.croParticipation,
+}
+
+
+def date_literal(d: PartialDate) -> Literal:
+    return Literal(d.value, datatype=_DATE_TYPES[d.precision])
+
+
+class _Writer:
+    """Accumulates the triples of one record."""
+
+    def __init__(self, g: Graph, trial: URIRef) -> None:
+        self.g = g
+        self.trial = trial
+
+    def add(self, s: URIRef, p: URIRef, o: object) -> None:
+        if o is None or o == "":
+            return
+        if not isinstance(o, URIRef | Literal):
+            o = Literal(o)
+        self.g.add((s, p, o))
+
+    def coded(self, s: URIRef, p: URIRef, scheme: str, value: str | None) -> None:
+        """A controlled value: its SKOS concept when known, else the text as a literal (the
+        shapes flag it, nothing is lost)."""
+        if not value:
+            return
+        if value in ENUMS[scheme]:
+            self.g.add((s, p, concept(scheme, value)))
+        else:
+            self.g.add((s, p, Literal(value)))
+
+    def date(self, p: URIRef, p_type: URIRef, d: PartialDate | None) -> None:
+        if d is None:
+            return
+        self.g.add((self.trial, p, date_literal(d)))
+        self.coded(self.trial, p_type, "date-type", d.type)
+
+    def label(self, s: URIRef, text: str) -> None:
+        self.g.add((s, RDFS.label, Literal(text)))
+
+
+def _country(w: _Writer, alpha2: str | None) -> URIRef | None:
+    if not alpha2:
+        return None
+    info = country_info(alpha2)
+    if info is None:  # kept so that the shapes can report it
+        node = ids.country_iri(alpha2)
+        w.add(node, RDF.type, TG.Country)
+        w.add(node, TG.alpha2, alpha2)
+        return node
+    name, alpha3, _numeric = info
+    node = ids.country_iri(alpha2)
+    w.add(node, RDF.type, TG.Country)
+    w.label(node, name)
+    w.add(node, TG.alpha2, alpha2.upper())
+    w.add(node, TG.alpha3, alpha3)
+    return node
+
+
+def _organization(w: _Writer, org: Organization) -> URIRef:
+    node = ids.org_iri(org)
+    w.add(node, RDF.type, TG.Organization)
+    w.label(node, org.name)
+    for alias in org.aliases:
+        if alias != org.name:
+            w.add(node, SKOS.altLabel, Literal(alias))
+    if org.ror:
+        ror = org.ror if org.ror.startswith("http") else "https://ror.org/" + org.ror
+        w.add(node, TG.ror, URIRef(ror))
+    w.coded(node, TG.agencyClass, "agency-class", org.agency_class)
+    w.add(node, TG.city, org.city)
+    country = _country(w, org.country)
+    if country is not None:
+        w.add(node, TG.country, country)
+    return node
+
+
+def _site(w: _Writer, site: Site) -> URIRef:
+    node = ids.site_iri(site)
+    w.add(node, RDF.type, TG.Site)
+    w.label(node, site.facility)
+    w.add(node, TG.city, site.city)
+    w.add(node, TG.state, site.state)
+    w.add(node, TG.postalCode, site.zip)
+    if site.latitude is not None and site.longitude is not None:
+        w.add(node, TG.latitude, Literal(site.latitude, datatype=XSD.decimal))
+        w.add(node, TG.longitude, Literal(site.longitude, datatype=XSD.decimal))
+    country = _country(w, site.country)
+    if country is not None:
+        w.add(node, TG.country, country)
+    return node
+
+
+def _mesh_condition(w: _Writer, term: MeshTerm) -> URIRef:
+    node = ids.mesh_condition_iri(term.id)
+    w.add(node, RDF.type, TG.Condition)
+    w.label(node, term.label)
+    w.add(node, TG.mesh, mesh(term.id))
+    return node
+
+
+def _condition(w: _Writer, cond: Condition) -> URIRef:
+    node = ids.condition_iri(cond)
+    w.add(node, RDF.type, TG.Condition)
+    w.label(node, cond.label)
+    if cond.mesh:
+        w.add(node, TG.mesh, mesh(cond.mesh))
+    for term in cond.broader:
+        w.add(node, TG.broaderCondition, _mesh_condition(w, term))
+    return node
+
+
+def _intervention(w: _Writer, item: Intervention) -> URIRef:
+    node = ids.intervention_iri(item)
+    w.add(node, RDF.type, TG.Intervention)
+    w.label(node, item.name)
+    w.coded(node, TG.interventionType, "intervention-type", item.type)
+    for name in item.other_names:
+        w.add(node, TG.otherName, name)
+    if item.mesh:
+        w.add(node, TG.mesh, mesh(item.mesh))
+    for term in item.broader:
+        parent = ids.mesh_intervention_iri(term.id)
+        w.add(parent, RDF.type, TG.Intervention)
+        w.label(parent, term.label)
+        w.add(parent, TG.mesh, mesh(term.id))
+        w.add(node, TG.broaderIntervention, parent)
+    cell = item.cell_product
+    if cell is not None:
+        key = " ".join(x for x in (cell.cell_type, cell.tissue_source, cell.origin) if x)
+        product = URIRef(f"{node}/cell-product/{ids.text_key(key, 60)}")
+        w.add(product, RDF.type, TG.CellProduct)
+        w.label(product, key)
+        w.add(product, TG.cellType, cell.cell_type)
+        w.add(product, TG.tissueSource, cell.tissue_source)
+        w.coded(product, TG.cellOrigin, "cell-origin", cell.origin)
+        w.add(product, TG.route, cell.route)
+        w.add(node, TG.cellProduct, product)
+    return node
+
+
+def record_graph(
+    record: TrialRecord,
+    preferred: Identifier | None = None,
+    *,
+    loaded_at: datetime | None = None,
+) -> Graph:
+    """All triples one record asserts.  ``preferred`` is the id identity resolution chose for
+    the trial (by default the record's own preferred id); the trial IRI is minted from it."""
+    g = Graph()
+    preferred = preferred or record.primary_id
+    trial = ids.trial_iri(preferred)
+    w = _Writer(g, trial)
+    w.add(trial, RDF.type, TG.Trial)
+    w.add(trial, DCTERMS.identifier, preferred.value)
+
+    for ident in record.identifiers:
+        node = ids.identifier_iri(ident)
+        w.add(node, RDF.type, TG.RegistryIdentifier)
+        w.add(node, TG.idValue, ident.value)
+        w.add(node, TG.registry, ids.registry_iri(ident.registry))
+        w.add(node, TG.idType, ident.type)
+        w.add(node, TG.idDomain, ident.domain)
+        w.add(trial, TG.identifier, node)
+        if ident.registry == "NCT":
+            w.add(trial, TG.registryPage, URIRef(f"https://clinicaltrials.gov/study/{ident.value}"))
+
+    w.add(trial, TG.title, record.title)
+    if record.title:
+        w.label(trial, record.title)
+    w.add(trial, TG.officialTitle, record.official_title)
+    w.add(trial, TG.acronym, record.acronym)
+    w.coded(trial, TG.status, "status", record.status)
+    w.coded(trial, TG.lastKnownStatus, "status", record.last_known_status)
+    w.add(trial, TG.whyStopped, record.why_stopped)
+    for phase in record.phases:
+        w.coded(trial, TG.phase, "phase", phase)
+    w.coded(trial, TG.studyType, "study-type", record.study_type)
+    w.coded(trial, TG.allocation, "allocation", record.design.allocation)
+    w.coded(trial, TG.interventionModel, "intervention-model", record.design.model)
+    w.coded(trial, TG.primaryPurpose, "primary-purpose", record.design.purpose)
+    w.coded(trial, TG.masking, "masking", record.design.masking)
+    if record.enrollment is not None:
+        w.add(trial, TG.enrollment, Literal(record.enrollment, datatype=XSD.integer))
+    w.coded(trial, TG.enrollmentType, "enrollment-type", record.enrollment_type)
+    w.date(TG.startDate, TG.startDateType, record.start_date)
+    w.date(TG.primaryCompletionDate, TG.primaryCompletionDateType, record.primary_completion_date)
+    w.date(TG.completionDate, TG.completionDateType, record.completion_date)
+    if record.registration_date:
+        w.add(trial, TG.registrationDate, date_literal(record.registration_date))
+    w.coded(trial, TG.sex, "sex", record.sex)
+    w.add(trial, TG.minimumAge, record.minimum_age)
+    w.add(trial, TG.maximumAge, record.maximum_age)
+    if record.healthy_volunteers is not None:
+        w.add(trial, TG.healthyVolunteers, Literal(record.healthy_volunteers))
+    if record.url and _is_http(record.url):
+        w.add(trial, TG.registryPage, URIRef(record.url))
+
+    for part in record.participations:
+        org = _organization(w, part.organization)
+        role_key = part.role if part.role in ROLE_PROPERTY else "COLLABORATOR"
+        p = URIRef(f"{trial}/participation/{part.role.lower()}/{org.rsplit('/', 1)[-1]}")
+        w.add(p, RDF.type, TG.Participation)
+        w.add(p, TG.agent, org)
+        w.coded(p, TG.role, "role", part.role)
+        w.add(p, RDFS.comment, part.note)
+        w.add(trial, ROLE_PROPERTY[role_key], p)
+
+    if record.consortium is not None:
+        c = ids.consortium_iri(record.consortium.name)
+        w.add(c, RDF.type, TG.Consortium)
+        w.label(c, record.consortium.name)
+        if record.consortium.partner_count is not None:
+            w.add(c, TG.partnerCount, Literal(record.consortium.partner_count, datatype=XSD.integer))
+        for role, count in record.consortium.role_counts:
+            rc = URIRef(f"{c}/role-count/{role.lower()}")
+            w.add(rc, RDF.type, TG.RoleCount)
+            w.coded(rc, TG.role, "role", role)
+            w.add(rc, TG.count, Literal(count, datatype=XSD.integer))
+            w.add(c, TG.roleCount, rc)
+        w.add(trial, TG.consortium, c)
+
+    for fund in record.funding:
+        f = URIRef(f"{trial}/funding/{ids.text_key(' '.join(filter(None, [fund.funder, fund.programme, fund.grant])))}")
+        w.add(f, RDF.type, TG.Funding)
+        w.add(f, TG.fundedBy, _organization(w, Organization(fund.funder)))
+        w.add(f, TG.programme, fund.programme)
+        w.add(f, TG.grantNumber, fund.grant)
+        w.add(trial, TG.funding, f)
+
+    for person in record.officials:
+        node = ids.person_iri(person.name)
+        w.add(node, RDF.type, TG.Person)
+        w.label(node, person.name)
+        if person.affiliation:
+            w.add(node, TG.affiliation, _organization(w, Organization(person.affiliation)))
+        role = person.role or "OFFICIAL"
+        off = URIRef(f"{trial}/official/{ids.slug(person.name)}")
+        w.add(off, RDF.type, TG.Participation)
+        w.add(off, TG.agent, node)
+        if role in ENUMS["official-role"]:
+            w.add(off, TG.officialRole, concept("official-role", role))
+        else:
+            w.add(off, TG.officialRole, Literal(role))
+        w.add(trial, TG.official, off)
+
+    for site in record.sites:
+        node = _site(w, site)
+        w.add(trial, TG.site, node)
+    for alpha2 in record.countries:
+        node = _country(w, alpha2)
+        if node is not None:
+            w.add(trial, TG.recruitsIn, node)
+
+    for cond in record.conditions:
+        w.add(trial, TG.condition, _condition(w, cond))
+    for kw in record.keywords:
+        w.add(trial, TG.keyword, kw)
+    for item in record.interventions:
+        w.add(trial, TG.intervention, _intervention(w, item))
+    for arm in record.arms:
+        a = URIRef(f"{trial}/arm/{ids.slug(arm.label)}")
+        w.add(a, RDF.type, TG.Arm)
+        w.label(a, arm.label)
+        w.coded(a, TG.armType, "arm-type", arm.type)
+        w.add(a, TG.description, arm.description)
+        for name in arm.interventions:
+            w.add(a, TG.armIntervention, ids.intervention_iri(Intervention(name=_strip_type(name))))
+        w.add(trial, TG.arm, a)
+    for out in record.outcomes:
+        o = URIRef(f"{trial}/outcome/{out.kind.lower()}-{ids.text_key(out.measure)}")
+        w.add(o, RDF.type, TG.Outcome)
+        w.label(o, out.measure)
+        w.coded(o, TG.outcomeKind, "outcome-kind", out.kind)
+        w.add(o, TG.timeFrame, out.time_frame)
+        w.add(o, TG.description, out.description)
+        w.add(trial, TG.outcome, o)
+    for pmid in record.references:
+        w.add(trial, TG.pmid, pmid)
+
+    _provenance(w, record, loaded_at)
+    return g
+
+
+def _provenance(w: _Writer, record: TrialRecord, loaded_at: datetime | None) -> None:
+    gi = ids.record_graph(record.source, record.record_id)
+    w.add(gi, RDF.type, TG.SourceRecord)
+    w.add(gi, RDF.type, PROV.Entity)
+    w.add(gi, TG.sourceRecord, w.trial)
+    w.add(gi, TG.sourceKind, record.source)
+    w.add(gi, TG.sourceFile, record.source_file)
+    w.add(gi, TG.recordId, record.record_id)
+    w.add(gi, TG.recordVersion, record.version)
+    when = loaded_at or datetime.now(UTC).replace(microsecond=0)
+    w.add(gi, PROV.generatedAtTime, Literal(when.isoformat(), datatype=XSD.dateTime))
+
+
+def _strip_type(name: str) -> str:
+    """API v2 arm groups name interventions as ``"Drug: Aspirin"``."""
+    head, sep, tail = name.partition(": ")
+    return tail if sep and head.replace(" ", "_").upper() in ENUMS["intervention-type"] else name
+
+
+def _is_http(url: str) -> bool:
+    return url.startswith(("http://", "https://")) and " " not in url

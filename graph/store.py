@@ -1,0 +1,336 @@
+"""Opening a store: in memory, an on-disk Oxigraph database (the embedded default), or a remote
+SPARQL 1.1 endpoint.
+
+Writes are atomic.  An on-disk store is a folder whose ``current`` link names the live database
+(``db-<stamp>``).  A write takes a RocksDB checkpoint of the live database (hard links, cheap),
+applies every change to that copy, and then swaps the link in one ``rename``.  A failed or
+interrupted write leaves the live database as it was; readers that opened it keep reading it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import shutil
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from graph.errors import QueryError, StoreError
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+# -- term conversion ----------------------------------------------------------------------------
+
+
+def to_ox(term: Node) -> Any:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None and str(term.datatype) != XSD_STRING:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    raise TypeError(f"cannot store {term!r}")
+
+
+def from_ox(term: Any) -> Node | None:
+    """Oxigraph term to rdflib.  A plain string comes back as a plain literal, never as an
+    explicit ``xsd:string``: rdflib treats the two as different, which breaks ``sh:in`` and
+    equality checks against shapes parsed by rdflib."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.Literal):
+        dt = term.datatype.value
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if dt == XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(dt))
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def graph_quads(g: Graph, name: URIRef) -> list[Any]:
+    gn = ox.NamedNode(str(name))
+    return [ox.Quad(to_ox(s), to_ox(p), to_ox(o), gn) for s, p, o in g]
+
+
+def with_values(sparql: str, bindings: Mapping[str, Node]) -> str:
+    """Bind variables with a ``VALUES`` block placed at the start of the outermost ``WHERE``
+    group.  Values are written as RDF terms in N-Triples syntax (quotes, backslashes and line
+    breaks escaped by the serializer), so a value can never become query syntax."""
+    import re
+
+    block = " ".join(f"VALUES ?{name} {{ {_nt(term)} }}" for name, term in bindings.items())
+    m = re.search(r"\bWHERE\s*\{", sparql, flags=re.IGNORECASE)
+    if m is None:
+        raise QueryError("cannot bind parameters: the query has no WHERE clause")
+    return sparql[: m.end()] + " " + block + " " + sparql[m.end() :]
+
+
+def _nt(term: Node) -> str:
+    if isinstance(term, URIRef | Literal):
+        text = term.n3()
+        if isinstance(term, URIRef) and any(c in str(term) for c in '<>"{}|^`\\ '):
+            raise QueryError(f"not a valid IRI: {str(term)!r}")
+        return text
+    raise QueryError(f"cannot bind {term!r}")
+
+
+# -- results ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    """A query result with rdflib terms.  ``kind`` is SELECT, ASK or CONSTRUCT."""
+
+    kind: str
+    variables: list[str]
+    rows: list[tuple[Node | None, ...]]
+    boolean: bool | None = None
+    graph: Graph | None = None
+    truncated: bool = False
+
+
+def _convert_result(raw: Any, limit: int | None) -> Result:
+    if isinstance(raw, ox.QueryBoolean):
+        return Result("ASK", [], [], boolean=bool(raw))
+    if isinstance(raw, ox.QuerySolutions):
+        variables = [v.value for v in raw.variables]
+        rows: list[tuple[Node | None, ...]] = []
+        truncated = False
+        for sol in raw:
+            if limit is not None and len(rows) >= limit:
+                truncated = True
+                break
+            rows.append(tuple(from_ox(sol[v]) for v in variables))
+        return Result("SELECT", variables, rows, truncated=truncated)
+    g = Graph()
+    truncated = False
+    for i, t in enumerate(raw):
+        if limit is not None and i >= limit:
+            truncated = True
+            break
+        g.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))  # type: ignore[arg-type]
+    return Result("CONSTRUCT", [], [], graph=g, truncated=truncated)
+
+
+# -- the store interface -------------------------------------------------------------------------
+
+
+class Store(Protocol):
+    location: str
+
+    def query(
+        self, sparql: str, bindings: Mapping[str, Node] | None = None, *, limit: int | None = None
+    ) -> Result: ...
+
+    def write(self) -> contextlib.AbstractContextManager[Writer]: ...
+
+    def graph(self, name: URIRef) -> Graph: ...
+
+    def named_graphs(self) -> list[URIRef]: ...
+
+    def dump(self, fmt: str) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+class Writer(Protocol):
+    def replace_graph(self, name: URIRef, g: Graph) -> None: ...
+
+    def remove_graph(self, name: URIRef) -> None: ...
+
+    def add_to_graph(self, name: URIRef, g: Graph) -> None: ...
+
+
+_DUMP_FORMATS = {
+    "trig": ox.RdfFormat.TRIG,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+}
+
+
+class _OxWriter:
+    def __init__(self, db: ox.Store) -> None:
+        self.db = db
+
+    def replace_graph(self, name: URIRef, g: Graph) -> None:
+        self.remove_graph(name)
+        self.add_to_graph(name, g)
+
+    def remove_graph(self, name: URIRef) -> None:
+        node = ox.NamedNode(str(name))
+        if self.db.contains_named_graph(node):
+            self.db.remove_graph(node)
+
+    def add_to_graph(self, name: URIRef, g: Graph) -> None:
+        self.db.extend(graph_quads(g, name))
+
+
+class OxigraphStore:
+    """Oxigraph in memory (``path=None``) or on disk."""
+
+    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
+        self.root = path
+        self.read_only = read_only
+        self.location = str(path) if path else "memory"
+        self._db: ox.Store | None = None
+        if path is None:
+            self._db = ox.Store()
+        else:
+            self._open_current()
+
+    # on-disk layout
+    def _current(self) -> Path | None:
+        assert self.root is not None
+        link = self.root / "current"
+        if not link.is_symlink() and not link.exists():
+            return None
+        target = self.root / os.readlink(link)
+        return target if target.is_dir() else None
+
+    def _open_current(self) -> None:
+        assert self.root is not None
+        if self.root.exists() and not self.root.is_dir():
+            raise StoreError(f"{self.root}: is a file, not a store folder", hint="pass a folder to --store")
+        current = self._current()
+        if current is None:
+            self._db = None  # empty: created by the first write
+            return
+        try:
+            self._db = ox.Store.read_only(str(current)) if self.read_only else ox.Store(str(current))
+        except OSError as exc:
+            raise StoreError(
+                f"{self.root}: cannot open the Oxigraph database ({exc})",
+                hint="is another trialgraph process writing to it? try again when it ends",
+            ) from None
+
+    @property
+    def db(self) -> ox.Store:
+        if self._db is None:
+            return ox.Store()  # an empty store that was never written answers empty results
+        return self._db
+
+    def query(
+        self, sparql: str, bindings: Mapping[str, Node] | None = None, *, limit: int | None = None
+    ) -> Result:
+        text = with_values(sparql, bindings) if bindings else sparql
+        try:
+            raw = self.db.query(text, use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise QueryError(f"the query does not parse: {exc}") from None
+        except (RuntimeError, OSError) as exc:
+            raise QueryError(f"the query failed: {exc}") from None
+        return _convert_result(raw, limit)
+
+    def raw_query(self, sparql: str, **kwargs: Any) -> Any:
+        return self.db.query(sparql, **kwargs)
+
+    def graph(self, name: URIRef) -> Graph:
+        g = Graph()
+        for q in self.db.quads_for_pattern(None, None, None, ox.NamedNode(str(name))):
+            g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))  # type: ignore[arg-type]
+        return g
+
+    def quads(self, graphs: Iterable[URIRef] | None = None) -> Iterator[Any]:
+        if graphs is None:
+            yield from self.db.quads_for_pattern(None, None, None, None)
+            return
+        for name in graphs:
+            yield from self.db.quads_for_pattern(None, None, None, ox.NamedNode(str(name)))
+
+    def named_graphs(self) -> list[URIRef]:
+        return [URIRef(g.value) for g in self.db.named_graphs() if isinstance(g, ox.NamedNode)]
+
+    def dump(self, fmt: str) -> bytes:
+        if fmt not in _DUMP_FORMATS:
+            raise StoreError(f"unknown export format {fmt!r}", hint="use " + ", ".join(_DUMP_FORMATS))
+        kind = _DUMP_FORMATS[fmt]
+        if kind in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES):
+            # one graph: the union of all graphs, duplicates folded
+            tmp = ox.Store()
+            tmp.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in self.db)
+            return bytes(tmp.dump(format=kind, from_graph=ox.DefaultGraph()) or b"")
+        return bytes(self.db.dump(format=kind) or b"")
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[_OxWriter]:
+        if self.read_only:
+            raise StoreError(f"{self.location}: opened read-only")
+        if self.root is None:
+            # in memory: stage into a copy so that a failure leaves the store untouched
+            staging = ox.Store()
+            staging.extend(self.db)
+            yield _OxWriter(staging)
+            self._db = staging
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+        staging_dir = self.root / f"db-{stamp}"
+        old = self._current()
+        try:
+            if self._db is not None:
+                self._db.flush()
+                self._db.backup(str(staging_dir))
+                new = ox.Store(str(staging_dir))
+            else:
+                new = ox.Store(str(staging_dir))
+            writer = _OxWriter(new)
+            yield writer
+            new.flush()
+            writer.db = None  # type: ignore[assignment]
+            del new, writer
+            gc.collect()
+        except BaseException:
+            writer_ref = locals().get("writer")
+            if writer_ref is not None:
+                writer_ref.db = None
+            new = None
+            gc.collect()
+            shutil.rmtree(staging_dir, ignore_errors=True)
+            raise
+        # swap: a new link, then rename over the old one (atomic on POSIX)
+        tmp_link = self.root / f".current-{stamp}"
+        os.symlink(staging_dir.name, tmp_link)
+        os.replace(tmp_link, self.root / "current")
+        self._db = None
+        gc.collect()
+        if old is not None and old != staging_dir:
+            shutil.rmtree(old, ignore_errors=True)
+        self._open_current()
+
+    def close(self) -> None:
+        self._db = None
+        gc.collect()
+
+
+def open_store(spec: str | Path | None, *, read_only: bool = False) -> Store:
+    """``memory`` (or ``:memory:``), a folder (the Oxigraph default), or an ``http(s)://`` URL of
+    a SPARQL 1.1 endpoint (see :mod:`graph.remote`)."""
+    from graph.constants import default_store
+
+    text = str(spec) if spec is not None else default_store()
+    if text in ("memory", ":memory:"):
+        return OxigraphStore(None)
+    if text.startswith(("http://", "https://")):
+        from graph.remote import RemoteStore
+
+        return RemoteStore(text)  # type: ignore[return-value]
+    return OxigraphStore(Path(text), read_only=read_only)
