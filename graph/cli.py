@@ -209,11 +209,11 @@ def view(store: str, output: Path) -> None:
 
 @main.command()
 @store_option
-@click.option("--format", "fmt", type=click.Choice(["trig", "nquads", "turtle", "ntriples"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["trig", "nquads", "turtle", "ntriples", "jsonld"]), required=True)
 @click.option("--output", "-o", type=click.Path(), help="File to write (default: standard output).")
 @handles_errors
 def export(store: str, fmt: str, output: str | None) -> None:
-    """Export the store: all named graphs (trig, nquads) or their union (turtle, ntriples)."""
+    """Export the store: all named graphs (trig, nquads, jsonld) or their union (turtle, ntriples)."""
     from graph.store import open_store
 
     data = open_store(store, read_only=True).dump(fmt)
@@ -223,6 +223,66 @@ def export(store: str, fmt: str, output: str | None) -> None:
         write_atomic(Path(output), data)
     else:
         sys.stdout.buffer.write(data)
+
+
+@main.group()
+def fetch() -> None:
+    """Download registry records (the only commands that use the network)."""
+
+
+@fetch.command("ctgov")
+@click.option("--query", "term", help="Free-text search (API v2 query.term), e.g. 'mesenchymal stem cells'.")
+@click.option("--condition", help="Condition search (query.cond).")
+@click.option("--status", help="Overall status filter, e.g. RECRUITING or RECRUITING,COMPLETED.")
+@click.option("--max", "max_studies", type=int, help="Stop after this many studies.")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for the raw API pages.")
+@click.option("--page-size", type=int, default=100, show_default=True)
+@click.option("--base-url", default="https://clinicaltrials.gov/api/v2", show_default=True, help="API base (for mirrors).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@handles_errors
+def fetch_ctgov_cmd(
+    term: str | None, condition: str | None, status: str | None, max_studies: int | None, out: Path,
+    page_size: int, base_url: str, quiet: bool,
+) -> None:
+    """Save ClinicalTrials.gov API v2 pages into OUT; run again to resume.  Then
+    `trialgraph build OUT`."""
+    from graph.fetch import fetch_ctgov
+
+    result = fetch_ctgov(
+        query=term, condition=condition, status=status, max_studies=max_studies, out=out,
+        base_url=base_url, page_size=page_size, progress=not quiet,
+    )
+    state = "complete" if result.complete else "incomplete: run the same command again to resume"
+    click.echo(f"{result.studies} studies in {result.pages} pages under {result.out} ({state})")
+
+
+@main.command()
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@handles_errors
+def conflicts(store: str, fmt: str) -> None:
+    """List where source records of one trial disagree (status, phase, enrolment, dates,
+    sponsor), with each source and its value."""
+    import json
+
+    from graph.conflicts import store_conflicts
+    from graph.store import open_store
+
+    rows = store_conflicts(open_store(store, read_only=True))
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    table = Table("trial", "field", "source", "value", show_lines=True)
+    for row in rows:
+        table.add_row(
+            _plain(row["trial"]), _plain(row["field"]),
+            "\n".join(_plain(s["source"]) for s in row["values"]),
+            "\n".join(_plain(s["value"]) for s in row["values"]),
+        )
+    Console(highlight=False).print(table)
+    err.print(f"{len(rows)} conflicts")
 
 
 if __name__ == "__main__":  # pragma: no cover

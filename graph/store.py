@@ -159,11 +159,23 @@ class Writer(Protocol):
     def add_to_graph(self, name: URIRef, g: Graph) -> None: ...
 
 
+#: Prefixes written in Turtle and TriG exports (none for id/ and vocab/: their local names
+#: hold "/", which prefixed names can only carry escaped).
+PREFIXES = {
+    "tg": "https://w3id.org/trialgraph/ontology#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+
 _DUMP_FORMATS = {
     "trig": ox.RdfFormat.TRIG,
     "nquads": ox.RdfFormat.N_QUADS,
     "turtle": ox.RdfFormat.TURTLE,
     "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
 }
 
 
@@ -263,12 +275,13 @@ class OxigraphStore:
         if fmt not in _DUMP_FORMATS:
             raise StoreError(f"unknown export format {fmt!r}", hint="use " + ", ".join(_DUMP_FORMATS))
         kind = _DUMP_FORMATS[fmt]
+        prefixes = PREFIXES if kind in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
         if kind in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES):
             # one graph: the union of all graphs, duplicates folded
             tmp = ox.Store()
             tmp.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in self.db)
-            return bytes(tmp.dump(format=kind, from_graph=ox.DefaultGraph()) or b"")
-        return bytes(self.db.dump(format=kind) or b"")
+            return bytes(tmp.dump(format=kind, from_graph=ox.DefaultGraph(), prefixes=prefixes) or b"")
+        return bytes(self.db.dump(format=kind, prefixes=prefixes) or b"")
 
     @contextlib.contextmanager
     def write(self) -> Iterator[_OxWriter]:

@@ -150,7 +150,7 @@ class _At:
     def text(self, key: str) -> str | None:
         value = self.data.get(key)
         if value is None:
-            return text  # MUT
+            return None
         if not isinstance(value, str):
             raise _BadField(self.where(key), f"expected a string, found {_kind(value)}")
         return clean_text(value)
@@ -158,7 +158,7 @@ class _At:
     def integer(self, key: str) -> int | None:
         value = self.data.get(key)
         if value is None:
-            return text  # MUT
+            return None
         if isinstance(value, bool) or not isinstance(value, int):
             raise _BadField(self.where(key), f"expected an integer, found {_kind(value)}")
         return value
@@ -166,7 +166,7 @@ class _At:
     def number(self, key: str) -> float | None:
         value = self.data.get(key)
         if value is None:
-            return text  # MUT
+            return None
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _BadField(self.where(key), f"expected a number, found {_kind(value)}")
         return float(value)
@@ -174,7 +174,7 @@ class _At:
     def flag(self, key: str) -> bool | None:
         value = self.data.get(key)
         if value is None:
-            return text  # MUT
+            return None
         if not isinstance(value, bool):
             raise _BadField(self.where(key), f"expected true or false, found {_kind(value)}")
         return value
@@ -200,24 +200,24 @@ class _Notes:
         struct_ = at.obj(key)
         date = _parse_date(struct_, "date")
         if date is None:
-            return text  # MUT
+            return None
         return PartialDate(date.value, date.precision, self.enum(struct_, "type", "date-type"))
 
     def contact_free(self, text: str | None, path: str) -> str | None:
         """``text`` unless it holds a phone number or an e-mail address (never ingested)."""
         if text is None:
-            return text  # MUT
+            return None
         for m in _CONTACT.finditer(text):
             if "@" in m.group(0) or sum(ch.isdigit() for ch in m.group(0)) >= _PHONE_DIGITS:
                 self.warnings.append(f"{path}: looks like contact details (phone or e-mail); not ingested")
-                return text  # MUT
+                return None
         return text
 
 
 def _parse_date(at: _At, key: str) -> PartialDate | None:
     text = at.text(key)
     if text is None:
-        return text  # MUT
+        return None
     try:
         return parse_date(text)
     except ValueError as exc:
@@ -331,7 +331,7 @@ def _organisation(at: _At, notes: _Notes) -> Organization | None:
     if not name:
         if at.data:
             notes.warnings.append(f"{at.path}: an organisation without a name; skipped")
-        return text  # MUT
+        return None
     return Organization(name=name, agency_class=notes.enum(at, "class", "agency-class"))
 
 
@@ -635,7 +635,7 @@ def read(path: Path) -> Iterator[ReadResult]:
 def _first_zip_member(head: bytes) -> str | None:
     """The name in the first local file header, without reading the central directory."""
     if len(head) < 30 or not head.startswith(_ZIP_MAGIC):
-        return text  # MUT
+        return None
     (name_length,) = struct.unpack_from("<H", head, 26)
     return head[30 : 30 + name_length].decode("utf-8", "replace")
 

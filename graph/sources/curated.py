@@ -63,6 +63,8 @@ MAX_BYTES = 1024 * 1024
 _SNIFF_BYTES = 64 * 1024
 _MARKER = re.compile(rb"^[\"']?identifiers[\"']?[ \t]*:", re.MULTILINE)
 _MAX_DEPTH = 20
+#: Hints of the second and later problems of a file are shown inline when they are this short.
+_MAX_INLINE_HINT = 100
 
 T = TypeVar("T")
 
@@ -91,6 +93,8 @@ class _Problem:
     path: str
     message: str
     hint: str | None = None
+    #: Where to point when it is not the line of ``path`` itself.
+    line: int | None = None
 
 
 class _Skip(Exception):
@@ -106,8 +110,8 @@ class _Ctx:
     warnings: list[str] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)
 
-    def fail(self, path: str, message: str, hint: str | None = None) -> _Skip:
-        self.problems.append(_Problem(path, message, hint))
+    def fail(self, path: str, message: str, hint: str | None = None, line: int | None = None) -> _Skip:
+        self.problems.append(_Problem(path, message, hint, line))
         return _Skip(path)
 
     def warn(self, path: str, message: str) -> None:
@@ -161,13 +165,17 @@ def _plain(loader: _Loader, node: Node, path: str, ctx: _Ctx, depth: int = 0) ->
         out: dict[str, object] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
-                raise ctx.fail(path, "a key must be a plain name", "check the indentation")
+                ctx.fail(path, "a key must be a plain name", "check the indentation", line=key_node.start_mark.line + 1)
+                continue
             key = str(key_node.value)
             child = _sub(path, key)
             if key in out:
-                first = ctx.lines.get(child)
-                ctx.fail(child, f"field {key!r} appears twice (line {first} and line {key_node.start_mark.line + 1})",
-                         "keep one of them")
+                ctx.fail(
+                    child,
+                    f"field {key!r} is given twice (first on line {ctx.lines.get(child)})",
+                    "keep one of them",
+                    line=key_node.start_mark.line + 1,
+                )
                 continue
             ctx.lines[child] = key_node.start_mark.line + 1
             out[key] = _plain(loader, value_node, child, ctx, depth + 1)
@@ -177,8 +185,8 @@ def _plain(loader: _Loader, node: Node, path: str, ctx: _Ctx, depth: int = 0) ->
     try:
         return loader.construct_object(node)
     except yaml.YAMLError as exc:
-        raise ctx.fail(path, f"cannot read this value: {getattr(exc, 'problem', exc)}",
-                       "remove the YAML tag or quote the value") from None
+        ctx.fail(path, f"cannot read this value: {getattr(exc, 'problem', exc)}", "remove the YAML tag or quote it")
+        return None
 
 
 # -- value readers -------------------------------------------------------------------------------
@@ -411,7 +419,9 @@ class _Obj:
             return []
         path = _sub(self.path, key)
         if not isinstance(raw, list):
-            self.ctx.fail(path, f"expected a list, got {_kind(raw)}", f"write each entry on its own '- ' line under {key}:")
+            self.ctx.fail(
+                path, f"expected a list, got {_kind(raw)}", f"write each entry on its own '- ' line under {key}:"
+            )
             return []
         out: list[T] = []
         for i, item in enumerate(raw):
@@ -464,8 +474,10 @@ def _participations(ctx: _Ctx, raw: object, path: str) -> list[Participation]:
     roles = list(dict.fromkeys(obj.list("roles", _enum("role"))))
     if obj.missing("roles"):
         raise _Skip(path)
-    if not roles:
+    if obj.data.get("roles") == []:
         raise ctx.fail(_sub(path, "roles"), "an organisation needs at least one role", "e.g. roles: [LEAD_SPONSOR]")
+    if not roles:
+        raise _Skip(path)
     note = obj.get("note", _text)
     return [Participation(org, role, note) for role in roles]
 
@@ -682,15 +694,18 @@ def _record_name(data: object, fallback: str) -> str:
 
 
 def _error(ctx: _Ctx, source_file: str, record: str) -> RecordError:
-    first, *rest = ctx.problems
+    def line(p: _Problem) -> int:
+        return p.line or ctx.line(p.path) or 0
 
     def located(p: _Problem) -> str:
-        line = ctx.line(p.path)
-        return p.message + (f" (line {line})" if line else "")
+        return p.message + (f" (line {line(p)})" if line(p) else "")
+
+    first, *rest = sorted(ctx.problems, key=line)
 
     message = located(first)
     for p in rest:
-        message += f"\n  also {'field ' + p.path if p.path else 'the file'}: {located(p)}"
+        hint = f"; {p.hint}" if p.hint and len(p.hint) <= _MAX_INLINE_HINT else ""
+        message += f"\n  also {'field ' + p.path if p.path else 'the file'}: {located(p)}{hint}"
     return RecordError(message, file=source_file, record=record, field=first.path or None, hint=first.hint)
 
 
@@ -705,8 +720,12 @@ def parse(text: str, *, source_file: str, record_id: str) -> TrialRecord | Recor
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        return RecordError(f"not valid YAML: {exc.problem or exc.context}{where}", file=source_file,
-                           record=record_id, hint="check the indentation and the quoting near that line")
+        return RecordError(
+            f"not valid YAML: {exc.problem or exc.context}{where}",
+            file=source_file,
+            record=record_id,
+            hint="check the indentation and the quoting near that line",
+        )
     except yaml.YAMLError as exc:
         return RecordError(f"not valid YAML: {exc}", file=source_file, record=record_id)
     except _Skip:
@@ -716,7 +735,7 @@ def parse(text: str, *, source_file: str, record_id: str) -> TrialRecord | Recor
     name = _record_name(data, record_id)
     if data is None and not ctx.problems:
         return RecordError("the file is empty", file=source_file, record=name, hint="see data/SCHEMA.md")
-    if ctx.problems:
+    if data is None:
         return _error(ctx, source_file, name)
     try:
         record = _record(ctx, data, source_file, record_id)
@@ -744,16 +763,21 @@ def read(path: Path) -> Iterator[ReadResult]:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            yield RecordError(f"the file is {size} bytes; a curated record is at most {MAX_BYTES}",
-                              file=source_file, record=stem, hint="one trial per file")
+            yield RecordError(
+                f"the file is {size} bytes; a curated record is at most {MAX_BYTES}",
+                file=source_file,
+                record=stem,
+                hint="one trial per file",
+            )
             return
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         yield RecordError(f"cannot read the file: {exc.strerror or exc}", file=source_file, record=stem)
         return
     except UnicodeDecodeError as exc:
-        yield RecordError(f"not UTF-8 text (byte {exc.start})", file=source_file, record=stem,
-                          hint="save the file as UTF-8")
+        yield RecordError(
+            f"not UTF-8 text (byte {exc.start})", file=source_file, record=stem, hint="save the file as UTF-8"
+        )
         return
     yield parse(text, source_file=source_file, record_id=stem)
 
