@@ -16,7 +16,7 @@ from graph.constants import DATA_DIR, STORE_ENV, default_store
 from graph.errors import TrialgraphError
 
 F = TypeVar("F", bound=Callable[..., Any])
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _fail(message: str, code: int) -> None:
@@ -103,7 +103,7 @@ def build(paths: tuple[Path, ...], store: str, extra_shapes: tuple[Path, ...], w
         err.print(f"[yellow]kept newer[/yellow] {escape(o)}")
     for key, problems in report.quarantined.items():
         err.print(f"[red]quarantined[/red] {escape(key)}: " + "; ".join(escape(f"{p.field}: {p.message}") for p in problems))
-    out = Console(highlight=False)
+    out = Console(highlight=False, soft_wrap=True)
     out.print(
         f"{report.records_read} records read: {len(report.loaded)} loaded, {len(report.unchanged)} unchanged, "
         f"{len(report.older)} older kept out, {len(report.quarantined)} quarantined, {len(report.errors)} unreadable. "
@@ -283,6 +283,41 @@ def conflicts(store: str, fmt: str) -> None:
         )
     Console(highlight=False).print(table)
     err.print(f"{len(rows)} conflicts")
+
+
+@main.command()
+@store_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.1),
+    help="Seconds a query may run before it is cancelled.",
+)
+@click.option(
+    "--max-rows", default=10_000, show_default=True, type=click.IntRange(min=1),
+    help="Result rows (or triples) at most; more is cut and flagged.",
+)
+@click.option(
+    "--max-query-bytes", default=100_000, show_default=True, type=click.IntRange(min=64),
+    help="Longest query accepted (413 beyond).",
+)
+@click.option(
+    "--max-concurrent", default=4, show_default=True, type=click.IntRange(min=1),
+    help="Queries that run at once (503 beyond).",
+)
+@handles_errors
+def serve(
+    store: str, host: str, port: int, timeout: float, max_rows: int, max_query_bytes: int, max_concurrent: int
+) -> None:
+    """Serve the store read-only: the SPARQL 1.1 endpoint (/sparql), the query page (/), the
+    network view (/view), named queries (/queries) and a page for every entity (/id/...)."""
+    from graph.server import Settings
+    from graph.server import serve as run_server
+
+    settings = Settings(
+        store, timeout=timeout, max_rows=max_rows, max_query_bytes=max_query_bytes, max_concurrent=max_concurrent
+    )
+    run_server(settings, host=host, port=port)
 
 
 if __name__ == "__main__":  # pragma: no cover

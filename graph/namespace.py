@@ -1,4 +1,4 @@
-"""The trialgraph ontology namespace.  ``tests/test_artefacts.py`` fails when this list and
+"""The trialgraph ontology namespace.  ``tests/test_ontology.py`` fails when this list and
 ``ontology/trialgraph.ttl`` disagree."""
 
 from __future__ import annotations
@@ -176,25 +176,25 @@ MESH = Namespace(MESH_NS)
 SCHEMA = Namespace("https://schema.org/")
 FHIR = Namespace("http://hl7.org/fhir/")
 
-#: SKOS concept schemes: scheme name -> ontology property whose values it holds.
-SCHEMES = {
-    "phase": TG.phase,
-    "status": TG.status,
-    "study-type": TG.studyType,
-    "allocation": TG.allocation,
-    "intervention-model": TG.interventionModel,
-    "primary-purpose": TG.primaryPurpose,
-    "masking": TG.masking,
-    "intervention-type": TG.interventionType,
-    "role": TG.role,
-    "agency-class": TG.agencyClass,
-    "sex": TG.sex,
-    "date-type": TG.startDateType,
-    "enrollment-type": TG.enrollmentType,
-    "arm-type": TG.armType,
-    "outcome-kind": TG.outcomeKind,
-    "cell-origin": TG.cellOrigin,
-    "registry": TG.registry,
+#: SKOS concept schemes: scheme name -> the ontology properties whose values it holds.
+SCHEMES: dict[str, tuple[URIRef, ...]] = {
+    "phase": (TG.phase,),
+    "status": (TG.status, TG.lastKnownStatus, TG.siteStatus),
+    "study-type": (TG.studyType,),
+    "allocation": (TG.allocation,),
+    "intervention-model": (TG.interventionModel,),
+    "primary-purpose": (TG.primaryPurpose,),
+    "masking": (TG.masking,),
+    "intervention-type": (TG.interventionType,),
+    "role": (TG.role,),
+    "agency-class": (TG.agencyClass,),
+    "sex": (TG.sex,),
+    "date-type": (TG.startDateType, TG.primaryCompletionDateType, TG.completionDateType),
+    "official-role": (TG.officialRole,),
+    "enrollment-type": (TG.enrollmentType,),
+    "arm-type": (TG.armType,),
+    "outcome-kind": (TG.outcomeKind,),
+    "cell-origin": (TG.cellOrigin,),
 }
 
 

@@ -196,6 +196,26 @@ class _OxWriter:
         self.db.extend(graph_quads(g, name))
 
 
+#: Open databases of this process by folder: RocksDB allows one writable handle per folder, so
+#: every OxigraphStore on the same folder shares it.
+_HANDLES: dict[tuple[str, bool], ox.Store] = {}
+
+
+def _handle(folder: Path, read_only: bool) -> ox.Store:
+    key = (str(folder.resolve()), read_only)
+    if key not in _HANDLES:
+        writable = _HANDLES.get((key[0], False))
+        if read_only and writable is not None:
+            return writable
+        _HANDLES[key] = ox.Store.read_only(str(folder)) if read_only else ox.Store(str(folder))
+    return _HANDLES[key]
+
+
+def _release(folder: Path) -> None:
+    for ro in (False, True):
+        _HANDLES.pop((str(folder.resolve()), ro), None)
+
+
 class OxigraphStore:
     """Oxigraph in memory (``path=None``) or on disk."""
 
@@ -227,7 +247,7 @@ class OxigraphStore:
             self._db = None  # empty: created by the first write
             return
         try:
-            self._db = ox.Store.read_only(str(current)) if self.read_only else ox.Store(str(current))
+            self._db = _handle(current, self.read_only)
         except OSError as exc:
             raise StoreError(
                 f"{self.root}: cannot open the Oxigraph database ({exc})",
@@ -324,6 +344,8 @@ class OxigraphStore:
         os.symlink(staging_dir.name, tmp_link)
         os.replace(tmp_link, self.root / "current")
         self._db = None
+        if old is not None:
+            _release(old)
         gc.collect()
         if old is not None and old != staging_dir:
             shutil.rmtree(old, ignore_errors=True)

@@ -473,7 +473,10 @@ def test_study_without_protocol_section_in_a_page(tmp_path: Path) -> None:
     page.write_bytes(_page(first, second, {"derivedSection": {}}))
     loaded, errors = split(read(page))
     assert [r.record_id for r in loaded] == ["NCT03281889"]
-    assert [(e.record, e.field) for e in errors] == [("studies[1]", "protocolSection"), ("studies[2]", "protocolSection")]
+    assert [(e.record, e.field) for e in errors] == [
+        ("studies[1]", "protocolSection"),
+        ("studies[2]", "protocolSection"),
+    ]
 
 
 def test_documents_that_are_not_studies() -> None:

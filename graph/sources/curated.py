@@ -109,6 +109,8 @@ class _Ctx:
     problems: list[_Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)
+    #: The source text of scalars YAML did not read as text (``0372`` is read as octal 250).
+    scalars: dict[str, str] = field(default_factory=dict)
 
     def fail(self, path: str, message: str, hint: str | None = None, line: int | None = None) -> _Skip:
         self.problems.append(_Problem(path, message, hint, line))
@@ -118,11 +120,11 @@ class _Ctx:
         self.warnings.append(f"{path}: {message}")
 
     def line(self, path: str) -> int | None:
-        """The line of ``path``, or of its nearest enclosing value (a missing field has none)."""
+        """The line of ``path``, or of its nearest enclosing value; none for a missing top-level field."""
         while path and path not in self.lines:
             parent = _PARENT.fullmatch(path)
             path = parent.group(1) if parent else ""
-        return self.lines.get(path)
+        return self.lines.get(path) if path else None
 
 
 _PARENT = re.compile(r"(.*?)(?:\.[^.\[\]]+|\[\d+\])")
@@ -183,10 +185,13 @@ def _plain(loader: _Loader, node: Node, path: str, ctx: _Ctx, depth: int = 0) ->
     if isinstance(node, SequenceNode):
         return [_plain(loader, item, f"{path}[{i}]", ctx, depth + 1) for i, item in enumerate(node.value)]
     try:
-        return loader.construct_object(node)
+        value = loader.construct_object(node)
     except yaml.YAMLError as exc:
         ctx.fail(path, f"cannot read this value: {getattr(exc, 'problem', exc)}", "remove the YAML tag or quote it")
         return None
+    if not isinstance(value, str) and isinstance(node, ScalarNode):
+        ctx.scalars[path] = node.value
+    return value
 
 
 # -- value readers -------------------------------------------------------------------------------
@@ -201,8 +206,10 @@ _PHONE = re.compile(r"\+?\d[\d\s().\-/]{6,}\d")
 
 def _text(ctx: _Ctx, raw: object, path: str) -> str:
     if isinstance(raw, bool) or not isinstance(raw, str):
-        hint = f'put it in quotes: "{raw}"' if isinstance(raw, int | float) and not isinstance(raw, bool) else None
-        raise ctx.fail(path, f"expected text, got {_kind(raw)}", hint)
+        written = ctx.scalars.get(path, str(raw))
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            raise ctx.fail(path, f"expected text, got the number {written}", f'put it in quotes: "{written}"')
+        raise ctx.fail(path, f"expected text, got {_kind(raw)}")
     text = clean_text(raw)
     if text is None:
         raise ctx.fail(path, "is empty", "write a value or remove the field")

@@ -155,14 +155,12 @@ def trial_identifier(raw: str) -> Identifier | None:
         return Identifier("EUDRACT", with_state.group(1))
     if upper.startswith("CTIS") and id_matches("CTIS", value[4:]):
         return Identifier("CTIS", value[4:])
+    if id_matches("NCT", upper):
+        return Identifier("NCT", upper)
     if upper.startswith("JPRN-"):
         value = value[5:]
     registry = guess_registry(value)
-    if registry is None:
-        return None
-    if registry == "NCT":
-        value = upper
-    return Identifier(registry, value)
+    return Identifier(registry, value) if registry else None
 
 
 def member_state(trial_id: str) -> str | None:
@@ -270,8 +268,11 @@ def parse_study_type(raw: str | None) -> tuple[str | None, str | None]:
     if value is None:
         return None, None
     key = value.casefold()
-    for prefix, enum in (("interventional", "INTERVENTIONAL"), ("observational", "OBSERVATIONAL"),
-                         ("expanded access", "EXPANDED_ACCESS")):
+    for prefix, enum in (
+        ("interventional", "INTERVENTIONAL"),
+        ("observational", "OBSERVATIONAL"),
+        ("expanded access", "EXPANDED_ACCESS"),
+    ):
         if key.startswith(prefix):
             return enum, None
     return value, f"Study_type {value!r} is not a known study type; kept as text"
@@ -374,8 +375,16 @@ _EU_DESIGN = re.compile(
     r"(Controlled|Randomised|Open|Single blind|Double blind|Parallel group|Cross over)\s*:\s*(yes|no)", re.IGNORECASE
 )
 _ARMS = re.compile(r"Number of treatment arms in the trial\s*:\s*(\d+)", re.IGNORECASE)
-_PURPOSES = ("health services research", "supportive care", "basic science", "device feasibility", "treatment",
-             "prevention", "diagnostic", "screening")
+_PURPOSES = (
+    "health services research",
+    "supportive care",
+    "basic science",
+    "device feasibility",
+    "treatment",
+    "prevention",
+    "diagnostic",
+    "screening",
+)
 
 
 def _enum_or_none(scheme: str, raw: str, warnings: list[str]) -> str | None:
@@ -417,12 +426,22 @@ def _eu_design(answers: dict[str, bool], arms_match: re.Match[str] | None) -> De
     allocation = None
     if answers.get("randomised"):
         allocation = "RANDOMIZED"
-    elif "randomised" in answers and arms is not None:
-        allocation = "NA" if arms <= 1 else "NON_RANDOMIZED"
-    masking = "DOUBLE" if answers.get("double blind") else "SINGLE" if answers.get("single blind") else (
-        "NONE" if answers.get("open") else None)
-    model = "PARALLEL" if answers.get("parallel group") else "CROSSOVER" if answers.get("cross over") else (
-        "SINGLE_GROUP" if arms == 1 else None)
+    elif "randomised" in answers and arms:
+        allocation = "NA" if arms == 1 else "NON_RANDOMIZED"
+    masking = (
+        "DOUBLE"
+        if answers.get("double blind")
+        else "SINGLE"
+        if answers.get("single blind")
+        else ("NONE" if answers.get("open") else None)
+    )
+    model = (
+        "PARALLEL"
+        if answers.get("parallel group")
+        else "CROSSOVER"
+        if answers.get("cross over")
+        else ("SINGLE_GROUP" if arms == 1 else None)
+    )
     return Design(allocation=allocation, model=model, masking=masking)
 
 
@@ -430,18 +449,32 @@ def _keyword_design(value: str) -> Design:
     """Comma lists such as JPRN's "randomized controlled trial, open(masking not used), parallel
     assignment, treatment purpose" or DRKS's "Study design purpose: diagnostic"."""
     key = value.casefold()
-    allocation = ("NON_RANDOMIZED" if re.search(r"non-?\s?randomi[sz]ed", key) else
-                  "RANDOMIZED" if re.search(r"\brandomi[sz]ed", key) else None)
+    allocation = (
+        "NON_RANDOMIZED"
+        if re.search(r"non-?\s?randomi[sz]ed", key)
+        else "RANDOMIZED"
+        if re.search(r"\brandomi[sz]ed", key)
+        else None
+    )
     model = None
-    for pattern, enum in ((r"single arm|single assignment|single group", "SINGLE_GROUP"), (r"\bparallel", "PARALLEL"),
-                          (r"cross-?\s?over", "CROSSOVER"), (r"\bfactorial", "FACTORIAL"),
-                          (r"\bsequential", "SEQUENTIAL")):
+    for pattern, enum in (
+        (r"single arm|single assignment|single group", "SINGLE_GROUP"),
+        (r"\bparallel", "PARALLEL"),
+        (r"cross-?\s?over", "CROSSOVER"),
+        (r"\bfactorial", "FACTORIAL"),
+        (r"\bsequential", "SEQUENTIAL"),
+    ):
         if re.search(pattern, key):
             model = enum
             break
     masking = None
-    for pattern, enum in ((r"quadruple", "QUADRUPLE"), (r"triple", "TRIPLE"), (r"double[\s-]blind", "DOUBLE"),
-                          (r"single[\s-]blind", "SINGLE"), (r"\bopen\b|open-label|masking not used", "NONE")):
+    for pattern, enum in (
+        (r"quadruple", "QUADRUPLE"),
+        (r"triple", "TRIPLE"),
+        (r"double[\s-]blind", "DOUBLE"),
+        (r"single[\s-]blind", "SINGLE"),
+        (r"\bopen\b|open-label|masking not used", "NONE"),
+    ):
         if re.search(pattern, key):
             masking = enum
             break
@@ -481,12 +514,26 @@ def parse_conditions(raw: str | None) -> tuple[list[Condition], list[str]]:
     return [Condition(label) for label in labels], keywords
 
 
-_PRODUCT_KEYS = ("inn or proposed inn", "inn of investigational material", "product name", "trade name",
-                 "generic name etc", "current sponsor code", "product code")
+_PRODUCT_KEYS = (
+    "inn or proposed inn",
+    "inn of investigational material",
+    "product name",
+    "trade name",
+    "generic name etc",
+    "current sponsor code",
+    "product code",
+)
 _NO_VALUE = {"", "-", "n/a", "na", "none", "no", "not applicable"}
-_ARM_TYPES = {"experimental": "EXPERIMENTAL", "active comparator": "ACTIVE_COMPARATOR",
-              "placebo comparator": "PLACEBO_COMPARATOR", "sham comparator": "SHAM_COMPARATOR",
-              "no intervention": "NO_INTERVENTION", "other": "OTHER"}
+#: Intervention texts that name nothing ("Please refer to section E6 of the protocol.").
+_NO_INTERVENTION = re.compile(r"^(please )?(refer|see) (to )?(the )?(section|protocol)", re.IGNORECASE)
+_ARM_TYPES = {
+    "experimental": "EXPERIMENTAL",
+    "active comparator": "ACTIVE_COMPARATOR",
+    "placebo comparator": "PLACEBO_COMPARATOR",
+    "sham comparator": "SHAM_COMPARATOR",
+    "no intervention": "NO_INTERVENTION",
+    "other": "OTHER",
+}
 
 
 def _key_values(block: str) -> dict[str, str]:
@@ -529,6 +576,8 @@ def parse_interventions(raw: str | None) -> tuple[list[Intervention], list[Arm]]
         return [], arms
     interventions: list[Intervention] = []
     for piece in split_values(value):
+        if _NO_INTERVENTION.match(piece):
+            continue
         name, kind = piece, None
         m = re.match(r"^([A-Za-z /]+?)\s*:\s*(.+)$", piece)
         if m:
@@ -609,8 +658,19 @@ def parse_outcomes(raw: str | None, kind: str) -> list[Outcome]:
 # -- organisations -------------------------------------------------------------------------------
 
 #: Texts registers write where no organisation is named.
-PLACEHOLDER_ORGS = {"please refer to primary and secondary sponsors", "-", "industry", "none", "n/a", "na",
-                    "not applicable", "no", "self", "self-funded", "nil"}
+PLACEHOLDER_ORGS = {
+    "please refer to primary and secondary sponsors",
+    "-",
+    "industry",
+    "none",
+    "n/a",
+    "na",
+    "not applicable",
+    "no",
+    "self",
+    "self-funded",
+    "nil",
+}
 
 
 def parse_organizations(raw: str | None, role: str, *, split_slash: bool = False) -> list[Participation]:
@@ -634,8 +694,11 @@ def _fields(trial: Element) -> dict[str, str]:
         if tag.startswith(_PRIVATE_PREFIXES):
             continue
         if len(child):
-            raise _FieldError(tag, f"element <{tag}> holds child elements; a value was expected",
-                              hint="ICTRP exports put plain text (with escaped <br> markup) in each field")
+            raise _FieldError(
+                tag,
+                f"element <{tag}> holds child elements; a value was expected",
+                hint="ICTRP exports put plain text (with escaped <br> markup) in each field",
+            )
         out[tag] = child.text or ""
     return out
 
@@ -646,8 +709,11 @@ def _own_identifier(fields: dict[str, str]) -> tuple[str, Identifier]:
         raise _FieldError("TrialID", "the trial has no TrialID", hint="every <Trial> needs its register id")
     own = trial_identifier(trial_id)
     if own is None:
-        raise _FieldError("TrialID", f"{trial_id!r} is not an id of a known trial registry",
-                          hint="see graph.normalize.REGISTRIES for the id patterns")
+        raise _FieldError(
+            "TrialID",
+            f"{trial_id!r} is not an id of a known trial registry",
+            hint="see graph.normalize.REGISTRIES for the id patterns",
+        )
     return trial_id, own
 
 
@@ -811,8 +877,11 @@ def read_detailed(path: Path) -> Iterator[IctrpTrial | RecordError]:
             if root is None:
                 root = elem
                 if elem.tag != ROOT_TAG:
-                    yield RecordError(f"root element is <{elem.tag}>, not <{ROOT_TAG}>", file=source_file,
-                                      hint="export the trials from the ICTRP portal as XML")
+                    yield RecordError(
+                        f"root element is <{elem.tag}>, not <{ROOT_TAG}>",
+                        file=source_file,
+                        hint="export the trials from the ICTRP portal as XML",
+                    )
                     return
                 continue
             if event != "end" or elem.tag != "Trial":
@@ -822,12 +891,18 @@ def read_detailed(path: Path) -> Iterator[IctrpTrial | RecordError]:
             with contextlib.suppress(ValueError):  # a <Trial> that is not a child of the root
                 root.remove(elem)
     except DefusedXmlException as exc:
-        yield RecordError(f"refused: the file declares a DTD or entities ({type(exc).__name__})", file=source_file,
-                          hint="ICTRP exports have no DTD; a DTD or entity here is an XML attack or not an export")
+        yield RecordError(
+            f"refused: the file declares a DTD or entities ({type(exc).__name__})",
+            file=source_file,
+            hint="ICTRP exports have no DTD; a DTD or entity here is an XML attack or not an export",
+        )
     except ParseError as exc:
         where = f" after {position} trial(s)" if position else ""
-        yield RecordError(f"not well-formed XML{where}: {exc}", file=source_file,
-                          hint="the export may be truncated; download it again")
+        yield RecordError(
+            f"not well-formed XML{where}: {exc}",
+            file=source_file,
+            hint="the export may be truncated; download it again",
+        )
     except OSError as exc:
         yield RecordError(f"cannot be read: {exc.strerror or exc}", file=source_file)
 

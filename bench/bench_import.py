@@ -1,0 +1,280 @@
+"""Import benchmark: how fast trialgraph reads ClinicalTrials.gov studies, and in how much memory.
+
+Standalone script, never a test::
+
+    python bench/bench_import.py                 # 100,000 synthetic studies, read stage
+    python bench/bench_import.py --n 20000 --shape pages
+    python bench/bench_import.py --stage rdf --n 2000
+
+The synthetic set is made from the real API v2 files in ``../shared/data/ctgov-v2``: each
+synthetic study is a real one with its NCT id rewritten (``NCT9xxxxxxx``), so the mix of sizes
+(a few sites, 105 sites, 1,148 sites, full results sections) is that of the real files.  It is
+written once to a temporary folder, as the bulk download's shape (a ``.zip`` of one JSON per
+study) or as API pages of 100 studies, and the timed part reads it back.
+
+Stages, each timed on its own pass (``--stage``):
+
+- ``read``: the ``ctgov`` reader, file to :class:`graph.model.TrialRecord`.
+- ``rdf``: the reader, then :func:`graph.rdf.record_graph` per record.
+- ``store``: the reader, ``record_graph`` and a write into an on-disk Oxigraph store.
+
+A stage whose modules cannot be imported is skipped with a message.  Peak memory is the
+process's peak resident size (``getrusage``) measured in a fresh child process per stage, so the
+set-up does not count; ``--tracemalloc`` also reports the peak of Python allocations (slower).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_CTGOV = ROOT.parent / "shared" / "data" / "ctgov-v2"
+sys.path.insert(0, str(ROOT))
+
+from graph.errors import RecordError  # noqa: E402
+from graph.model import TrialRecord  # noqa: E402
+from graph.sources.ctgov import read, read_document  # noqa: E402
+
+PAGE_SIZE = 100
+
+
+# -- the synthetic set ----------------------------------------------------------------------------
+
+
+def real_studies(folder: Path = SHARED_CTGOV) -> list[tuple[str, bytes]]:
+    """(NCT id, study JSON) for every real study, in file order."""
+    out = []
+    for path in sorted(folder.glob("*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        for study in doc.get("studies", [doc]):
+            nct = study["protocolSection"]["identificationModule"]["nctId"]
+            out.append((nct, json.dumps(study, ensure_ascii=False).encode()))
+    return out
+
+
+def synthetic(n: int, templates: list[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
+    """``n`` studies cycling through the templates, each under a new NCT id."""
+    for i in range(n):
+        nct, body = templates[i % len(templates)]
+        new = f"NCT9{i:07d}"
+        yield new, body.replace(nct.encode(), new.encode())
+
+
+def write_set(folder: Path, n: int, shape: str) -> tuple[Path, int]:
+    """The set on disk; returns (path to read, bytes of JSON)."""
+    templates = real_studies()
+    total = 0
+    if shape == "zip":
+        path = folder / "ctg-studies.zip"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+            for nct, body in synthetic(n, templates):
+                archive.writestr(f"{nct}.json", body)
+                total += len(body)
+        return path, total
+    pages = folder / "pages"
+    pages.mkdir()
+    batch: list[bytes] = []
+    for _nct, body in synthetic(n, templates):
+        batch.append(body)
+        total += len(body)
+        if len(batch) == PAGE_SIZE:
+            _write_page(pages, batch)
+            batch = []
+    if batch:
+        _write_page(pages, batch)
+    return pages, total
+
+
+def _write_page(folder: Path, studies: list[bytes]) -> None:
+    number = len(list(folder.iterdir())) + 1
+    (folder / f"page-{number:05d}.json").write_bytes(b'{"studies": [' + b",".join(studies) + b"]}")
+
+
+# -- stages ---------------------------------------------------------------------------------------
+
+
+def read_records(path: Path) -> Iterator[TrialRecord | RecordError]:
+    files = [path] if path.is_file() else sorted(path.glob("*.json"))
+    for file in files:
+        yield from read(file)
+
+
+@dataclass
+class Counts:
+    studies: int = 0
+    errors: int = 0
+    sites: int = 0
+    triples: int = 0
+
+
+def stage_read(path: Path, _work: Path) -> Counts:
+    counts = Counts()
+    for result in read_records(path):
+        if isinstance(result, RecordError):
+            counts.errors += 1
+        else:
+            counts.studies += 1
+            counts.sites += len(result.sites)
+    return counts
+
+
+def stage_rdf(path: Path, _work: Path) -> Counts:
+    from graph.rdf import record_graph
+
+    counts = Counts()
+    for result in read_records(path):
+        if isinstance(result, RecordError):
+            counts.errors += 1
+            continue
+        counts.studies += 1
+        counts.sites += len(result.sites)
+        counts.triples += len(record_graph(result))
+    return counts
+
+
+def stage_store(path: Path, work: Path) -> Counts:
+    from graph.constants import GRAPH_NS
+    from graph.rdf import record_graph
+    from graph.store import open_store
+
+    store = open_store(work / "store")
+    counts = Counts()
+    try:
+        with store.write() as writer:
+            for result in read_records(path):
+                if isinstance(result, RecordError):
+                    counts.errors += 1
+                    continue
+                g = record_graph(result)
+                writer.replace_graph(_graph_name(GRAPH_NS, result), g)
+                counts.studies += 1
+                counts.sites += len(result.sites)
+                counts.triples += len(g)
+    finally:
+        store.close()
+    return counts
+
+
+def _graph_name(base: str, record: TrialRecord) -> object:
+    from rdflib import URIRef
+
+    return URIRef(f"{base}{record.source}/{record.record_id}")
+
+
+STAGES: dict[str, Callable[[Path, Path], Counts]] = {"read": stage_read, "rdf": stage_rdf, "store": stage_store}
+
+
+# -- measuring ------------------------------------------------------------------------------------
+
+
+def peak_rss_mib() -> float:
+    """Peak resident size of this process (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_stage(stage: str, path: Path, work: Path, json_bytes: int, use_tracemalloc: bool) -> dict[str, object]:
+    """Time one stage in this process; the caller runs it in a fresh child."""
+    if use_tracemalloc:
+        tracemalloc.start()
+    start_rss = peak_rss_mib()
+    started = time.perf_counter()
+    try:
+        counts = STAGES[stage](path, work)
+    except ImportError as exc:
+        return {"stage": stage, "skipped": f"cannot import what the {stage} stage needs ({exc})"}
+    seconds = time.perf_counter() - started
+    figures: dict[str, object] = {
+        "stage": stage,
+        "studies": counts.studies,
+        "errors": counts.errors,
+        "sites": counts.sites,
+        "triples": counts.triples,
+        "seconds": round(seconds, 2),
+        "studies_per_s": round(counts.studies / seconds),
+        "json_mib_per_s": round(json_bytes / seconds / 2**20, 1),
+        "peak_rss_mib_before": round(start_rss, 1),
+        "peak_rss_mib": round(peak_rss_mib(), 1),
+    }
+    if use_tracemalloc:
+        figures["tracemalloc_peak_mib"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+        tracemalloc.stop()
+    return figures
+
+
+def parser_figures(repeat: int = 20) -> dict[str, float]:
+    """JSON parse time alone over the real files: why the reader uses orjson."""
+    import orjson
+
+    blobs = [p.read_bytes() for p in sorted(SHARED_CTGOV.glob("*.json"))]
+    size = sum(len(b) for b in blobs) * repeat
+    out = {}
+    for name, loads in (("json", json.loads), ("orjson", orjson.loads)):
+        started = time.perf_counter()
+        for _ in range(repeat):
+            for blob in blobs:
+                loads(blob)
+        out[f"{name}_mib_per_s"] = round(size / (time.perf_counter() - started) / 2**20, 1)
+    # the whole reader on the same bytes, from memory (no file or zip)
+    started = time.perf_counter()
+    for _ in range(repeat):
+        for i, blob in enumerate(blobs):
+            for _result in read_document(blob, f"mem{i}.json"):
+                pass
+    out["reader_from_memory_studies_per_s"] = round(len(blobs) * repeat / (time.perf_counter() - started))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=100_000, help="synthetic studies (default 100000)")
+    parser.add_argument("--stage", choices=sorted(STAGES), action="append", help="stage(s) to run (default read)")
+    parser.add_argument("--shape", choices=("zip", "pages"), default="zip", help="bulk zip or API pages")
+    parser.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (slower)")
+    parser.add_argument("--child", nargs=3, metavar=("STAGE", "PATH", "BYTES"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.child:  # one stage, in a fresh process, figures as JSON on stdout
+        stage, path, json_bytes = args.child
+        with tempfile.TemporaryDirectory(prefix="trialgraph-bench-work-") as work:
+            print(json.dumps(run_stage(stage, Path(path), Path(work), int(json_bytes), args.tracemalloc)))
+        return 0
+
+    print(f"parsers and reader over the {len(list(SHARED_CTGOV.glob('*.json')))} real files:", parser_figures())
+    with tempfile.TemporaryDirectory(prefix="trialgraph-bench-") as tmp:
+        started = time.perf_counter()
+        path, json_bytes = write_set(Path(tmp), args.n, args.shape)
+        disk = path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.iterdir())
+        print(
+            f"synthetic set: {args.n} studies, {json_bytes / 2**20:.0f} MiB of JSON, "
+            f"{disk / 2**20:.0f} MiB on disk as {args.shape} (made in {time.perf_counter() - started:.0f} s)"
+        )
+        for stage in args.stage or ["read"]:
+            command = [sys.executable, __file__, "--child", stage, str(path), str(json_bytes)]
+            if args.tracemalloc:
+                command.append("--tracemalloc")
+            done = subprocess.run(command, capture_output=True, text=True, check=False, env=os.environ.copy())
+            if done.returncode != 0:
+                print(f"stage {stage} failed:\n{done.stderr}", file=sys.stderr)
+                return 1
+            figures = json.loads(done.stdout.strip().splitlines()[-1])
+            if "skipped" in figures:
+                print(f"stage {stage}: skipped: {figures['skipped']}")
+            else:
+                print(f"stage {stage}: " + ", ".join(f"{k}={v}" for k, v in figures.items() if k != "stage"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Every named query against rows derived by hand from the seed pages (../shared/seeds/) and the
+curated files in data/."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.errors import QueryError
+from graph.queries import catalogue, run
+from graph.store import OxigraphStore
+
+
+def rows(store: OxigraphStore, name: str, **params: str) -> list[dict[str, str]]:
+    result = run(store, name, params)
+    return [{v: ("" if t is None else str(t)) for v, t in zip(result.variables, row, strict=True)} for row in result.rows]
+
+
+def test_catalogue_has_the_public_queries() -> None:
+    names = set(catalogue())
+    assert {
+        "trials",
+        "trial-sites",
+        "trial-organizations",
+        "trials-by-condition",
+        "sponsors",
+        "identifiers",
+        "countries",
+    } <= names
+    for q in catalogue().values():
+        assert q.title and q.description, f"{q.path} lacks a title or description header"
+
+
+def test_trials_lists_the_five_seeds_with_sponsor_and_status(seed_store: OxigraphStore) -> None:
+    got = {r["id"]: (r["status"], r["phase"], r["sponsor"]) for r in rows(seed_store, "trials")}
+    # From the seed pages: status and phase as printed there, the sponsor as named there.
+    assert got["NCT04445454"] == ("RECRUITING", "PHASE1", "University of Liege")
+    assert got["NL-OMON47582"] == ("RECRUITING", "PHASE2", "niversitair Medisch Centrum Utrecht")
+    assert got["NCT01849237"] == ("UNKNOWN", "PHASE1/PHASE2", "National Research Center for Hematology, Russia")
+    # RESSTORE's page states neither status nor phase; its sponsor is CHU Grenoble Alpes.
+    assert got["NCT02849613"] == ("", "", "CHU Grenoble Alpes")
+    assert "NCT07635758" in got
+    assert got["NCT07635758"][0] == "RECRUITING"
+    assert len(got) == 5
+
+
+def test_trials_columns_are_the_public_interface(seed_store: OxigraphStore) -> None:
+    result = run(seed_store, "trials")
+    assert result.variables == ["trial", "id", "title", "status", "phase", "enrollment", "sponsor"]
+    enrolment = {r["id"]: r["enrollment"] for r in rows(seed_store, "trials")}
+    assert enrolment["NCT02849613"] == "400"  # "will recruit 400 patients"
+    assert enrolment["NCT01849237"] == "30"  # "30 estimated patients"
+
+
+def test_identifiers_answers_for_the_eudract_number(seed_store: OxigraphStore) -> None:
+    got = {(r["identifier"], r["registry"]) for r in rows(seed_store, "identifiers", id="2016-001902-40")}
+    assert got == {("NCT02849613", "NCT"), ("2016-001902-40", "EUDRACT")}
+    assert {r["trial"] for r in rows(seed_store, "identifiers", id="NCT02849613")} == {
+        "https://w3id.org/trialgraph/id/trial/NCT02849613"
+    }
+
+
+def test_trials_by_condition_stroke_finds_both_stroke_trials(seed_store: OxigraphStore) -> None:
+    got = {r["id"] for r in rows(seed_store, "trials-by-condition", condition="stroke")}
+    assert got == {"NCT02849613", "NCT07635758"}
+    # case-insensitive, and the narrower label itself matches too
+    assert {r["id"] for r in rows(seed_store, "trials-by-condition", condition="ISCHEMIC STROKE")} == got
+
+
+def test_trials_by_condition_does_not_match_unrelated(seed_store: OxigraphStore) -> None:
+    assert {r["id"] for r in rows(seed_store, "trials-by-condition", condition="septic shock")} == {"NCT01849237"}
+
+
+def test_trial_sites_liege(seed_store: OxigraphStore) -> None:
+    got = [(r["facility"], r["city"], r["country"]) for r in rows(seed_store, "trial-sites", id="NCT04445454")]
+    assert got == [("CHU de Liège", "Liège", "BE")]
+
+
+def test_trial_organizations_resstore_coordinators_and_cro(seed_store: OxigraphStore) -> None:
+    got = {(r["name"], r["role"]) for r in rows(seed_store, "trial-organizations", id="NCT02849613")}
+    assert ("CHU Grenoble Alpes", "COORDINATOR") in got
+    assert ("Servicio Madrileño de Salud (SERMAS)", "COORDINATOR") in got
+    assert ("Medfiles", "CRO") in got
+    # the same answer through the EudraCT number
+    assert {(r["name"], r["role"]) for r in rows(seed_store, "trial-organizations", id="2016-001902-40")} == got
+
+
+def test_sponsors_counts_one_trial_each(seed_store: OxigraphStore) -> None:
+    got = rows(seed_store, "sponsors")
+    # NCT07635758's page names no sponsor; the other four name one each, all different.
+    assert len(got) == 4
+    assert all(r["trials"] == "1" for r in got)
+
+
+def test_countries(seed_store: OxigraphStore) -> None:
+    got = {r["country"]: (int(r["trials"]), int(r["sites"])) for r in rows(seed_store, "countries")}
+    # RESSTORE recruits in CZ, FI, FR, ES and Scotland (GB) with no named site; Liège has one site.
+    for code in ("CZ", "FI", "FR", "ES", "GB"):
+        assert got[code][0] >= 1
+    assert got["BE"] == (1, 1)
+    assert got["CN"] == (1, 1)
+
+
+def test_parameters_are_required_and_known(seed_store: OxigraphStore) -> None:
+    with pytest.raises(QueryError, match="needs --param id"):
+        run(seed_store, "trial-sites", {})
+    with pytest.raises(QueryError, match="no parameter"):
+        run(seed_store, "trials", {"id": "x"})
+    with pytest.raises(QueryError, match="no query named"):
+        run(seed_store, "no-such-query", {})
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        'NCT04445454" } ?s ?p ?o . FILTER(true',
+        "NCT04445454\\\" } } SELECT * WHERE { ?s ?p ?o }",
+        "NCT04445454\n} UNION { ?site ?x ?y",
+        "<http://example.org/x> } ?s ?p ?o {",
+    ],
+)
+def test_injection_in_a_parameter_changes_nothing(seed_store: OxigraphStore, payload: str) -> None:
+    assert rows(seed_store, "trial-sites", id=payload) == []
+
+
+def test_qc_gates_return_no_rows_on_the_seeds(seed_store: OxigraphStore) -> None:
+    for q in catalogue().values():
+        if q.is_gate:
+            result = seed_store.query(q.text)
+            assert result.rows == [], f"{q.name} returned {result.rows}"
