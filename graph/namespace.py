@@ -204,4 +204,7 @@ def concept(scheme: str, value: str) -> URIRef:
 
 
 def mesh(descriptor: str) -> URIRef:
-    return MESH[descriptor]
+    """NLM's IRI for a MeSH descriptor, whichever padding the source used."""
+    from graph.normalize import mesh_nlm
+
+    return MESH[mesh_nlm(descriptor)]

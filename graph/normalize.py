@@ -377,3 +377,17 @@ def org_key(name: str) -> str:
         w = _ABBREVIATIONS.get(w, w)
         out.extend(w.split())
     return " ".join(w for w in out if w not in _LEGAL_FORMS)
+
+
+_PADDED_MESH = re.compile(r"^([DC])000(\d{6})$")
+#: Descriptors numbered below this were issued with six digits; API v2 pads them to nine.
+_FIRST_NINE_DIGIT_MESH = 67000
+
+
+def mesh_nlm(descriptor: str) -> str:
+    """The spelling NLM's MeSH RDF uses in its IRIs: six digits for descriptors issued with six
+    (``D000003550`` -> ``D003550``), nine for newer ones (``D000083242`` stays)."""
+    m = _PADDED_MESH.match(descriptor)
+    if m and int(m.group(2)) < _FIRST_NINE_DIGIT_MESH:
+        return f"{m.group(1)}{m.group(2)}"
+    return descriptor

@@ -448,3 +448,13 @@ def test_schema_document_lists_every_field_and_enum_value() -> None:
         assert row.group(1).split(", ") == list(ENUMS[scheme]), scheme
     for key in ENUMS["registry"]:
         assert f"`{key}`" in doc, key
+
+
+def test_a_year_range_in_an_affiliation_is_not_a_phone_number() -> None:
+    text = (
+        "identifiers: [{registry: NCT, value: NCT00000001}]\n"
+        "officials: [{name: Ann, affiliation: 'Fellow 2016-2020'}]\n"
+    )
+    result = parse(text, source_file="inline.yaml", record_id="inline")
+    assert isinstance(result, TrialRecord), str(result)
+    assert result.officials[0].affiliation == "Fellow 2016-2020"

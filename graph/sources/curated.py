@@ -202,6 +202,8 @@ Reader = Callable[[_Ctx, object, str], T]
 
 _EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")
 _PHONE = re.compile(r"\+?\d[\d\s().\-/]{6,}\d")
+#: Fewer digits than this is a year range or a room number, not a phone number.
+_PHONE_DIGITS = 9
 
 
 def _text(ctx: _Ctx, raw: object, path: str) -> str:
@@ -221,7 +223,7 @@ def _text(ctx: _Ctx, raw: object, path: str) -> str:
 def _person_text(ctx: _Ctx, raw: object, path: str) -> str:
     """Text about a person, which must not carry a phone number either."""
     text = _text(ctx, raw, path)
-    if _PHONE.search(text):
+    if any(sum(ch.isdigit() for ch in m.group()) >= _PHONE_DIGITS for m in _PHONE.finditer(text)):
         raise ctx.fail(path, "contains a phone number; contact details are never ingested", "remove it")
     return text
 
