@@ -145,7 +145,7 @@ def stage_rdf(path: Path, _work: Path) -> Counts:
 
 
 def stage_store(path: Path, work: Path) -> Counts:
-    from graph.constants import GRAPH_NS
+    from graph.identity import record_graph as graph_name
     from graph.rdf import record_graph
     from graph.store import open_store
 
@@ -158,19 +158,13 @@ def stage_store(path: Path, work: Path) -> Counts:
                     counts.errors += 1
                     continue
                 g = record_graph(result)
-                writer.replace_graph(_graph_name(GRAPH_NS, result), g)
+                writer.replace_graph(graph_name(result.source, result.record_id), g)
                 counts.studies += 1
                 counts.sites += len(result.sites)
                 counts.triples += len(g)
     finally:
         store.close()
     return counts
-
-
-def _graph_name(base: str, record: TrialRecord) -> object:
-    from rdflib import URIRef
-
-    return URIRef(f"{base}{record.source}/{record.record_id}")
 
 
 STAGES: dict[str, Callable[[Path, Path], Counts]] = {"read": stage_read, "rdf": stage_rdf, "store": stage_store}
@@ -236,6 +230,16 @@ def parser_figures(repeat: int = 20) -> dict[str, float]:
     return out
 
 
+def cpu_calibration() -> float:
+    """Seconds for ten million additions in a Python loop: a yardstick for comparing figures
+    taken on different (or busy) machines.  An idle 2020s laptop core takes about 0.5 s."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return round(time.perf_counter() - started, 2)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="synthetic studies (default 100000)")
@@ -251,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(run_stage(stage, Path(path), Path(work), int(json_bytes), args.tracemalloc)))
         return 0
 
+    print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, 10M-add loop {cpu_calibration()} s")
     print(f"parsers and reader over the {len(list(SHARED_CTGOV.glob('*.json')))} real files:", parser_figures())
     with tempfile.TemporaryDirectory(prefix="trialgraph-bench-") as tmp:
         started = time.perf_counter()

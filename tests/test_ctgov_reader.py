@@ -16,8 +16,9 @@ import pytest
 
 from graph.errors import RecordError
 from graph.model import Identifier, MeshTerm, PartialDate, TrialRecord
+from graph.normalize import clean_text
 from graph.sources import ReadResult, discover, format_for
-from graph.sources.ctgov import mesh_id, read, read_document, sniff
+from graph.sources.ctgov import _clean, mesh_id, read, read_document, sniff
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CTGOV = SHARED_DATA / "ctgov-v2"
@@ -390,6 +391,27 @@ def test_edge_interventions_arms_outcomes(edge: tuple[list[TrialRecord], list[Re
         "DOUBLE",
         "TREATMENT",
     )
+
+
+def test_fast_text_cleaning_agrees_with_clean_text() -> None:
+    """The reader's fast path must give what normalize.clean_text gives, on every string of the
+    real files and on the awkward cases."""
+    strings: list[str] = [" a\tb\n", "x<br>y", "caf\u0065\u0301", "", "   ", "A  <BR/>  b", "ü  ", "<b>"]
+
+    def walk(node: object) -> None:
+        if isinstance(node, str):
+            strings.append(node)
+        elif isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for path in REAL_FILES:
+        walk(raw_studies(path))
+    assert len(strings) > 10_000
+    assert [s for s in strings if _clean(s) != clean_text(s)] == []
 
 
 def test_mesh_ids_are_spelled_one_way() -> None:

@@ -26,6 +26,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,18 @@ _CONTACT = re.compile(r"\+?\d[\d\s().\-/]{5,}\d|[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")
 _PHONE_DIGITS = 7
 _EUDRACT_PREFIX = re.compile(r"^(?:eudract|euctr)(?:\s*(?:number|no\.?|nr\.?|n°))?\s*[:#]?\s*", re.IGNORECASE)
 _MESH_SHORT = re.compile(r"^([DC])(\d{6})$")
+
+
+def _clean(value: str) -> str | None:
+    """:func:`clean_text`, with a fast path for the common case: for ASCII text without markup,
+    NFC and the ``<br>`` rule change nothing, and only white space needs folding."""
+    if value.isascii() and "<" not in value:
+        return " ".join(value.split()) or None
+    return clean_text(value)
+
+
+#: ``enum_value`` is pure and sees few distinct values: cache it (it runs a regex per call).
+_enum_value = lru_cache(maxsize=4096)(enum_value)
 
 
 class _BadField(Exception):
@@ -142,7 +155,7 @@ class _At:
         for i, item in enumerate(self._array(key)):
             if not isinstance(item, str):
                 raise _BadField(f"{self.where(key)}[{i}]", f"expected a string, found {_kind(item)}")
-            text = clean_text(item)
+            text = _clean(item)
             if text:
                 out.append(text)
         return out
@@ -153,7 +166,7 @@ class _At:
             return None
         if not isinstance(value, str):
             raise _BadField(self.where(key), f"expected a string, found {_kind(value)}")
-        return clean_text(value)
+        return _clean(value)
 
     def integer(self, key: str) -> int | None:
         value = self.data.get(key)
@@ -190,7 +203,7 @@ class _Notes:
         return self.enum_text(at.text(key), at.where(key), scheme)
 
     def enum_text(self, raw: str | None, path: str, scheme: str) -> str | None:
-        value, known = enum_value(scheme, raw)
+        value, known = _enum_value(scheme, raw)
         if not known:
             self.warnings.append(f"{path}: {value!r} is not a known {scheme} value; kept as text")
         return value

@@ -725,11 +725,28 @@ def _date(fields: dict[str, str], name: str, warnings: list[str]) -> PartialDate
         return None
 
 
+#: Regions that registers (jRCT) list among countries; named here to skip a slow fuzzy country search.
+_REGIONS = {
+    "africa",
+    "asia",
+    "asia except japan",
+    "europe",
+    "north america",
+    "south america",
+    "latin america",
+    "central america",
+    "oceania",
+    "middle east",
+    "worldwide",
+    "international",
+}
+
+
 def _countries(fields: dict[str, str], trial_id: str, warnings: list[str]) -> list[str]:
     out: list[str] = []
     unknown: list[str] = []
     for name in split_values(fields.get("Countries")):
-        code = country_code(name)
+        code = None if name.casefold() in _REGIONS else country_code(name)
         if code is None:
             unknown.append(name)
         elif code not in out:
