@@ -101,6 +101,11 @@ def _check_base_url(base_url: str) -> str:
 def _load_state(out: Path, query: dict[str, str | None]) -> _State:
     path = out / STATE_FILE
     if not path.exists():
+        if any(out.glob("page-*.json")):
+            raise InputError(
+                f"{out} holds pages that no fetch of trialgraph's state describes",
+                hint="fetch into another folder, or empty this one",
+            )
         return _State(query=query)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -124,7 +129,7 @@ def _save_state(out: Path, state: _State) -> None:
 
 
 def _describe(query: dict[str, str | None]) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in query.items() if v is not None and k != "base_url") or "every study"
+    return ", ".join(f"{k}={v!r}" for k, v in query.items() if v is not None)
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -528,8 +528,11 @@ def _run_job(state: _WorkerState, job: tuple[Any, ...]) -> Reply:
 
 
 def _worker_main(conn: Connection, settings: Settings) -> None:
-    """A worker: answer jobs one at a time until the pipe closes."""
+    """A worker: answer jobs one at a time until the pipe closes.  It opens the store and
+    parses a first query before taking jobs, so that the first real query is not slowed down."""
     state = _WorkerState(settings)
+    with contextlib.suppress(Exception):  # a broken store is reported by the first job instead
+        execute(state.store(), "ASK {}", inspect("ASK {}"), None, None, 1)
     while True:
         try:
             job = conn.recv()

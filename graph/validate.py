@@ -2,7 +2,13 @@
 
 One severity scale serves SHACL results and QC queries: ``violation`` fails, ``warning`` and
 ``info`` are reported (``--fail-on`` moves the line).  Each result names the trial, the field, the
-value, the rule and the message.
+value, the rule and the message, so a data steward can act on it without knowing SHACL.
+
+This module holds the reference engine (plain pyshacl over one graph) and everything both engines
+share: the data as the store holds it (:func:`as_stored`), the mapping of a SHACL result to a
+:class:`Finding` (:func:`make_finding`), and the attribution of a finding to the trials whose
+records hold its focus node (:func:`attribute`).  :mod:`graph.fastvalidate` computes the same
+findings faster; a test holds the two to identical output.
 """
 
 from __future__ import annotations
@@ -10,20 +16,23 @@ from __future__ import annotations
 import json
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from rdflib import RDF, Graph, Literal, URIRef
+from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SH
 from rdflib.term import Node
 
-from graph.constants import SHAPES_DIR
+from graph.constants import ID_NS, SHAPES_DIR, VOCAB_NS
 from graph.namespace import TG
 
 SEVERITIES = ("info", "warning", "violation")
-_SH_SEVERITY = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
+SH_SEVERITY = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
+
+#: (trial id, source file) pairs per node: which records hold a node.
+Membership = Mapping[Node, Sequence[tuple[str, str]]]
 
 
 def severity_rank(name: str) -> int:
@@ -31,8 +40,20 @@ def severity_rank(name: str) -> int:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """One SHACL result, before it is attributed to trials: what is wrong where."""
+
+    severity: str
+    field: str
+    value: str
+    rule: str
+    message: str
+    focus: str
+
+
+@dataclass(frozen=True)
 class Issue:
-    """One validation result."""
+    """One line of a report: a finding in one trial (and one source file, when known)."""
 
     severity: str
     trial: str  # preferred registry id of the trial, or the focus node when not trial-bound
@@ -45,6 +66,9 @@ class Issue:
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
+
+    def sort_key(self) -> tuple[str, int, str, str, str, str, str]:
+        return (self.trial, -severity_rank(self.severity), self.field, self.value, self.rule, self.message, self.source)
 
 
 @dataclass
@@ -69,7 +93,7 @@ class Report:
 
     def by_trial(self) -> dict[str, list[Issue]]:
         groups: dict[str, list[Issue]] = defaultdict(list)
-        for i in sorted(self.issues, key=lambda i: (i.trial, -severity_rank(i.severity), i.field, i.message)):
+        for i in sorted(set(self.issues), key=Issue.sort_key):
             groups[i.trial].append(i)
         return dict(groups)
 
@@ -85,78 +109,186 @@ def shapes_graph(extra: Sequence[Path] = ()) -> Graph:
     return g
 
 
-def _label(node: Node | None, shapes: Graph) -> str:
+# -- the data as the store holds it --------------------------------------------------------------
+
+
+def stored_term(term: Node) -> Node:
+    """A term as it comes back from the store: a literal rebuilt from its lexical form and
+    datatype, and ``"x"^^xsd:string`` as the plain ``"x"``.
+
+    rdflib treats ``"x"`` and ``"x"^^xsd:string`` as different terms (RDF 1.1 says they are one),
+    which breaks ``sh:in`` against shapes that rdflib parsed; and a literal made from a Python
+    float with datatype ``xsd:decimal`` fails ``sh:datatype xsd:decimal`` although the store keeps
+    a valid decimal.  Validating the stored form avoids both traps.
+    """
+    if not isinstance(term, Literal):
+        return term
+    if term.language:
+        return Literal(str(term), lang=term.language)
+    if term.datatype is None or term.datatype == XSD.string:
+        return Literal(str(term))
+    return Literal(str(term), datatype=term.datatype)
+
+
+def as_stored(g: Graph) -> Graph:
+    """A copy of ``g`` with every literal in its stored form (see :func:`stored_term`); the
+    caller's graph is never changed."""
+    out = Graph()
+    for s, p, o in g:
+        out.add((s, p, stored_term(o)))
+    return out
+
+
+# -- findings, shared by both engines ------------------------------------------------------------
+
+
+def local_name(node: Node | None) -> str:
     if node is None:
         return ""
+    text = str(node)
     if isinstance(node, URIRef):
-        text = str(node)
         for sep in ("#", "/"):
             if sep in text:
                 text = text.rsplit(sep, 1)[-1]
-        return text
-    return str(node)
+    return text
 
 
-def _trial_of(focus: Node, data: Graph, trial_ids: dict[URIRef, str]) -> str:
-    """The trial a focus node belongs to: itself, the trial whose IRI prefixes it (arms,
-    outcomes, participations), or a trial linking to it (sites, organisations, identifiers)."""
-    if focus in trial_ids:
-        return trial_ids[focus]
-    text = str(focus)
-    for trial, tid in trial_ids.items():
-        if text.startswith(str(trial) + "/"):
-            return tid
-    linked = sorted({trial_ids[s] for s, _p in data.subject_predicates(focus) if s in trial_ids})
-    if not linked:
-        # two hops: trial -> participation -> organisation
-        for s, _p in data.subject_predicates(focus):
-            linked = sorted({trial_ids[t] for t, _ in data.subject_predicates(s) if t in trial_ids})
-            if linked:
-                break
-    return ", ".join(linked) if linked else text
+def pick_message(messages: Iterable[Node]) -> str:
+    """One message, chosen the same way whatever order the engine produced them in: English or
+    untagged first, then alphabetical."""
+    texts = sorted(
+        (0 if not getattr(m, "language", None) or str(getattr(m, "language", "")).startswith("en") else 1, str(m))
+        for m in messages
+    )
+    return texts[0][1] if texts else ""
 
 
-def issues_from_results(results: Graph, data: Graph, shapes: Graph, source: str = "") -> list[Issue]:
-    trial_ids = {URIRef(t): str(i) for t, i in data.subject_objects(DCTERMS.identifier) if isinstance(t, URIRef)}
-    for t in data.subjects(RDF.type, TG.Trial):
-        if isinstance(t, URIRef) and t not in trial_ids:
-            trial_ids[t] = str(t)
-    out: list[Issue] = []
+def make_finding(
+    shapes: Graph,
+    *,
+    focus: Node,
+    path: Node | None,
+    value: Node | None,
+    shape: Node,
+    component: Node | None,
+    severity: Node | None,
+    messages: Iterable[Node],
+) -> Finding:
+    """The finding for one SHACL result.  The rule is the node shape (or the named shape) plus
+    the constraint component; the field is the shape's ``sh:name``, else the path."""
+    parent = shapes.value(predicate=SH.property, object=shape)
+    owner = shape if isinstance(shape, URIRef) or parent is None else parent
+    rule = local_name(owner)
+    if component is not None:
+        rule += "/" + local_name(component).removesuffix("ConstraintComponent")
+    name = shapes.value(shape, SH.name)
+    return Finding(
+        severity=SH_SEVERITY.get(severity, "violation") if severity is not None else "violation",  # type: ignore[call-overload]
+        field=str(name) if name is not None else local_name(path),
+        value="" if value is None else str(value),
+        rule=rule,
+        message=pick_message(messages),
+        focus=str(focus),
+    )
+
+
+def findings_from_report(results: Graph, shapes: Graph) -> list[tuple[Node, Finding]]:
+    """(focus node, finding) for each top-level result of a pyshacl report.  Results nested
+    under ``sh:detail`` (why a value failed its ``sh:node`` shape) are part of their parent."""
+    nested = set(results.objects(None, SH.detail))
+    out = []
     for r in results.subjects(RDF.type, SH.ValidationResult):
+        if r in nested:
+            continue
         focus = results.value(r, SH.focusNode)
-        path = results.value(r, SH.resultPath)
-        shape = results.value(r, SH.sourceShape)
-        name = shapes.value(shape, SH.name) if shape is not None else None
-        value = results.value(r, SH.value)
-        component = results.value(r, SH.sourceConstraintComponent)
-        message = results.value(r, SH.resultMessage)
-        sev = _SH_SEVERITY.get(results.value(r, SH.resultSeverity), "violation")  # type: ignore[arg-type]
-        parent = shapes.value(predicate=SH.property, object=shape) if shape is not None else None
-        rule = _label(parent if parent is not None else shape, shapes)
-        if component is not None:
-            rule += "/" + _label(component, shapes).removesuffix("ConstraintComponent")
+        assert focus is not None
         out.append(
-            Issue(
-                severity=sev,
-                trial=_trial_of(focus, data, trial_ids) if focus is not None else "",
-                field=str(name) if name else _label(path, shapes),
-                value="" if value is None else str(value),
-                rule=rule,
-                message=str(message) if message else "",
-                focus=str(focus or ""),
-                source=source,
+            (
+                focus,
+                make_finding(
+                    shapes,
+                    focus=focus,
+                    path=results.value(r, SH.resultPath),
+                    value=results.value(r, SH.value),
+                    shape=results.value(r, SH.sourceShape),  # type: ignore[arg-type]
+                    component=results.value(r, SH.sourceConstraintComponent),
+                    severity=results.value(r, SH.resultSeverity),
+                    messages=list(results.objects(r, SH.resultMessage)),
+                ),
             )
         )
     return out
 
 
-def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None, source: str = "") -> list[Issue]:
-    """Plain pyshacl over one graph.  ``ontology`` (classes, vocabularies) is mixed in for the
-    check only and never written back into ``data``."""
+# -- attribution ---------------------------------------------------------------------------------
+
+
+def unit_owner(unit: Graph, source: str = "") -> tuple[str, str]:
+    """(preferred trial id, source file) of one record graph; ``""`` when it has none."""
+    trial = ""
+    for t in sorted(unit.subjects(RDF.type, TG.Trial)):
+        ident = unit.value(t, DCTERMS.identifier)
+        trial = str(ident) if ident is not None else str(t)
+        break
+    if not source:
+        file = next(iter(sorted(unit.objects(None, TG.sourceFile))), None)
+        source = "" if file is None else str(file)
+    return trial, source
+
+
+def unit_nodes(unit: Graph) -> set[Node]:
+    """Every term a record graph mentions as subject or object."""
+    out: set[Node] = set()
+    for s, _p, o in unit:
+        out.add(s)
+        out.add(o)
+    return out
+
+
+def membership(units: Mapping[str, Graph]) -> dict[Node, list[tuple[str, str]]]:
+    """Which records hold each node (as subject or object)."""
+    out: dict[Node, list[tuple[str, str]]] = defaultdict(list)
+    for unit in units.values():
+        owner = unit_owner(unit)
+        for node in unit_nodes(unit):
+            out[node].append(owner)
+    return out
+
+
+def attribute(finding: Finding, owners: Iterable[tuple[str, str]]) -> list[Issue]:
+    """One issue per trial and source file holding the finding's focus node.  A node no record
+    holds (or a record without a trial) is reported under the node itself."""
+    pairs = sorted(set(owners)) or [("", "")]
+    return [
+        Issue(
+            severity=finding.severity,
+            trial=trial or finding.focus,
+            field=finding.field,
+            value=finding.value,
+            rule=finding.rule,
+            message=finding.message,
+            focus=finding.focus,
+            source=source,
+        )
+        for trial, source in pairs
+    ]
+
+
+def sorted_issues(issues: Iterable[Issue]) -> list[Issue]:
+    """Deduplicated, in report order: the form both engines are compared in."""
+    return sorted(set(issues), key=Issue.sort_key)
+
+
+# -- the reference engine ------------------------------------------------------------------------
+
+
+def pyshacl_findings(data: Graph, shapes: Graph, ontology: Graph | None = None) -> list[tuple[Node, Finding]]:
+    """Plain pyshacl over ``data`` in its stored form.  ``ontology`` is mixed in for the check
+    only and never written back into ``data``; the built-in shapes do not need it."""
     import pyshacl
 
     _conforms, results, _text = pyshacl.validate(
-        data,
+        as_stored(data),
         shacl_graph=shapes,
         ont_graph=ontology,
         inference="none",
@@ -164,32 +296,65 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None, so
         allow_warnings=True,
         allow_infos=True,
     )
-    return issues_from_results(results, data, shapes, source)
+    assert isinstance(results, Graph)
+    return findings_from_report(results, shapes)
 
 
-# -- rendering ---------------------------------------------------------------------------------
+def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None, source: str = "") -> list[Issue]:
+    """Plain pyshacl over one record graph; every issue names that record's trial and file."""
+    owner = unit_owner(data, source)
+    return sorted_issues(i for _f, finding in pyshacl_findings(data, shapes, ontology) for i in attribute(finding, [owner]))
+
+
+def validate_units_plain(units: Mapping[str, Graph], shapes: Graph) -> list[Issue]:
+    """The reference for a set of record graphs: plain pyshacl over their union, each result
+    attributed to every record that holds its focus node."""
+    union = Graph()
+    for unit in units.values():
+        for t in unit:
+            union.add((t[0], t[1], stored_term(t[2])))
+    members = membership({k: as_stored(u) for k, u in units.items()})
+    return sorted_issues(i for focus, f in pyshacl_findings(union, shapes) for i in attribute(f, members.get(focus, ())))
+
+
+# -- rendering -----------------------------------------------------------------------------------
 
 _COLOURS = {"violation": "red", "warning": "yellow", "info": "cyan"}
 
 
-def render_text(report: Report, *, colour: bool | None = None) -> str:
-    from rich.console import Console
+def display_value(value: str) -> str:
+    """Values as a steward reads them: ``COMPLETED`` for a vocabulary concept, ``country/XX`` for
+    a trialgraph IRI; everything else as it is."""
+    if value.startswith(VOCAB_NS):
+        return value.rsplit("/", 1)[-1]
+    if value.startswith(ID_NS):
+        return value[len(ID_NS) :]
+    return value
 
-    console = Console(
-        file=None, force_terminal=colour, no_color=colour is False, highlight=False, width=200, record=True
-    )
+
+def issue_line(i: Issue) -> str:
+    """``NCT02849613: id = NCT123: An NCT number is ... [NctIdShape/Pattern] (data/x.yaml)``."""
+    val = f" = {_short(display_value(i.value))}" if i.value else ""
+    where = f" ({i.source})" if i.source else ""
+    return f"{i.trial}: {i.field or 'node'}{val}: {i.message} [{i.rule}]{where}"
+
+
+def render_text(report: Report, *, colour: bool | None = None) -> str:
+    """Issues grouped by trial, worst first; coloured on a terminal, plain when piped."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(force_terminal=colour, no_color=colour is False, highlight=False, width=10_000, record=True)
     with console.capture() as cap:
-        for trial, items in report.by_trial().items():
-            console.print(f"[bold]{_esc(trial)}[/bold]")
+        for n, items in enumerate(report.by_trial().values()):
+            if n:
+                console.print()
             for i in items:
                 c = _COLOURS[i.severity]
-                where = f" ({_esc(i.source)})" if i.source else ""
-                val = f" = {_esc(_short(i.value))}" if i.value else ""
-                console.print(
-                    f"  [{c}]{i.severity:9}[/{c}] {_esc(i.field)}{val}: {_esc(i.message)} "
-                    f"[dim]\\[{_esc(i.rule)}]{where}[/dim]"
-                )
+                console.print(f"[{c}]{i.severity:<9}[/{c}] {escape(issue_line(i))}", soft_wrap=True)
         counts = report.counts()
+        if report.issues:
+            console.print()
         console.print(
             f"{report.checked_trials} trials checked: {counts['violation']} violations, "
             f"{counts['warning']} warnings, {counts['info']} infos"
@@ -198,69 +363,84 @@ def render_text(report: Report, *, colour: bool | None = None) -> str:
     return cap.get()
 
 
-def _esc(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
-
-
 def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+JSON_VERSION = 1
+
+
 def render_json(report: Report) -> str:
-    """Stable JSON: ``{"version": 1, "summary": {...}, "trials": {id: [issue, ...]},
-    "quarantined": [...]}``; documented in ``docs/validation.md``."""
+    """Stable JSON (documented in ``docs/validation.md``)::
+
+    {"version": 1, "summary": {"trials_checked", "violation", "warning", "info", "quarantined"},
+     "trials": {trial: [issue, ...]}, "quarantined": [{"record", "file"}, ...]}
+
+    Trials are sorted, issues sorted within a trial (worst first), keys in a fixed order.
+    """
     doc = {
-        "version": 1,
-        "summary": {"trials_checked": report.checked_trials, **report.counts()},
+        "version": JSON_VERSION,
+        "summary": {"trials_checked": report.checked_trials, **report.counts(), "quarantined": len(report.quarantined)},
         "trials": {t: [i.as_dict() for i in items] for t, items in report.by_trial().items()},
         "quarantined": report.quarantined,
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False)
+    return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
 def render_junit(report: Report, trials: Iterable[str] = (), fail_on: str = "violation") -> str:
-    """JUnit XML: one test case per trial; results at or above ``fail_on`` are failures."""
+    """JUnit XML: one test suite, one test case per trial (trials without issues pass);
+    results at or above ``fail_on`` are one ``<failure>``, the rest go to ``<system-out>``."""
     groups = report.by_trial()
     names = sorted(set(trials) | set(groups))
-    suite = ET.Element("testsuite", name="trialgraph.validate", tests=str(len(names)))
+    suites = ET.Element("testsuites", name="trialgraph validate")
+    suite = ET.SubElement(suites, "testsuite", name="trialgraph.validate", tests=str(len(names)), errors="0", skipped="0")
     failures = 0
     for name in names:
-        case = ET.SubElement(suite, "testcase", classname="trialgraph", name=name)
+        case = ET.SubElement(suite, "testcase", classname="trialgraph.validate", name=name)
         items = groups.get(name, [])
         bad = [i for i in items if severity_rank(i.severity) >= severity_rank(fail_on)]
         if bad:
             failures += 1
-            f = ET.SubElement(case, "failure", message=f"{len(bad)} problem(s)", type=bad[0].severity)
-            f.text = "\n".join(f"{i.severity}: {i.field}: {i.message} [{i.rule}] value={i.value}" for i in bad)
+            f = ET.SubElement(case, "failure", message=f"{len(bad)} problem(s): {bad[0].field}: {bad[0].message}", type=bad[0].severity)
+            f.text = "\n".join(f"{i.severity}: {issue_line(i)}" for i in bad)
         rest = [i for i in items if i not in bad]
         if rest:
             out = ET.SubElement(case, "system-out")
-            out.text = "\n".join(f"{i.severity}: {i.field}: {i.message} [{i.rule}]" for i in rest)
+            out.text = "\n".join(f"{i.severity}: {issue_line(i)}" for i in rest)
     suite.set("failures", str(failures))
-    return ET.tostring(ET.ElementTree(suite).getroot(), encoding="unicode", xml_declaration=True)
+    suites.set("tests", str(len(names)))
+    suites.set("failures", str(failures))
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
 
 def render_github(report: Report, fail_on: str = "violation") -> str:
-    """GitHub Actions workflow commands (``::error file=...::message``)."""
+    """GitHub Actions workflow commands (``::error file=...,title=...::message``).  Results at or
+    above ``fail_on`` are errors; below it, warnings stay warnings and infos are notices."""
     lines = []
-    level = {"violation": "error", "warning": "warning", "info": "notice"}
-    for i in sorted(report.issues, key=lambda i: (i.trial, i.field)):
-        props = f"title={_gh(i.trial)} {_gh(i.field)}"
+    for i in sorted(set(report.issues), key=Issue.sort_key):
+        if severity_rank(i.severity) >= severity_rank(fail_on):
+            level = "error"
+        else:
+            level = "warning" if i.severity != "info" else "notice"
+        props = f"title={_gh_prop(i.trial + ': ' + (i.field or 'node'))}"
         if i.source:
-            props = f"file={_gh(i.source)}," + props
-        lines.append(f"::{level[i.severity]} {props}::{_gh(i.message)} [{_gh(i.rule)}] value={_gh(i.value)}")
+            props = f"file={_gh_prop(i.source)}," + props
+        lines.append(f"::{level} {props}::{_gh_data(issue_line(i))}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def _gh(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A").replace(",", "%2C").replace("::", "%3A%3A")
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def render(report: Report, fmt: str, *, fail_on: str = "violation", trials: Iterable[str] = ()) -> str:
+def _gh_prop(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render(report: Report, fmt: str, *, fail_on: str = "violation", trials: Iterable[str] = (), colour: bool | None = None) -> str:
     if fmt == "text":
-        return render_text(report, colour=sys.stdout.isatty())
+        return render_text(report, colour=sys.stdout.isatty() if colour is None else colour)
     if fmt == "json":
         return render_json(report)
     if fmt == "junit":
@@ -268,3 +448,4 @@ def render(report: Report, fmt: str, *, fail_on: str = "violation", trials: Iter
     if fmt == "github":
         return render_github(report, fail_on)
     raise ValueError(fmt)
+

@@ -280,6 +280,13 @@ def test_resume_needs_the_same_query(api: HTTPServer, tmp_path: Path) -> None:
         fetch(api, tmp_path, page_size=2, query="stroke")
 
 
+def test_pages_without_a_state_are_not_overwritten(api: HTTPServer, tmp_path: Path) -> None:
+    (tmp_path / "page-00001.json").write_bytes(b'{"studies": []}')
+    with pytest.raises(InputError, match="holds pages"):
+        fetch(api, tmp_path)
+    assert api.log == []
+
+
 # -- arguments ------------------------------------------------------------------------------------
 
 
