@@ -196,27 +196,44 @@ def list_queries() -> None:
 @main.command()
 @store_option
 @click.option("--output", "-o", default="trialgraph.html", show_default=True, type=click.Path(path_type=Path))
+@click.option("--focus", metavar="ID_OR_NAME", help="Only the network around this trial (any registry id) or named node.")
+@click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Links to follow from --focus.")
+@click.option("--query", "query_name", metavar="NAME", help="Only the nodes a named query (or .rq file) returns, and the links among them.")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Parameter of --query (repeatable).")
+@click.option("--title", help="Heading of the page.")
+@click.option("--png", type=click.Path(path_type=Path), help="Also save a PNG snapshot, rendered by headless Chromium.")
 @handles_errors
-def view(store: str, output: Path) -> None:
-    """Write the interactive HTML network of the graph (one self-contained file)."""
+def view(
+    store: str, output: Path, focus: str | None, depth: int, query_name: str | None, params: tuple[str, ...], title: str | None, png: Path | None
+) -> None:
+    """Write the interactive HTML network of the graph (one self-contained file, works offline).
+    See docs/view.md."""
     from graph.store import open_store
     from graph.view import write_view
 
+    if params and not query_name:
+        raise click.UsageError("--param goes with --query")
     st = open_store(store, read_only=True)
-    path = write_view(st, output)
-    click.echo(f"View written to {path}")
+    path = write_view(st, output, focus=focus, depth=depth, query=query_name, params=_params(params), title=title, png=png)
+    click.echo(f"View written to {path}" + (f", snapshot to {png}" if png else ""))
 
 
 @main.command()
 @store_option
-@click.option("--format", "fmt", type=click.Choice(["trig", "nquads", "turtle", "ntriples", "jsonld"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["trig", "nquads", "turtle", "ntriples", "jsonld", "graphml"]), required=True)
 @click.option("--output", "-o", type=click.Path(), help="File to write (default: standard output).")
 @handles_errors
 def export(store: str, fmt: str, output: str | None) -> None:
-    """Export the store: all named graphs (trig, nquads, jsonld) or their union (turtle, ntriples)."""
+    """Export the store: all named graphs (trig, nquads, jsonld) or their union (turtle, ntriples),
+    or the network of the view as GraphML (graphml, for Gephi and Cytoscape)."""
     from graph.store import open_store
 
-    data = open_store(store, read_only=True).dump(fmt)
+    if fmt == "graphml":
+        from graph.network import graphml_bytes, project
+
+        data = graphml_bytes(project(open_store(store, read_only=True)))
+    else:
+        data = open_store(store, read_only=True).dump(fmt)
     if output:
         from graph.files import write_atomic
 

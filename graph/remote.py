@@ -204,7 +204,7 @@ class RemoteStore:
         return [r[0] for r in rows if isinstance(r[0], URIRef)]
 
     def dump(self, fmt: str) -> bytes:
-        formats = {"trig": "trig", "nquads": "nquads", "turtle": "turtle", "ntriples": "nt"}
+        formats = {"trig": "trig", "nquads": "nquads", "jsonld": "json-ld", "turtle": "turtle", "ntriples": "nt"}
         if fmt not in formats:
             raise StoreError(f"unknown export format {fmt!r}", hint="use " + ", ".join(formats))
         if fmt in ("turtle", "ntriples"):
@@ -237,8 +237,9 @@ class RemoteStore:
         else:
             assert g is not None
             body = g.serialize(format="nt", encoding="utf-8")
-            response = self._send(op.upper(), self.endpoints.gsp, params=params, content=body,
-                                  headers={"Content-Type": _NTRIPLES})
+            response = self._send(
+                op.upper(), self.endpoints.gsp, params=params, content=body, headers={"Content-Type": _NTRIPLES}
+            )
         if response.status_code >= 300:
             raise StoreError(
                 f"{self.endpoints.gsp}: HTTP {response.status_code} on {op.upper()} of graph {name}: "

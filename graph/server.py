@@ -78,12 +78,31 @@ HTML = "text/html"
 
 #: Offers per kind of answer: the media type a client may ask for -> the one answered, in the
 #: server's order of preference (the first is the default).
-SELECT_OFFERS = {JSON_RESULTS: JSON_RESULTS, "application/json": JSON_RESULTS, XML_RESULTS: XML_RESULTS,
-                 "application/xml": XML_RESULTS, "text/xml": XML_RESULTS, CSV: CSV, TSV: TSV}
-ASK_OFFERS = {JSON_RESULTS: JSON_RESULTS, "application/json": JSON_RESULTS, XML_RESULTS: XML_RESULTS,
-              "application/xml": XML_RESULTS, "text/xml": XML_RESULTS}
-GRAPH_OFFERS = {TURTLE: TURTLE, NTRIPLES: NTRIPLES, "text/plain": NTRIPLES, JSONLD: JSONLD,
-                "application/json": JSONLD, RDFXML: RDFXML, "application/xml": RDFXML}
+SELECT_OFFERS = {
+    JSON_RESULTS: JSON_RESULTS,
+    "application/json": JSON_RESULTS,
+    XML_RESULTS: XML_RESULTS,
+    "application/xml": XML_RESULTS,
+    "text/xml": XML_RESULTS,
+    CSV: CSV,
+    TSV: TSV,
+}
+ASK_OFFERS = {
+    JSON_RESULTS: JSON_RESULTS,
+    "application/json": JSON_RESULTS,
+    XML_RESULTS: XML_RESULTS,
+    "application/xml": XML_RESULTS,
+    "text/xml": XML_RESULTS,
+}
+GRAPH_OFFERS = {
+    TURTLE: TURTLE,
+    NTRIPLES: NTRIPLES,
+    "text/plain": NTRIPLES,
+    JSONLD: JSONLD,
+    "application/json": JSONLD,
+    RDFXML: RDFXML,
+    "application/xml": RDFXML,
+}
 ENTITY_OFFERS = {HTML: HTML, "application/xhtml+xml": HTML, **GRAPH_OFFERS}
 SD_OFFERS = {TURTLE: TURTLE, NTRIPLES: NTRIPLES, JSONLD: JSONLD, RDFXML: RDFXML, HTML: HTML}
 
@@ -288,21 +307,26 @@ def _not_acceptable(accept: str | None, offers: Mapping[str, str]) -> Reply:
 #: The facts of one entity (outgoing) and the entities that point at it (incoming), with the
 #: graph each triple is in and a label for the other end.  ``?this`` is bound with VALUES.
 _ENTITY_OUT = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?p ?o ?g ?label WHERE { GRAPH ?g { ?this ?p ?o } OPTIONAL { ?o rdfs:label ?label } }"""
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?p ?o ?g ?label WHERE { GRAPH ?g { ?this ?p ?o } OPTIONAL { ?o rdfs:label|skos:prefLabel ?label } }"""
 _ENTITY_IN = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?s ?p ?g ?label WHERE { GRAPH ?g { ?s ?p ?this } OPTIONAL { ?s rdfs:label ?label } }"""
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?s ?p ?g ?label WHERE { GRAPH ?g { ?s ?p ?this } OPTIONAL { ?s rdfs:label|skos:prefLabel ?label } }"""
 _REGISTRY_PAGE = URIRef(BASE + "ontology#registryPage")
 
 
 @dataclass
 class _Fact:
-    """One row of an entity page: a predicate and the node at the other end."""
+    """One row of an entity page: a predicate and the node at the other end (rows come in as
+    ``(other end, predicate, graph, label of the other end)``)."""
 
     predicate: str
     text: str
     href: str | None = None
     external: bool = False
     detail: str = ""
+    #: the full IRI of the other end, shown on hover
+    iri: str = ""
     graphs: set[str] = field(default_factory=set)
 
     @property
@@ -312,7 +336,7 @@ class _Fact:
 
 def local_href(iri: str) -> str | None:
     """The server path of an IRI minted under ``/id/``; other IRIs are not served here."""
-    return "/" + iri[len(BASE):] if iri.startswith(ID_NS) else None
+    return "/" + iri[len(BASE) :] if iri.startswith(ID_NS) else None
 
 
 def _facts(rows: list[tuple[Node | None, ...]], nm: NamespaceManager, *, incoming: bool) -> list[_Fact]:
@@ -328,8 +352,8 @@ def _facts(rows: list[tuple[Node | None, ...]], nm: NamespaceManager, *, incomin
             labels[key] = str(label_term)
     for key, label in labels.items():
         fact = facts[key]
-        if fact.href is not None and not fact.external:
-            fact.detail, fact.text = fact.text, label
+        if fact.iri and not fact.external:
+            fact.text = label
     return sorted(facts.values(), key=lambda f: (f.predicate, f.text))
 
 
@@ -342,10 +366,11 @@ def _fact(node: Node, pred: Node, nm: NamespaceManager, *, incoming: bool) -> _F
     if isinstance(node, URIRef):
         href = local_href(text)
         if href is not None:
-            return _Fact(name, text, href=href)
+            return _Fact(name, text, href=href, iri=text)
         if pred == _REGISTRY_PAGE and not incoming and text.startswith(("https://", "http://")):
-            return _Fact(name, text, href=text, external=True)
-        return _Fact(name, nm.normalizeUri(text))
+            return _Fact(name, text, href=text, external=True, iri=text)
+        short = nm.normalizeUri(text)
+        return _Fact(name, text if short.startswith("<") else short, iri=text)
     return _Fact(name, f"_:{text}")
 
 
@@ -371,7 +396,7 @@ def entity_answer(store: Store, iri: str, media: str, *, limit: int) -> Reply:
             g.add((s, p, this))  # type: ignore[arg-type]
         return Reply(200, media, g.serialize(format=_RDFLIB_FORMATS[media], encoding="utf-8"), truncated=truncated)
     nm = _namespaces(Graph()).namespace_manager
-    facts = _facts(out.rows, nm, incoming=False)
+    facts = _facts([(o, p, g, label) for p, o, g, label in out.rows], nm, incoming=False)
     labels = sorted(str(o) for p, o, _g, _l in out.rows if p == RDFS.label)
     types = sorted({nm.normalizeUri(str(o)) for p, o, _g, _l in out.rows if str(p).endswith("#type")})
     pages = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(default=True))
@@ -425,14 +450,20 @@ def _only_store_graphs(names: list[str], known: set[str]) -> list[str]:
     return kept or [NO_GRAPH]
 
 
-def execute(store: Store, text: str, info: Inspection, default_graphs: list[str] | None,
-            named_graphs: list[str] | None, limit: int) -> Result:
+def execute(
+    store: Store,
+    text: str,
+    info: Inspection,
+    default_graphs: list[str] | None,
+    named_graphs: list[str] | None,
+    limit: int,
+) -> Result:
     """Run an inspected query.  The dataset is the protocol's (``default-graph-uri``,
     ``named-graph-uri``), else the query's (``FROM``), else the union of the store's graphs;
     in every case only graphs of the store are read."""
     import pyoxigraph as ox
 
-    from graph.store import _convert_result
+    from graph.store import convert_result
 
     protocol = default_graphs is not None or named_graphs is not None
     if isinstance(store, OxigraphStore):
@@ -451,7 +482,7 @@ def execute(store: Store, text: str, info: Inspection, default_graphs: list[str]
             raise Refused(f"the query does not parse: {exc}") from None
         except (OSError, RuntimeError) as exc:
             raise QueryError(f"the query failed: {exc}") from None
-        return _convert_result(raw, limit)
+        return convert_result(raw, limit)
     from graph.remote import RemoteStore
 
     if not isinstance(store, RemoteStore):
@@ -465,8 +496,9 @@ def execute(store: Store, text: str, info: Inspection, default_graphs: list[str]
     return store.query(text, limit=limit, default_graphs=default_graphs, named_graphs=named_graphs)
 
 
-def _job_sparql(state: _WorkerState, text: str, accept: str | None, default_graphs: list[str] | None,
-                named_graphs: list[str] | None) -> Reply:
+def _job_sparql(
+    state: _WorkerState, text: str, accept: str | None, default_graphs: list[str] | None, named_graphs: list[str] | None
+) -> Reply:
     info = inspect(text)
     offers = _offers_for(info)
     media = negotiate(accept, offers)
@@ -491,13 +523,14 @@ def _job_named(state: _WorkerState, name: str, params: dict[str, str], accept: s
     return render(run(state.store(), name, params, limit=state.settings.max_rows), media)
 
 
-def _job_view(state: _WorkerState) -> Reply:
+def _job_view(state: _WorkerState, focus: str | None = None, depth: int = 1) -> Reply:
     try:
         from graph import view  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
         return problem(503, "the HTML view is not available in this installation (graph.view is missing)")
     with tempfile.TemporaryDirectory(prefix="trialgraph-view-") as tmp:
-        path = view.write_view(state.store(), Path(tmp) / "view.html")
+        options: dict[str, Any] = {"focus": focus, "depth": depth} if focus else {}
+        path = view.write_view(state.store(), Path(tmp) / "view.html", **options)
         return Reply(200, "text/html; charset=utf-8", Path(path).read_bytes())
 
 
@@ -511,7 +544,7 @@ def _run_job(state: _WorkerState, job: tuple[Any, ...]) -> Reply:
         if kind == "entity":
             return entity_answer(state.store(), *args, limit=state.settings.max_rows)
         if kind == "view":
-            return _job_view(state)
+            return _job_view(state, *args)
         if kind == "ping":
             return Reply(200, "text/plain", b"ok")
         return problem(500, f"unknown job {kind!r}")
@@ -742,9 +775,7 @@ PAGE_CSP = (
 )
 #: The view is one self-contained file with inline scripts; it may not load anything from
 #: elsewhere.
-VIEW_CSP = (
-    "default-src 'self' 'unsafe-inline' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'"
-)
+VIEW_CSP = "default-src 'self' 'unsafe-inline' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'"
 
 
 def service_description(endpoint: str, settings: Settings) -> Graph:
@@ -761,8 +792,16 @@ def service_description(endpoint: str, settings: Settings) -> Graph:
     g.add((service, sd.endpoint, URIRef(endpoint)))
     g.add((service, sd.supportedLanguage, sd.SPARQL11Query))
     g.add((service, sd.feature, sd.UnionDefaultGraph))
-    for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-                 "Turtle", "N-Triples", "JSON-LD", "RDF_XML"):
+    for name in (
+        "SPARQL_Results_JSON",
+        "SPARQL_Results_XML",
+        "SPARQL_Results_CSV",
+        "SPARQL_Results_TSV",
+        "Turtle",
+        "N-Triples",
+        "JSON-LD",
+        "RDF_XML",
+    ):
         g.add((service, sd.resultFormat, fmt[name]))
     dataset = BNode()
     default = BNode()
@@ -770,10 +809,17 @@ def service_description(endpoint: str, settings: Settings) -> Graph:
     g.add((dataset, RDF.type, sd.Dataset))
     g.add((dataset, sd.defaultGraph, default))
     g.add((default, RDF.type, sd.Graph))
-    g.add((service, RDFS.comment, Literal(
-        f"Read-only. SERVICE is refused. Time limit {settings.timeout:g} s per query; at most "
-        f"{settings.max_rows} rows (header {TRUNCATED_HEADER}); queries up to {settings.max_query_bytes} bytes; "
-        f"{settings.max_concurrent} queries at once.")))
+    g.add(
+        (
+            service,
+            RDFS.comment,
+            Literal(
+                f"Read-only. SERVICE is refused. Time limit {settings.timeout:g} s per query; at most "
+                f"{settings.max_rows} rows (header {TRUNCATED_HEADER}); "
+                f"queries up to {settings.max_query_bytes} bytes; {settings.max_concurrent} queries at once."
+            ),
+        )
+    )
     return g
 
 
@@ -800,8 +846,15 @@ def create_app(settings: Settings) -> Any:
             pool.close()
 
     def page(html: str, status: int = 200, csp: str = PAGE_CSP) -> Response:
-        return HTMLResponse(html, status_code=status, headers={
-            "Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"})
+        return HTMLResponse(
+            html,
+            status_code=status,
+            headers={
+                "Content-Security-Policy": csp,
+                "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "no-referrer",
+            },
+        )
 
     async def sparql(request: Request) -> Response:
         try:
@@ -830,8 +883,14 @@ def create_app(settings: Settings) -> Any:
         from graph.queries import catalogue
 
         items = [
-            {"name": q.name, "title": q.title, "description": q.description, "gate": q.is_gate, "text": q.text,
-             "params": [{"name": p.name, "variable": p.variable, "description": p.description} for p in q.params]}
+            {
+                "name": q.name,
+                "title": q.title,
+                "description": q.description,
+                "gate": q.is_gate,
+                "text": q.text,
+                "params": [{"name": p.name, "variable": p.variable, "description": p.description} for p in q.params],
+            }
             for q in catalogue().values()
         ]
         return JSONResponse(items)
@@ -844,8 +903,12 @@ def create_app(settings: Settings) -> Any:
             return _http(problem(400, "a parameter is given twice"))
         return _http(await pool.run(("named", name, params, request.headers.get("accept"))))
 
-    async def view(_request: Request) -> Response:
-        reply = await pool.run(("view",))
+    async def view(request: Request) -> Response:
+        focus = request.query_params.get("focus") or None
+        depth = request.query_params.get("depth", "1")
+        if not depth.isdigit() or not 0 < int(depth) <= 3:
+            return _http(problem(400, "depth must be 1, 2 or 3"))
+        reply = await pool.run(("view", focus, int(depth)))
         if reply.status == 200:
             return page(reply.body.decode("utf-8"), csp=VIEW_CSP)
         return _http(reply)

@@ -107,7 +107,7 @@ class Result:
     truncated: bool = False
 
 
-def _convert_result(raw: Any, limit: int | None) -> Result:
+def convert_result(raw: Any, limit: int | None) -> Result:
     if isinstance(raw, ox.QueryBoolean):
         return Result("ASK", [], [], boolean=bool(raw))
     if isinstance(raw, ox.QuerySolutions):
@@ -270,7 +270,7 @@ class OxigraphStore:
             raise QueryError(f"the query does not parse: {exc}") from None
         except (RuntimeError, OSError) as exc:
             raise QueryError(f"the query failed: {exc}") from None
-        return _convert_result(raw, limit)
+        return convert_result(raw, limit)
 
     def raw_query(self, sparql: str, **kwargs: Any) -> Any:
         return self.db.query(sparql, **kwargs)
