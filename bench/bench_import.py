@@ -174,8 +174,15 @@ STAGES: dict[str, Callable[[Path, Path], Counts]] = {"read": stage_read, "rdf": 
 
 
 def peak_rss_mib() -> float:
-    """Peak resident size of this process (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident size of this process.  ``VmHWM`` where Linux has it: ``getrusage`` keeps
+    the peak of the parent's pages across fork and exec, which would hide the stage's own."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 if sys.platform != "darwin" else 2**20)
 
 
 def run_stage(stage: str, path: Path, work: Path, json_bytes: int, use_tracemalloc: bool) -> dict[str, object]:

@@ -416,10 +416,10 @@ def _sites(record: TrialRecord, contacts: _At, notes: _Notes) -> None:
 
 
 def mesh_id(raw: str) -> str:
-    """A MeSH id in one spelling.  MeSH gave its first descriptors (``D``) and supplementary
-    concepts (``C``) six digits and later ones nine; API v2 now pads the old ones to nine
-    (``D012509`` -> ``D000012509``), older exports do not.  Padding is the spelling that needs no
-    table, and both spellings must name one node."""
+    """A MeSH id in one spelling.  MeSH ids made before 2014 have six digits (``D012509``), later
+    ones nine (``D000068196``), the numbers running on; API v2 now pads the old ones to nine
+    (``D000012509``), older exports do not.  Both spellings must name one node, and padding needs
+    no table of which ids are old."""
     m = _MESH_SHORT.match(raw.strip().upper())
     return f"{m.group(1)}000{m.group(2)}" if m else raw.strip()
 
