@@ -196,15 +196,22 @@ def list_queries() -> None:
 @main.command()
 @store_option
 @click.option("--output", "-o", default="trialgraph.html", show_default=True, type=click.Path(path_type=Path))
-@click.option("--focus", metavar="ID_OR_NAME", help="Only the network around this trial (any registry id) or named node.")
+@click.option("--focus", metavar="ID_OR_NAME", help="Only the network around this trial (any id) or named node.")
 @click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Links to follow from --focus.")
-@click.option("--query", "query_name", metavar="NAME", help="Only the nodes a named query (or .rq file) returns, and the links among them.")
+@click.option("--query", "query_name", metavar="NAME", help="Only the nodes a named query returns, and their links.")
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Parameter of --query (repeatable).")
 @click.option("--title", help="Heading of the page.")
-@click.option("--png", type=click.Path(path_type=Path), help="Also save a PNG snapshot, rendered by headless Chromium.")
+@click.option("--png", type=click.Path(path_type=Path), help="Also save a PNG snapshot, made by headless Chromium.")
 @handles_errors
 def view(
-    store: str, output: Path, focus: str | None, depth: int, query_name: str | None, params: tuple[str, ...], title: str | None, png: Path | None
+    store: str,
+    output: Path,
+    focus: str | None,
+    depth: int,
+    query_name: str | None,
+    params: tuple[str, ...],
+    title: str | None,
+    png: Path | None,
 ) -> None:
     """Write the interactive HTML network of the graph (one self-contained file, works offline).
     See docs/view.md."""
@@ -214,13 +221,16 @@ def view(
     if params and not query_name:
         raise click.UsageError("--param goes with --query")
     st = open_store(store, read_only=True)
-    path = write_view(st, output, focus=focus, depth=depth, query=query_name, params=_params(params), title=title, png=png)
+    params_given = _params(params)
+    path = write_view(st, output, focus=focus, depth=depth, query=query_name, params=params_given, title=title, png=png)
     click.echo(f"View written to {path}" + (f", snapshot to {png}" if png else ""))
 
 
 @main.command()
 @store_option
-@click.option("--format", "fmt", type=click.Choice(["trig", "nquads", "turtle", "ntriples", "jsonld", "graphml"]), required=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["trig", "nquads", "turtle", "ntriples", "jsonld", "graphml"]), required=True
+)
 @click.option("--output", "-o", type=click.Path(), help="File to write (default: standard output).")
 @handles_errors
 def export(store: str, fmt: str, output: str | None) -> None:

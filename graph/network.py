@@ -1,0 +1,349 @@
+"""The networkx projection of the graph: one node per trial, organisation, site, condition,
+intervention and country, one typed edge per relation between them.
+
+The view (:mod:`graph.view`), the GraphML export and the analytics all read this one
+projection, so that a number shown in the view is the number an analysis computes.  The triples
+are read with the named queries ``queries/network-*.rq``; nothing here writes SPARQL.
+
+Nodes are keyed by their IRI.  Node attributes: ``kind``, ``label`` (what a person calls the
+node: a trial's acronym or preferred id, an organisation's name), and the facts the view shows
+(``ids``, ``title``, ``status``, ``phase``, dates, ``enrollment``, ``registry_url`` for trials;
+``trials``, the number of trials a node takes part in, for the others).  Edges go from the trial
+(or the narrower thing) to the other node; their ``relation`` is one of :data:`RELATIONS` and
+partner edges carry the ``role``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+from rdflib import URIRef
+from rdflib.term import Node
+
+from graph import queries
+from graph.errors import InputError
+from graph.store import Store
+
+KINDS = ("trial", "organization", "site", "condition", "intervention", "country")
+
+#: Edge relations, in the order the view lists them.
+RELATIONS = (
+    "lead sponsor",
+    "collaborator",
+    "funder",
+    "partner",
+    "site",
+    "condition",
+    "intervention",
+    "located in",
+    "broader",
+)
+
+#: Participation roles with an edge relation of their own; every other role is a "partner".
+_ROLE_RELATION = {"LEAD_SPONSOR": "lead sponsor", "COLLABORATOR": "collaborator", "FUNDER": "funder"}
+
+_ALIAS_SEPARATOR = "\x1f"
+
+
+# -- reading the projection ----------------------------------------------------------------------
+
+
+def _text(term: Node | None) -> str | None:
+    return None if term is None else str(term)
+
+
+def _rows(store: Store, name: str) -> list[dict[str, Node | None]]:
+    result = queries.run(store, name)
+    return [dict(zip(result.variables, row, strict=True)) for row in result.rows]
+
+
+def _add_trials(g: nx.MultiDiGraph, store: Store) -> None:
+    for row in _rows(store, "network-trials"):
+        node = str(row["trial"])
+        ident = _text(row["id"]) or node
+        acronym = _text(row["acronym"])
+        enrollment = row["enrollment"]
+        g.add_node(
+            node,
+            kind="trial",
+            label=acronym or ident,
+            id=ident,
+            ids=[ident],
+            title=_text(row["title"]),
+            acronym=acronym,
+            status=_text(row["status"]),
+            status_label=_text(row["statusLabel"]),
+            phase=_text(row["phase"]),
+            phase_label=_text(row["phaseLabel"]),
+            enrollment=int(str(enrollment)) if enrollment is not None else None,
+            start=_text(row["start"]),
+            completion=_text(row["completion"]),
+            registry_url=_text(row["page"]),
+        )
+    for row in _rows(store, "network-trial-ids"):
+        node = str(row["trial"])
+        if node not in g:
+            continue
+        value = str(row["identifier"])
+        ids: list[str] = g.nodes[node]["ids"]
+        if value not in ids:
+            ids.append(value)
+
+
+def _add_edges(g: nx.MultiDiGraph, store: Store) -> set[str]:
+    """Typed edges; returns the non-trial nodes they touch."""
+    touched: set[str] = set()
+    for row in _rows(store, "network-edges"):
+        source, target = str(row["source"]), str(row["target"])
+        relation = str(row["relation"])
+        attrs: dict[str, Any] = {}
+        if relation == "participation":
+            role = _text(row["role"]) or "PARTNER"
+            relation = _ROLE_RELATION.get(role, "partner")
+            if relation == "partner":
+                attrs = {"role": role, "role_label": _text(row["roleLabel"]) or role}
+        elif relation == "funding":
+            relation = "funder"
+        key = relation + (f":{attrs['role']}" if attrs else "")
+        g.add_edge(source, target, key=key, relation=relation, **attrs)
+        touched.update((source, target))
+    return touched
+
+
+def _add_node_facts(g: nx.MultiDiGraph, store: Store, touched: set[str]) -> None:
+    for row in _rows(store, "network-nodes"):
+        node = str(row["node"])
+        if node not in touched or g.nodes[node].get("kind") == "trial":
+            continue
+        kind = str(row["kind"])
+        label = _text(row["label"]) or _fallback_label(node)
+        aliases = sorted(a for a in (_text(row["aliases"]) or "").split(_ALIAS_SEPARATOR) if a and a != label)
+        facts: dict[str, Any] = {"kind": kind, "label": label, "aliases": aliases}
+        for attr, var in (
+            ("city", "city"),
+            ("country", "country"),
+            ("mesh", "mesh"),
+            ("intervention_type", "interventionType"),
+        ):
+            value = _text(row[var])
+            if value:
+                facts[attr] = value
+        if facts.get("mesh"):
+            facts["mesh"] = str(facts["mesh"]).rsplit("/", 1)[-1]
+        g.nodes[node].update(facts)
+    for node, data in g.nodes(data=True):
+        if "kind" not in data:  # an endpoint typed by no query: keep it visible, say what it is not
+            data.update(kind=_kind_from_iri(node), label=_fallback_label(node), aliases=[])
+
+
+def _fallback_label(iri: str) -> str:
+    return iri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _kind_from_iri(iri: str) -> str:
+    segment = iri.split("/id/", 1)[-1].split("/", 1)[0]
+    return {"org": "organization"}.get(segment, segment if segment in KINDS else "organization")
+
+
+def _reduce_broader(g: nx.MultiDiGraph) -> None:
+    """Keep only the direct ``broader`` links: sources state every MeSH ancestor of a condition,
+    and drawing each of them as an edge buries the hierarchy.  Reachability is unchanged."""
+    broader = nx.DiGraph((u, v) for u, v, rel in g.edges(data="relation") if rel == "broader")
+    if broader.number_of_edges() == 0 or not nx.is_directed_acyclic_graph(broader):
+        return
+    keep = set(nx.transitive_reduction(broader).edges())
+    drop = [(u, v) for u, v in broader.edges() if (u, v) not in keep]
+    for u, v in drop:
+        g.remove_edge(u, v, key="broader")
+
+
+def related_trials(g: nx.MultiDiGraph) -> dict[str, set[str]]:
+    """For each non-trial node, the trials it is related to: the trials linked to it, for a
+    country also the trials of its sites, for a condition also the trials of every narrower
+    condition.  The view filters and the node sizes use it."""
+    out: dict[str, set[str]] = {n: set() for n, kind in g.nodes(data="kind") if kind != "trial"}
+    narrower: dict[str, list[str]] = {}
+    for u, v, rel in g.edges(data="relation"):
+        if rel == "broader":
+            narrower.setdefault(v, []).append(u)
+        elif g.nodes[u].get("kind") == "trial" and v in out:
+            out[v].add(u)
+    for site, country, rel in g.edges(data="relation"):
+        if rel == "located in" and g.nodes[site].get("kind") == "site" and country in out:
+            out[country] |= out.get(site, set())
+    for cond in list(narrower):
+        out[cond] = out.get(cond, set()) | _trials_below(cond, narrower, out)
+    return out
+
+
+def _trials_below(cond: str, narrower: Mapping[str, list[str]], direct: Mapping[str, set[str]]) -> set[str]:
+    seen = {cond}
+    queue = deque([cond])
+    found: set[str] = set()
+    while queue:
+        for child in narrower.get(queue.popleft(), ()):
+            if child not in seen:
+                seen.add(child)
+                found |= direct.get(child, set())
+                queue.append(child)
+    return found
+
+
+def full_projection(store: Store) -> nx.MultiDiGraph:
+    """The whole network of the store."""
+    g = nx.MultiDiGraph()
+    _add_trials(g, store)
+    touched = _add_edges(g, store)
+    _add_node_facts(g, store, touched)
+    related = related_trials(g)
+    _reduce_broader(g)
+    for node, trials in related.items():
+        g.nodes[node]["trials"] = len(trials)
+    return g
+
+
+# -- views of the projection ---------------------------------------------------------------------
+
+
+def project(
+    store: Store,
+    *,
+    focus: str | None = None,
+    depth: int = 1,
+    query: str | None = None,
+    params: dict[str, str] | None = None,
+) -> nx.MultiDiGraph:
+    """The projection of the store, or a part of it.
+
+    ``focus`` (a registry id of a trial, or the name of any node, case-insensitive) gives the
+    ego network: every node at most ``depth`` links away, whatever the direction.  ``query`` (a
+    named query or a ``.rq`` file, with ``params``) gives the nodes whose IRIs the query returns,
+    with the edges among them.  Node attributes such as ``trials`` always count the whole store.
+    """
+    if focus is not None and query is not None:
+        raise InputError("give either a focus or a query, not both", hint="run the view twice")
+    if depth < 0:
+        raise InputError(f"depth must be 0 or more, not {depth}")
+    g = full_projection(store)
+    if focus is not None:
+        return ego_network(g, find_nodes(g, focus), depth)
+    if query is not None:
+        result = queries.run(store, query, params or {})
+        wanted = {str(t) for row in result.rows for t in row if isinstance(t, URIRef)}
+        return g.subgraph(n for n in g if n in wanted).copy()
+    return g
+
+
+def find_nodes(g: nx.MultiDiGraph, text: str) -> list[str]:
+    """Nodes named by ``text``: its IRI, a registry id of a trial, or a name (label, acronym or
+    other name), all case-insensitive.  Exact matches win; otherwise the one node whose name
+    contains the text.  Several exact matches (an organisation and a site of the same name)
+    are all returned."""
+    wanted = text.strip().casefold()
+    if not wanted:
+        raise InputError("the focus is empty", hint="give a registry id or a name")
+    exact = [n for n, data in g.nodes(data=True) if wanted in _names(n, data)]
+    if exact:
+        return sorted(exact)
+    partial = sorted(n for n, data in g.nodes(data=True) if any(wanted in name for name in _names(n, data)))
+    if len(partial) == 1:
+        return partial
+    if not partial:
+        raise InputError(
+            f"no trial, organisation, site, condition, intervention or country is named {text!r}",
+            hint="give a registry id (NCT02849613, 2016-001902-40) or a name as `trialgraph query` shows it",
+        )
+    shown = ", ".join(repr(g.nodes[n]["label"]) for n in partial[:6]) + (", ..." if len(partial) > 6 else "")
+    raise InputError(f"{text!r} matches {len(partial)} nodes: {shown}", hint="give the full name or an id")
+
+
+def _names(node: str, data: Mapping[str, Any]) -> set[str]:
+    names = {node.casefold(), str(data.get("label", "")).casefold()}
+    names.update(str(v).casefold() for v in data.get("ids", ()))
+    names.update(str(v).casefold() for v in data.get("aliases", ()))
+    for attr in ("title", "acronym"):
+        if data.get(attr):
+            names.add(str(data[attr]).casefold())
+    return names
+
+
+def ego_network(g: nx.MultiDiGraph, centres: Iterable[str], depth: int) -> nx.MultiDiGraph:
+    """Nodes at most ``depth`` links from any centre (edges followed both ways), with every
+    edge among them."""
+    keep: set[str] = set()
+    undirected = g.to_undirected(as_view=True)
+    for centre in centres:
+        keep.update(nx.single_source_shortest_path_length(undirected, centre, cutoff=depth))
+    return g.subgraph(keep).copy()
+
+
+# -- export ---------------------------------------------------------------------------------------
+
+
+def graphml_safe(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy whose attributes GraphML can hold: lists become ``"; "``-joined text and missing
+    values are left out (GraphML has no null)."""
+    out = nx.MultiDiGraph()
+    for node, data in g.nodes(data=True):
+        out.add_node(node, **_safe_attrs(data))
+    for u, v, key, data in g.edges(keys=True, data=True):
+        out.add_edge(u, v, key=key, **_safe_attrs(data))
+    return out
+
+
+def _safe_attrs(data: Mapping[str, Any]) -> dict[str, str | int | float | bool]:
+    out: dict[str, str | int | float | bool] = {}
+    for name, value in data.items():
+        if value is None or value == [] or value == "":
+            continue
+        if isinstance(value, list | tuple | set):
+            out[name] = "; ".join(str(v) for v in value)
+        elif isinstance(value, bool | int | float | str):
+            out[name] = value
+        else:
+            out[name] = str(value)
+    return out
+
+
+def graphml_bytes(g: nx.MultiDiGraph) -> bytes:
+    """The projection as GraphML, UTF-8."""
+    import io
+
+    buf = io.BytesIO()
+    nx.write_graphml(graphml_safe(g), buf, encoding="utf-8", prettyprint=True)
+    return buf.getvalue()
+
+
+def to_graphml(g: nx.MultiDiGraph, path: Path) -> Path:
+    """Write the projection as GraphML (for Gephi and Cytoscape), atomically."""
+    from graph.files import write_atomic
+
+    return write_atomic(Path(path), graphml_bytes(g))
+
+
+# -- analytics ------------------------------------------------------------------------------------
+
+
+def organization_centrality(g: nx.MultiDiGraph) -> list[tuple[str, str, float]]:
+    """Organisations by degree centrality in the projection (distinct neighbours over all other
+    nodes), highest first: who ties the most trials together."""
+    simple = nx.Graph(g.to_undirected(as_view=True))
+    centrality = nx.degree_centrality(simple) if simple.number_of_nodes() > 1 else {}
+    orgs = [
+        (n, str(g.nodes[n]["label"]), centrality.get(n, 0.0)) for n, k in g.nodes(data="kind") if k == "organization"
+    ]
+    return sorted(orgs, key=lambda item: (-item[2], item[1]))
+
+
+def shared_sites(g: nx.MultiDiGraph, minimum: int = 2) -> list[tuple[str, str, int]]:
+    """Sites that recruit for at least ``minimum`` trials, most trials first."""
+    rows = [
+        (n, str(data["label"]), int(data.get("trials", 0)))
+        for n, data in g.nodes(data=True)
+        if data.get("kind") == "site" and int(data.get("trials", 0)) >= minimum
+    ]
+    return sorted(rows, key=lambda item: (-item[2], item[1]))

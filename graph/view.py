@@ -1,0 +1,623 @@
+"""The interactive HTML view: one self-contained UTF-8 file, drawn by vis-network.
+
+pyvis holds the nodes, the edges and the vis-network options; the page is our own Jinja template
+(``graph/templates/view.html.j2``, autoescaped) because pyvis's templates fetch scripts from
+CDNs and do not escape the heading.  The vis-network script is read from the pyvis package and
+inlined, so the page loads nothing from the network; a Content-Security-Policy with the hashes of
+the two inline scripts makes sure it cannot.
+
+Registry text is data: it travels as JSON in a ``<script type="application/json">`` block, with
+``<``, ``>`` and ``&`` escaped, and the page's script renders it with ``textContent``.
+
+Small graphs get a Python layout as a starting point and vis-network's physics to settle it;
+physics stops once stabilised.  Above :data:`PHYSICS_THRESHOLD` nodes the layout is computed in
+Python (igraph's grid Fruchterman-Reingold, linear per iteration) and physics is off, so the page
+is interactive as soon as it is drawn.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import os
+import random
+import shutil
+import subprocess
+import tempfile
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from graph.errors import InputError
+from graph.files import write_atomic
+from graph.network import KINDS, RELATIONS, project, related_trials
+from graph.store import Store
+
+PHYSICS_THRESHOLD = 1500
+TEMPLATE = "view.html.j2"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+LABEL_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class KindStyle:
+    label: str
+    color: str
+    border: str
+    shape: str
+
+
+#: Okabe-Ito colours (distinguishable with the common colour-vision deficiencies), one shape each.
+KIND_STYLES = {
+    "trial": KindStyle("Trials", "#0072B2", "#00446b", "dot"),
+    "organization": KindStyle("Organisations", "#E69F00", "#8f6300", "diamond"),
+    "site": KindStyle("Sites", "#009E73", "#005e45", "square"),
+    "condition": KindStyle("Conditions", "#CC79A7", "#8a4a6e", "triangle"),
+    "intervention": KindStyle("Interventions", "#D55E00", "#853b00", "star"),
+    "country": KindStyle("Countries", "#8C8C8C", "#555555", "hexagon"),
+}
+KIND_SINGULAR = {
+    "trial": "trial",
+    "organization": "organisation",
+    "site": "site",
+    "condition": "condition",
+    "intervention": "intervention",
+    "country": "country",
+}
+
+#: Edge colour, width and dashes per relation.
+RELATION_STYLES: dict[str, tuple[str, float, bool]] = {
+    "lead sponsor": ("#b87f00", 2.5, False),
+    "collaborator": ("#e0b355", 1.5, False),
+    "funder": ("#6a51a3", 1.5, False),
+    "partner": ("#e0b355", 1.5, False),
+    "site": ("#7fc4ac", 1.0, False),
+    "condition": ("#dcaac6", 1.0, False),
+    "intervention": ("#e9a57f", 1.0, False),
+    "located in": ("#bdbdbd", 1.0, False),
+    "broader": ("#dcaac6", 1.0, True),
+}
+
+
+# -- public API -----------------------------------------------------------------------------------
+
+
+def write_view(
+    store: Store,
+    output: Path,
+    *,
+    focus: str | None = None,
+    depth: int = 1,
+    query: str | None = None,
+    params: dict[str, str] | None = None,
+    title: str | None = None,
+    png: Path | None = None,
+) -> Path:
+    """Write the view of the store (or of a focus or query, see :func:`graph.network.project`)
+    to ``output``, atomically.  With ``png``, also a snapshot rendered by headless Chromium."""
+    graph = project(store, focus=focus, depth=depth, query=query, params=params)
+    heading = title or _default_title(focus, depth, query, params)
+    html = render_html(graph, title=heading)
+    path = write_atomic(Path(output), html.encode("utf-8"))
+    if png is not None:
+        snapshot(path, Path(png))
+    return path
+
+
+def render_html(
+    graph: nx.MultiDiGraph, *, title: str = "trialgraph", physics_threshold: int = PHYSICS_THRESHOLD
+) -> str:
+    """The page for a projection, as text."""
+    import jinja2
+    from markupsafe import Markup
+
+    physics = graph.number_of_nodes() <= physics_threshold
+    payload = view_data(graph, title=title, physics=physics)
+    vis_js = _vis_script()
+    app_js = (STATIC_DIR / "view.js").read_text(encoding="utf-8")
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    template = env.get_template(TEMPLATE)
+    return template.render(
+        title=title,
+        csp=_csp(vis_js, app_js),
+        css=Markup((STATIC_DIR / "view.css").read_text(encoding="utf-8")),
+        data_json=Markup(script_json(payload)),
+        vis_js=Markup(vis_js),
+        app_js=Markup(app_js),
+    )
+
+
+def script_json(value: Any) -> str:
+    """JSON that can sit inside a ``<script>`` element: ``<``, ``>`` and ``&`` are written as
+    ``\\u003c``, ``\\u003e``, ``\\u0026``, so no text can close the element or open a comment."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+# -- the data the page draws ----------------------------------------------------------------------
+
+
+def view_data(graph: nx.MultiDiGraph, *, title: str, physics: bool) -> dict[str, Any]:
+    """Nodes and edges for vis-network (built with pyvis), the facts each node shows, the legend
+    and the filter choices."""
+    from pyvis.network import Network
+
+    order = sorted(
+        graph.nodes, key=lambda n: (_kind_rank(graph.nodes[n].get("kind")), str(graph.nodes[n].get("label")), n)
+    )
+    index = {node: i for i, node in enumerate(order)}
+    related = related_trials(graph)
+    positions = layout(graph, order, large=not physics)
+
+    net = Network(height="100%", width="100%", directed=True, heading="", cdn_resources="in_line")
+    # pyvis's add_node/add_edge scan every node and edge already added (quadratic at 10,000
+    # nodes): fill its lists directly, in the shape add_node and add_edge would give them.
+    net.nodes = [_vis_node(graph.nodes[n], i, positions[i]) for i, n in enumerate(order)]
+    for i in _context_conditions(graph, order):
+        net.nodes[i]["font"] = {"size": 12, "color": "#6b7280"}
+    net.node_ids = list(range(len(order)))
+    net.node_map = {node["id"]: node for node in net.nodes}
+    rel_index = {r: i for i, r in enumerate(RELATIONS)}
+    net.edges = [
+        _vis_edge(k, index[u], index[v], data, rel_index)
+        for k, (u, v, data) in enumerate(
+            sorted(graph.edges(data=True), key=lambda e: (index[e[0]], index[e[1]], e[2]["relation"]))
+        )
+    ]
+    _configure(net, physics=physics, size=len(order))
+    nodes, edges, _heading, _height, _width, options = net.get_network_data()
+
+    info = [_node_info(graph, n, index, related) for n in order]
+    kinds = Counter(graph.nodes[n].get("kind") for n in order)
+    relations = Counter(data["relation"] for _u, _v, data in graph.edges(data=True))
+    trials = [n for n in order if graph.nodes[n].get("kind") == "trial"]
+    return {
+        "title": title,
+        "physics": physics,
+        "options": json.loads(options),
+        "nodes": nodes,
+        "edges": edges,
+        "info": info,
+        "kinds": [
+            {
+                "key": k,
+                "label": s.label,
+                "color": s.color,
+                "border": s.border,
+                "shape": s.shape,
+                "count": kinds.get(k, 0),
+            }
+            for k, s in KIND_STYLES.items()
+            if kinds.get(k)
+        ],
+        "kindLabels": {k: KIND_SINGULAR[k] for k in KINDS},
+        "relations": [
+            {
+                "key": r,
+                "label": r,
+                "color": RELATION_STYLES[r][0],
+                "dashed": RELATION_STYLES[r][2],
+                "count": relations.get(r, 0),
+            }
+            for r in RELATIONS
+        ],
+        "statuses": _choices(graph, trials, "status", "status_label"),
+        "phases": _phase_choices(graph, trials),
+        "countries": [index[n] for n in order if graph.nodes[n].get("kind") == "country"],
+        "conditions": sorted(
+            (index[n] for n in order if graph.nodes[n].get("kind") == "condition"),
+            key=lambda i: str(graph.nodes[order[i]].get("label")).casefold(),
+        ),
+    }
+
+
+def _context_conditions(graph: nx.MultiDiGraph, order: Sequence[str]) -> list[int]:
+    """Conditions no trial studies directly (MeSH ancestors, there to connect): smaller labels."""
+    studied = {v for _u, v, rel in graph.edges(data="relation") if rel == "condition"}
+    return [i for i, n in enumerate(order) if graph.nodes[n].get("kind") == "condition" and n not in studied]
+
+
+def _kind_rank(kind: object) -> int:
+    return KINDS.index(str(kind)) if kind in KINDS else len(KINDS)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= LABEL_LENGTH else text[: LABEL_LENGTH - 1].rstrip() + "…"
+
+
+def _size(data: Mapping[str, Any]) -> float:
+    """Trials by enrolment, the others by their number of trials, on a log scale so that one
+    1,000-site trial does not dwarf the rest."""
+    if data.get("kind") == "trial":
+        enrollment = data.get("enrollment")
+        return 14.0 if enrollment is None else round(min(40.0, 10.0 + 2.5 * math.log2(1 + max(0, int(enrollment)))), 1)
+    return round(min(36.0, 8.0 + 5.0 * math.log2(max(1, int(data.get("trials", 1))))), 1)
+
+
+def _vis_node(data: Mapping[str, Any], i: int, pos: tuple[float, float] | None) -> dict[str, Any]:
+    kind = str(data.get("kind"))
+    node: dict[str, Any] = {"id": i, "label": _short(str(data.get("label", ""))), "group": kind, "size": _size(data)}
+    if pos is not None:
+        node["x"], node["y"] = pos
+    return node
+
+
+def _vis_edge(k: int, u: int, v: int, data: Mapping[str, Any], rel_index: Mapping[str, int]) -> dict[str, Any]:
+    relation = str(data["relation"])
+    color, width, dashed = RELATION_STYLES[relation]
+    edge: dict[str, Any] = {"id": k, "from": u, "to": v, "rel": rel_index[relation], "color": color, "width": width}
+    if dashed:
+        edge["dashes"] = True
+    if data.get("role_label"):
+        edge["role"] = str(data["role_label"])
+    return edge
+
+
+def _configure(net: Any, *, physics: bool, size: int) -> None:
+    """vis-network options: physics (when on) stops after stabilisation, straight edges (curved
+    ones cost a hidden node each), labels drawn only when readable, no automatic re-layout."""
+    net.force_atlas_2based(
+        gravity=-90, central_gravity=0.015, spring_length=85, spring_strength=0.05, damping=0.5, overlap=1
+    )
+    net.toggle_physics(physics)
+    net.toggle_stabilization(physics)
+    net.toggle_hide_edges_on_drag(size > PHYSICS_THRESHOLD)
+    options = json.loads(net.options.to_json())
+    options["physics"]["stabilization"].update({"iterations": 600, "updateInterval": 100, "fit": True})
+    options["physics"]["minVelocity"] = 1.0
+    options["edges"] = {"smooth": False, "color": {"inherit": False}, "selectionWidth": 1.5, "hoverWidth": 0.5}
+    options["nodes"] = {
+        # a border costs a canvas stroke per node and drawing: left out on large networks
+        "borderWidth": 0 if size > PHYSICS_THRESHOLD else 1.5,
+        "borderWidthSelected": 3,
+        "font": {
+            "size": 16,
+            "color": "#1d2430",
+            "strokeWidth": 4,
+            "strokeColor": "#ffffff",
+            "face": "system-ui, sans-serif",
+        },
+        "scaling": {"label": {"drawThreshold": 7}},
+    }
+    options["layout"] = {"improvedLayout": False, "randomSeed": 7}
+    # Styles by kind live in groups: vis-network copies a node's own options for every node,
+    # and 10,000 copies of the same colours cost seconds.
+    options["groups"] = {
+        kind: {
+            "shape": style.shape,
+            "color": _node_color(style.color, style.border),
+        }
+        for kind, style in KIND_STYLES.items()
+    }
+    # trials and organisations are the landmarks: their names stay readable when zoomed out
+    options["groups"]["trial"]["font"] = {"size": 22, "color": "#0b2540"}
+    options["groups"]["organization"]["font"] = {"size": 17}
+    options["interaction"].update(
+        {"hover": True, "tooltipDelay": 150, "hideEdgesOnZoom": size > PHYSICS_THRESHOLD, "navigationButtons": False}
+    )
+    net.options = options
+
+
+def _node_color(fill: str, border: str) -> dict[str, Any]:
+    return {
+        "background": fill,
+        "border": border,
+        "highlight": {"background": fill, "border": "#111111"},
+        "hover": {"background": fill, "border": "#111111"},
+    }
+
+
+def _node_info(
+    graph: nx.MultiDiGraph, node: str, index: Mapping[str, int], related: Mapping[str, set[str]]
+) -> dict[str, Any]:
+    data = graph.nodes[node]
+    kind = str(data.get("kind"))
+    info: dict[str, Any] = {
+        "iri": node,
+        "kind": kind,
+        "name": str(data.get("label", "")),
+        "ids": [str(i) for i in data.get("ids", ())],
+        "aliases": [str(a) for a in data.get("aliases", ())],
+        "facts": _facts(data),
+    }
+    if kind == "trial":
+        info["status"] = data.get("status")
+        info["phases"] = str(data["phase"]).split("/") if data.get("phase") else []
+        url = data.get("registry_url")
+        if isinstance(url, str) and url.startswith("https://"):
+            info["url"] = url
+    else:
+        info["trials"] = sorted(index[t] for t in related.get(node, ()) if t in index)
+    return info
+
+
+def _facts(data: Mapping[str, Any]) -> list[list[str]]:
+    """(label, text) pairs for the side panel and the tooltip, in reading order."""
+    kind = data.get("kind")
+    rows: list[tuple[str, Any]]
+    if kind == "trial":
+        rows = [
+            ("Registry ids", ", ".join(data.get("ids", ()))),
+            ("Title", data.get("title")),
+            ("Status", data.get("status_label")),
+            ("Phase", data.get("phase_label")),
+            ("Enrolment", data.get("enrollment")),
+            ("Start", data.get("start")),
+            ("Completion", data.get("completion")),
+        ]
+    else:
+        rows = [
+            ("Trials", data.get("trials")),
+            ("Type", data.get("intervention_type")),
+            ("City", data.get("city")),
+            ("Country", data.get("country")),
+            ("MeSH", data.get("mesh")),
+            ("Other names", ", ".join(data.get("aliases", ()))),
+        ]
+    return [[name, str(value)] for name, value in rows if value is not None and value != ""]
+
+
+def _choices(graph: nx.MultiDiGraph, trials: Sequence[str], attr: str, label_attr: str) -> list[list[Any]]:
+    counts: Counter[str] = Counter()
+    labels: dict[str, str] = {}
+    for t in trials:
+        code = graph.nodes[t].get(attr) or "(none)"
+        counts[code] += 1
+        labels[code] = graph.nodes[t].get(label_attr) or ("not stated" if code == "(none)" else code)
+    return [[code, labels[code], counts[code]] for code in sorted(counts, key=lambda c: (c == "(none)", labels[c]))]
+
+
+def _phase_choices(graph: nx.MultiDiGraph, trials: Sequence[str]) -> list[list[Any]]:
+    counts: Counter[str] = Counter()
+    labels: dict[str, str] = {}
+    for t in trials:
+        data = graph.nodes[t]
+        codes = str(data["phase"]).split("/") if data.get("phase") else ["(none)"]
+        names = str(data["phase_label"]).split("/") if data.get("phase_label") else ["not stated"]
+        for code, name in zip(codes, names if len(names) == len(codes) else codes, strict=True):
+            counts[code] += 1
+            labels[code] = name
+    return [[code, labels[code], counts[code]] for code in sorted(counts, key=lambda c: (c == "(none)", c))]
+
+
+# -- layout ---------------------------------------------------------------------------------------
+
+
+def layout(graph: nx.MultiDiGraph, order: Sequence[str], *, large: bool) -> list[tuple[float, float]]:
+    """Positions in pixels, indexed like ``order``.
+
+    Nodes of one kind with the same few neighbours (the 900 US sites of one trial, the
+    interventions only one trial uses) are laid out as one point first: this shrinks a registry
+    network ten-fold, and it is what keeps it from becoming a hairball.  igraph's
+    Fruchterman-Reingold places those points (its grid approximation when there are many,
+    linear per iteration), from a seeded start so that the same graph gets the same picture.
+    Each group then opens into a sunflower disc, pushed outwards from its neighbours so that it
+    does not cover them."""
+    n = len(order)
+    if n == 0:
+        return []
+    import igraph
+
+    index = {node: i for i, node in enumerate(order)}
+    neighbours: list[set[int]] = [set() for _ in range(n)]
+    for u, v in graph.edges():
+        if u != v:
+            neighbours[index[u]].add(index[v])
+            neighbours[index[v]].add(index[u])
+    group_of, members = _equivalence_groups(graph, order, neighbours)
+    pairs = sorted(
+        {
+            (min(group_of[a], group_of[b]), max(group_of[a], group_of[b]))
+            for a in range(n)
+            for b in neighbours[a]
+            if group_of[a] != group_of[b]
+        }
+    )
+    m = len(members)
+    rng = random.Random(7)
+    radius = math.sqrt(m) / 2  # igraph's own start; a wider one makes the grid variant slower
+    seed = [[rng.uniform(-radius, radius), rng.uniform(-radius, radius)] for _ in range(m)]
+    # igraph draws from Python's ``random`` module unless told otherwise: give it a seeded one
+    igraph.set_random_number_generator(random.Random(7))
+    try:
+        coords = igraph.Graph(n=m, edges=pairs).layout_fruchterman_reingold(seed=seed, niter=500, grid=m > 1000).coords
+    finally:
+        igraph.set_random_number_generator(random)
+    scale = _scale([(float(x), float(y)) for x, y in coords], pairs, n, target=140.0 if large else 120.0)
+    points = [(float(x) * scale, float(y) * scale) for x, y in coords]
+    out: list[tuple[float, float]] = [(0.0, 0.0)] * n
+    centre = (sum(p[0] for p in points) / m, sum(p[1] for p in points) / m)
+    outside = _Outskirts(points, centre)
+    for g in sorted(range(m), key=lambda g: -len(members[g])):
+        group = members[g]
+        linked = [points[h] for h in {group_of[b] for b in neighbours[group[0]]} - {g}]
+        radius = _DISC_SPACING * math.sqrt(len(group))
+        if radius > _BIG_DISC:
+            middle = outside.place(points[g], radius)
+        else:
+            middle = _disc_centre(points[g], linked, centre, radius) if len(group) > 1 else points[g]
+        for i, pos in zip(group, _sunflower(middle, len(group)), strict=True):
+            out[i] = (round(pos[0], 1), round(pos[1], 1))
+    return out
+
+
+_GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
+_DISC_SPACING = 15.0
+_DISC_MARGIN = 60.0
+#: Discs wider than this (in pixels) go to the outskirts of the layout.
+_BIG_DISC = 200.0
+
+
+def _equivalence_groups(
+    graph: nx.MultiDiGraph, order: Sequence[str], neighbours: Sequence[set[int]]
+) -> tuple[list[int], list[list[int]]]:
+    """Group nodes of the same kind with the same (at most three) neighbours."""
+    keys: dict[object, int] = {}
+    group_of: list[int] = []
+    members: list[list[int]] = []
+    for i, node in enumerate(order):
+        nb = neighbours[i]
+        key: object = (graph.nodes[node].get("kind"), frozenset(nb)) if 0 < len(nb) <= 3 else i
+        g = keys.setdefault(key, len(members))
+        if g == len(members):
+            members.append([])
+        members[g].append(i)
+        group_of.append(g)
+    return group_of, members
+
+
+def _disc_centre(
+    at: tuple[float, float], linked: Sequence[tuple[float, float]], centre: tuple[float, float], radius: float
+) -> tuple[float, float]:
+    """Where a group's disc goes: next to its point, on the side away from what it links to."""
+    ref = (sum(p[0] for p in linked) / len(linked), sum(p[1] for p in linked) / len(linked)) if linked else centre
+    ux, uy = _unit(at[0] - ref[0], at[1] - ref[1]) or _unit(at[0] - centre[0], at[1] - centre[1]) or (1.0, 0.0)
+    return at[0] + ux * radius * 0.8, at[1] + uy * radius * 0.8
+
+
+def _unit(dx: float, dy: float) -> tuple[float, float] | None:
+    length = math.hypot(dx, dy)
+    return (dx / length, dy / length) if length > 1e-6 else None
+
+
+def _sunflower(centre: tuple[float, float], count: int) -> list[tuple[float, float]]:
+    """``count`` evenly spread positions in a disc (Vogel's spiral)."""
+    if count == 1:
+        return [centre]
+    out = []
+    for k in range(count):
+        r = _DISC_SPACING * math.sqrt(k + 0.5)
+        out.append((centre[0] + r * math.cos(k * _GOLDEN_ANGLE), centre[1] + r * math.sin(k * _GOLDEN_ANGLE)))
+    return out
+
+
+class _Outskirts:
+    """Places the discs too big to sit among the other nodes (hundreds of sites of one trial in
+    one country) beyond the edge of the layout, in the direction of their own point, without
+    overlapping one another."""
+
+    def __init__(self, points: Sequence[tuple[float, float]], centre: tuple[float, float]) -> None:
+        self.points = points
+        self.centre = centre
+        self.placed: list[tuple[tuple[float, float], float]] = []
+
+    def place(self, at: tuple[float, float], radius: float) -> tuple[float, float]:
+        cx, cy = self.centre
+        ux, uy = _unit(at[0] - cx, at[1] - cy) or (1.0, 0.0)
+        reach = max(((p[0] - cx) * ux + (p[1] - cy) * uy for p in self.points), default=0.0)
+        distance = max(0.0, reach) + radius + _DISC_MARGIN
+        spot = (cx + ux * distance, cy + uy * distance)
+        while any(math.dist(spot, c) < radius + r + _DISC_MARGIN for c, r in self.placed):
+            distance += radius / 2
+            spot = (cx + ux * distance, cy + uy * distance)
+        self.placed.append((spot, radius))
+        return spot
+
+
+def _scale(
+    points: Sequence[tuple[float, float]], pairs: Sequence[tuple[int, int]], nodes: int, *, target: float
+) -> float:
+    """The factor that makes the median edge ``target`` pixels long, or larger if needed to give
+    every node about 45 x 45 pixels (a tangled network has long edges and a crowded middle)."""
+    lengths = sorted(math.dist(points[a], points[b]) for a, b in pairs)
+    median = lengths[len(lengths) // 2] if lengths else 0.0
+    by_edges = target / median if median > 0 else 1.0
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    area = (max(xs) - min(xs)) * (max(ys) - min(ys))
+    by_area = math.sqrt(nodes * 45.0**2 / area) if area > 0 else 1.0
+    return max(by_edges, by_area)
+
+
+# -- resources ------------------------------------------------------------------------------------
+
+
+def _vis_script() -> str:
+    """vis-network 9.1.2 as shipped inside pyvis (Apache-2.0 or MIT, its licence header kept)."""
+    import pyvis
+
+    path = Path(pyvis.__file__).resolve().parent / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js"
+    text = path.read_text(encoding="utf-8")
+    if "</script" in text.lower():
+        raise InputError(f"{path}: cannot be inlined (it contains '</script')")
+    return text
+
+
+def _csp(*scripts: str) -> str:
+    """Only the page's own two scripts may run, nothing may be fetched."""
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(s.encode('utf-8')).digest()).decode()}'" for s in scripts
+    )
+    return (
+        f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src data:; "
+        "base-uri 'none'; form-action 'none'"
+    )
+
+
+def _default_title(focus: str | None, depth: int, query: str | None, params: Mapping[str, str] | None) -> str:
+    if focus is not None:
+        return f"trialgraph: {focus} and {depth} step{'s' if depth != 1 else ''} around"
+    if query is not None:
+        shown = ", ".join(f"{k}={v}" for k, v in sorted((params or {}).items()))
+        return f"trialgraph: {query}" + (f" ({shown})" if shown else "")
+    return "trialgraph: trials, sponsors, sites and conditions"
+
+
+# -- PNG snapshot ---------------------------------------------------------------------------------
+
+
+def find_chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    if Path("/usr/bin/chromium").exists():
+        return "/usr/bin/chromium"
+    raise InputError("cannot make a PNG: no Chromium found", hint="install it (Debian: apt-get install chromium)")
+
+
+def snapshot(html: Path, png: Path, *, width: int = 1600, height: int = 1000, wait_ms: int = 20000) -> Path:
+    """Render ``html`` to ``png`` with headless Chromium, network off (every host resolves to
+    nothing, no proxy is reachable), after the page has had ``wait_ms`` of virtual time to lay
+    out and draw."""
+    chromium = find_chromium()
+    png = Path(png)
+    png.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="trialgraph-png-") as tmp:
+        shot = Path(tmp) / "shot.png"
+        cmd = [
+            chromium,
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--hide-scrollbars",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--proxy-server=127.0.0.1:9",
+            f"--user-data-dir={tmp}/profile",
+            f"--window-size={width},{height}",
+            f"--virtual-time-budget={wait_ms}",
+            f"--screenshot={shot}",
+            Path(html).resolve().as_uri(),
+        ]
+        env = {**os.environ, "LANG": os.environ.get("LANG", "C.UTF-8")}
+        proc = subprocess.run(cmd, capture_output=True, timeout=180, check=False, env=env)
+        if proc.returncode != 0 or not shot.exists():
+            detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+            raise InputError(f"Chromium could not render {html} to PNG: {detail[0]}")
+        write_atomic(png, shot.read_bytes())
+    return png

@@ -1,0 +1,308 @@
+"""The networkx projection (graph.network): nodes, typed edges, attributes, focus and query
+views, GraphML, analytics.
+
+Two hand-written records (below) are loaded the way a build loads them: their graphs, the
+ontology, and the owlrl closure in its own graph, so that the inferred ``recruitsIn`` and the
+transitive ``broaderCondition`` are present and must not leak into the projection.  Every
+expected value was counted by hand from these records; the real-data test counts from
+../shared/data/ctgov-v2/NCT00973089.json.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+from rdflib import URIRef
+
+from graph import identity as ids
+from graph import rdf, reason
+from graph.build import asserted_data
+from graph.cli import main
+from graph.constants import INFERRED_GRAPH, ONTOLOGY_GRAPH
+from graph.errors import InputError
+from graph.model import (
+    Condition,
+    Identifier,
+    Intervention,
+    MeshTerm,
+    Organization,
+    PartialDate,
+    Participation,
+    Site,
+    TrialRecord,
+)
+from graph.network import find_nodes, organization_centrality, project, shared_sites, to_graphml
+from graph.store import OxigraphStore, open_store
+
+ID = "https://w3id.org/trialgraph/id/"
+STROKE = MeshTerm("D020521", "Stroke")
+CEREBRO = MeshTerm("D002561", "Cerebrovascular Disorders")
+NORD = Site("Hôpital Nord", city="Lyon", country="FR")
+
+
+def record_a() -> TrialRecord:
+    """Trial A: four organisations in four roles, two sites (FR, DE), one more country without a
+    site (IT) and one named with a site (FR), a condition with two MeSH ancestors."""
+    return TrialRecord(
+        source="test",
+        record_id="a",
+        source_file="a.yaml",
+        identifiers=[Identifier("NCT", "NCT00000001"), Identifier("EUDRACT", "2020-000001-11")],
+        title="Alpha trial of stromal cells",
+        acronym="ALPHA",
+        status="RECRUITING",
+        phases=["PHASE1", "PHASE2"],
+        enrollment=120,
+        start_date=PartialDate("2020-01", "month"),
+        completion_date=PartialDate("2022", "year"),
+        participations=[
+            Participation(Organization("Acme Pharma"), "LEAD_SPONSOR"),
+            Participation(Organization("Beta University"), "COLLABORATOR"),
+            Participation(Organization("Gamma Research"), "CRO"),
+            Participation(Organization("Delta Fund"), "FUNDER"),
+        ],
+        sites=[NORD, Site("Klinik Süd", city="München", country="DE")],
+        countries=["FR", "IT"],
+        conditions=[Condition("ischemic stroke", mesh="D000083242", broader=(STROKE, CEREBRO))],
+        interventions=[Intervention("Mesenchymal stromal cells", type="BIOLOGICAL")],
+    )
+
+
+def record_b() -> TrialRecord:
+    """Trial B: led by A's collaborator, at A's French site, studying A's condition's parent."""
+    return TrialRecord(
+        source="test",
+        record_id="b",
+        source_file="b.yaml",
+        identifiers=[Identifier("NCT", "NCT00000002")],
+        title="Beta trial",
+        status="COMPLETED",
+        phases=["PHASE2"],
+        enrollment=40,
+        participations=[Participation(Organization("Beta University"), "LEAD_SPONSOR")],
+        sites=[NORD],
+        conditions=[Condition("Stroke", mesh="D020521", broader=(CEREBRO,))],
+        interventions=[Intervention("Mesenchymal stromal cells", type="BIOLOGICAL")],
+    )
+
+
+def load_records(store: OxigraphStore, records: list[TrialRecord], *, infer: bool = True) -> OxigraphStore:
+    """Records into a store as a build writes them (record graphs, ontology, inferred graph),
+    without the build's file reading."""
+    onto = reason.ontology_graph()
+    with store.write() as w:
+        w.replace_graph(URIRef(ONTOLOGY_GRAPH), onto)
+        for rec in records:
+            w.replace_graph(ids.record_graph(rec.source, rec.record_id), rdf.record_graph(rec))
+    if infer:
+        inferred = reason.owlrl_inferred(asserted_data(store), onto)
+        with store.write() as w:
+            w.replace_graph(URIRef(INFERRED_GRAPH), inferred)
+    return store
+
+
+@pytest.fixture(scope="module")
+def two_trials() -> OxigraphStore:
+    return load_records(OxigraphStore(None), [record_a(), record_b()])
+
+
+A, B = ID + "trial/NCT00000001", ID + "trial/NCT00000002"
+ACME, BETA, GAMMA, DELTA = (ID + "org/" + s for s in ("acme-pharma", "beta-university", "gamma-research", "delta-fund"))
+ISCH, STROKE_N, CEREBRO_N = (ID + "condition/mesh-" + d for d in ("D000083242", "D020521", "D002561"))
+FR, DE, IT = (ID + "country/" + c for c in ("FR", "DE", "IT"))
+
+
+def by_label(g: nx.MultiDiGraph) -> dict[str, str]:
+    return {str(d["label"]): n for n, d in g.nodes(data=True)}
+
+
+def typed_edges(g: nx.MultiDiGraph) -> set[tuple[str, str, str]]:
+    names = {n: str(d["label"]) for n, d in g.nodes(data=True)}
+    return {(names[u], names[v], str(r)) for u, v, r in g.edges(data="relation")}
+
+
+def test_nodes_of_each_kind(two_trials: OxigraphStore) -> None:
+    g = project(two_trials)
+    kinds = Counter(k for _n, k in g.nodes(data="kind"))
+    # 2 trials; Acme, Beta, Gamma, Delta; Nord, Süd; ischemic stroke, Stroke, Cerebrovascular
+    # Disorders; one shared intervention; FR, DE, IT
+    assert kinds == {"trial": 2, "organization": 4, "site": 2, "condition": 3, "intervention": 1, "country": 3}
+    assert {A, B, ACME, BETA, GAMMA, DELTA, ISCH, STROKE_N, CEREBRO_N, FR, DE, IT} <= set(g)
+
+
+def test_typed_edges(two_trials: OxigraphStore) -> None:
+    g = project(two_trials)
+    assert typed_edges(g) == {
+        ("ALPHA", "Acme Pharma", "lead sponsor"),
+        ("ALPHA", "Beta University", "collaborator"),
+        ("ALPHA", "Gamma Research", "partner"),
+        ("ALPHA", "Delta Fund", "funder"),
+        ("ALPHA", "Hôpital Nord", "site"),
+        ("ALPHA", "Klinik Süd", "site"),
+        ("ALPHA", "ischemic stroke", "condition"),
+        ("ALPHA", "Mesenchymal stromal cells", "intervention"),
+        # IT has no site of A; FR has one, so it is reached through the site only
+        ("ALPHA", "Italy", "located in"),
+        ("NCT00000002", "Beta University", "lead sponsor"),
+        ("NCT00000002", "Hôpital Nord", "site"),
+        ("NCT00000002", "Stroke", "condition"),
+        ("NCT00000002", "Mesenchymal stromal cells", "intervention"),
+        ("Hôpital Nord", "France", "located in"),
+        ("Klinik Süd", "Germany", "located in"),
+        # ischemic stroke -> Cerebrovascular Disorders is implied by the other two
+        ("ischemic stroke", "Stroke", "broader"),
+        ("Stroke", "Cerebrovascular Disorders", "broader"),
+    }
+    assert g.number_of_edges() == 17
+    partner = [d for _u, v, d in g.edges(data=True) if v == GAMMA]
+    assert [(d["role"], d["role_label"]) for d in partner] == [("CRO", "Contract research organisation")]
+
+
+def test_trial_attributes(two_trials: OxigraphStore) -> None:
+    a = project(two_trials).nodes[A]
+    assert a["kind"] == "trial"
+    assert a["label"] == "ALPHA"
+    assert a["id"] == "NCT00000001"
+    assert sorted(a["ids"]) == ["2020-000001-11", "NCT00000001"]
+    assert a["title"] == "Alpha trial of stromal cells"
+    assert (a["status"], a["status_label"]) == ("RECRUITING", "Recruiting")
+    assert (a["phase"], a["phase_label"]) == ("PHASE1/PHASE2", "Phase 1/Phase 2")
+    assert a["enrollment"] == 120
+    assert (a["start"], a["completion"]) == ("2020-01", "2022")
+    assert a["registry_url"] == "https://clinicaltrials.gov/study/NCT00000001"
+
+
+def test_trial_counts_of_other_nodes(two_trials: OxigraphStore) -> None:
+    g = project(two_trials)
+    trials = {str(d["label"]): d["trials"] for _n, d in g.nodes(data=True) if d["kind"] != "trial"}
+    assert trials == {
+        "Acme Pharma": 1,
+        "Beta University": 2,
+        "Gamma Research": 1,
+        "Delta Fund": 1,
+        "Hôpital Nord": 2,
+        "Klinik Süd": 1,
+        "ischemic stroke": 1,
+        "Stroke": 2,  # B directly, A through ischemic stroke
+        "Cerebrovascular Disorders": 2,
+        "Mesenchymal stromal cells": 2,
+        "France": 2,  # both through Hôpital Nord
+        "Germany": 1,
+        "Italy": 1,
+    }
+    site = g.nodes[ID + "site/fr/hopital-nord-lyon"]
+    assert (site["city"], site["country"]) == ("Lyon", "FR")
+    assert g.nodes[CEREBRO_N]["mesh"] == "D002561"
+
+
+def test_focus_on_an_id_any_registry(two_trials: OxigraphStore) -> None:
+    g = project(two_trials, focus="NCT00000002", depth=1)
+    assert set(by_label(g)) == {"NCT00000002", "Beta University", "Hôpital Nord", "Stroke", "Mesenchymal stromal cells"}
+    assert g.number_of_edges() == 4
+    assert find_nodes(project(two_trials), "2020-000001-11") == [A]
+
+
+def test_focus_depth_two(two_trials: OxigraphStore) -> None:
+    g = project(two_trials, focus="NCT00000002", depth=2)
+    # + A (through Beta, Nord or the intervention), France, ischemic stroke, Cerebrovascular
+    assert set(by_label(g)) == {
+        "NCT00000002", "Beta University", "Hôpital Nord", "Stroke", "Mesenchymal stromal cells",
+        "ALPHA", "France", "ischemic stroke", "Cerebrovascular Disorders",
+    }  # fmt: skip
+    # every edge among them: B's 4, A's 4 to them (Beta, Nord, ischemic stroke, the
+    # intervention), Nord-France, 2 broader
+    assert g.number_of_edges() == 11
+
+
+def test_focus_on_a_name_case_insensitive(two_trials: OxigraphStore) -> None:
+    g = project(two_trials, focus="beta UNIVERSITY", depth=1)
+    assert set(by_label(g)) == {"Beta University", "ALPHA", "NCT00000002"}
+    assert typed_edges(g) == {
+        ("ALPHA", "Beta University", "collaborator"),
+        ("NCT00000002", "Beta University", "lead sponsor"),
+    }
+    assert set(by_label(project(two_trials, focus="klinik", depth=0))) == {"Klinik Süd"}  # the one name containing it
+
+
+def test_focus_that_names_nothing_or_too_much(two_trials: OxigraphStore) -> None:
+    with pytest.raises(InputError, match="no trial, organisation"):
+        project(two_trials, focus="NCT99999999")
+    with pytest.raises(InputError, match="matches 2 nodes"):
+        project(two_trials, focus="troke", depth=0)  # in "Stroke" and "ischemic stroke"
+    with pytest.raises(InputError, match="either a focus or a query"):
+        project(two_trials, focus="ALPHA", query="trials")
+
+
+def test_query_view_is_the_returned_nodes_and_their_edges(two_trials: OxigraphStore, tmp_path: Path) -> None:
+    g = project(two_trials, query="trial-organizations", params={"id": "2020-000001-11"})
+    assert set(by_label(g)) == {"Acme Pharma", "Beta University", "Gamma Research", "Delta Fund"}
+    assert g.number_of_edges() == 0
+    rq = tmp_path / "sponsors-and-trials.rq"
+    rq.write_text(
+        "# title: trials and lead sponsors\n"
+        "PREFIX tg: <https://w3id.org/trialgraph/ontology#>\n"
+        "SELECT ?trial ?sponsor WHERE { ?trial tg:leadSponsorParticipation/tg:agent ?sponsor }\n",
+        encoding="utf-8",
+    )
+    g = project(two_trials, query=str(rq))
+    assert set(by_label(g)) == {"ALPHA", "NCT00000002", "Acme Pharma", "Beta University"}
+    assert typed_edges(g) == {
+        ("ALPHA", "Acme Pharma", "lead sponsor"),
+        ("ALPHA", "Beta University", "collaborator"),
+        ("NCT00000002", "Beta University", "lead sponsor"),
+    }
+
+
+def test_analytics(two_trials: OxigraphStore) -> None:
+    g = project(two_trials)
+    ranked = organization_centrality(g)
+    assert ranked[0][:2] == (BETA, "Beta University")  # the only organisation in two trials
+    assert ranked[0][2] == pytest.approx(2 / 14)  # 2 neighbours among the 14 other nodes
+    assert [r[1] for r in ranked[1:]] == ["Acme Pharma", "Delta Fund", "Gamma Research"]
+    assert shared_sites(g) == [(ID + "site/fr/hopital-nord-lyon", "Hôpital Nord", 2)]
+
+
+def test_graphml_round_trip(two_trials: OxigraphStore, tmp_path: Path) -> None:
+    path = to_graphml(project(two_trials), tmp_path / "net.graphml")
+    back = nx.read_graphml(path)
+    assert (back.number_of_nodes(), back.number_of_edges()) == (15, 17)
+    assert back.nodes[A]["ids"] in ("NCT00000001; 2020-000001-11", "2020-000001-11; NCT00000001")
+    assert back.nodes[A]["enrollment"] == 120
+    assert back.nodes[BETA]["trials"] == 2
+    assert "Klinik Süd" in path.read_text(encoding="utf-8")
+
+
+def test_export_graphml_command(tmp_path: Path) -> None:
+    store = load_records(open_store(tmp_path / "store"), [record_a(), record_b()], infer=False)  # type: ignore[arg-type]
+    store.close()
+    out = tmp_path / "net.graphml"
+    result = CliRunner().invoke(
+        main, ["export", "--store", str(tmp_path / "store"), "--format", "graphml", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    back = nx.read_graphml(out)
+    assert (back.number_of_nodes(), back.number_of_edges()) == (15, 17)
+
+
+def test_focus_on_a_real_registry_record(ctgov_store: OxigraphStore) -> None:
+    """NCT00973089.json: lead sponsor Hadassah Medical Organization, one site (Hadassah,
+    Jerusalem, Israel), the condition text "Caries, Dental" and its MeSH term Dental Caries
+    (ancestors Tooth Demineralization, Tooth Diseases, Stomatognathic Diseases), one
+    intervention."""
+    one = project(ctgov_store, focus="NCT00973089", depth=1)
+    assert Counter(k for _n, k in one.nodes(data="kind")) == {
+        "trial": 1, "organization": 1, "site": 1, "condition": 2, "intervention": 1,
+    }  # fmt: skip
+    assert one.number_of_edges() == 5
+    two = project(ctgov_store, focus="NCT00973089", depth=2)
+    assert {d["label"] for _n, d in two.nodes(data=True)} - {d["label"] for _n, d in one.nodes(data=True)} == {
+        "Israel", "Tooth Demineralization", "Tooth Diseases", "Stomatognathic Diseases",
+    }  # fmt: skip
+    assert two.number_of_edges() == 9  # + site located in Israel, + 3 broader
+    trial = two.nodes[ID + "trial/NCT00973089"]
+    assert (trial["status"], trial["phase"], trial["enrollment"]) == ("WITHDRAWN", "NA", 0)
+    assert (trial["start"], trial["completion"]) == ("2010-05", "2015-03")

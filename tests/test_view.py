@@ -1,0 +1,386 @@
+"""The HTML view (graph.view), opened in Debian's headless Chromium with every request that is
+not a file: URL aborted.
+
+Counts drawn are read from vis-network in the page (``network.body.nodeIndices``, the nodes it
+draws) and compared with the projection's, or with counts made by hand from the records: the two
+records of tests/test_network.py and ../shared/data/ctgov-v2/NCT00973089.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from graph.cli import main
+from graph.model import Condition, Identifier, Organization, Participation, TrialRecord
+from graph.network import project
+from graph.store import OxigraphStore, open_store
+from graph.view import render_html, script_json, write_view
+from tests.test_network import load_records, record_a, record_b
+
+ROOT = Path(__file__).resolve().parents[1]
+PAYLOAD = '<img src=x onerror="document.body.dataset.pwned=1">'
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+class Page:
+    """A Playwright page on a view file, network blocked, with the requests it tried."""
+
+    def __init__(self, browser: Any, html: Path, *, bypass_csp: bool = False) -> None:
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+        self.context = browser.new_context(viewport={"width": 1400, "height": 900}, bypass_csp=bypass_csp)
+        self.page = self.context.new_page()
+        self.page.route("**/*", self._route)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(html.resolve().as_uri())
+        deadline = time.monotonic() + 60
+        while not self.page.evaluate("window.__tgReady === true"):
+            assert time.monotonic() < deadline, f"the view never became ready; errors: {self.errors}"
+            time.sleep(0.05)
+
+    def _route(self, route: Any) -> None:
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+    def js(self, expression: str, arg: Any = None) -> Any:
+        return self.page.evaluate(expression, arg)
+
+    def drawn(self) -> tuple[int, int]:
+        return tuple(self.js("[tgView.network.body.nodeIndices.length, tgView.network.body.edgeIndices.length]"))  # type: ignore[return-value]
+
+    def drawn_kinds(self) -> Counter[str]:
+        return Counter(self.js("tgView.network.body.nodeIndices.map(i => tgView.info[i].kind)"))
+
+    def drawn_names(self, kind: str) -> set[str]:
+        names = (
+            "k => tgView.network.body.nodeIndices.filter(i => tgView.info[i].kind === k).map(i => tgView.info[i].name)"
+        )
+        return set(self.js(names, kind))
+
+    def index_of(self, iri: str) -> int:
+        return int(self.js("iri => tgView.info.findIndex(d => d.iri === iri)", iri))
+
+    def search(self, text: str) -> None:
+        self.page.fill("#tg-search-input", text)
+        self.page.press("#tg-search-input", "Enter")
+
+    def click_node(self, index: int) -> None:
+        x, y = self.js(
+            """i => { const n = tgView.network; const d = n.canvasToDOM(n.getPositions([i])[i]);
+                      const r = document.getElementById('tg-network').getBoundingClientRect();
+                      return [d.x + r.left, d.y + r.top]; }""",
+            index,
+        )
+        self.page.mouse.click(x, y)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def opened(browser: Any) -> Iterator[Any]:
+    pages: list[Page] = []
+
+    def open_page(html: Path, **kwargs: Any) -> Page:
+        page = Page(browser, html, **kwargs)
+        pages.append(page)
+        return page
+
+    yield open_page
+    for p in pages:
+        p.close()
+
+
+@pytest.fixture(scope="module")
+def two_trials() -> OxigraphStore:
+    return load_records(OxigraphStore(None), [record_a(), record_b()], infer=False)
+
+
+def embedded_data(html: str) -> dict[str, Any]:
+    m = re.search(r'<script type="application/json" id="tg-data">(.*?)</script>', html, re.S)
+    assert m is not None
+    return json.loads(m.group(1))  # type: ignore[no-any-return]
+
+
+# -- the seed graph and the real registry files ---------------------------------------------------
+
+
+@pytest.mark.browser
+def test_seed_view_draws_the_projection(seed_store: OxigraphStore, opened: Any, tmp_path: Path) -> None:
+    html = write_view(seed_store, tmp_path / "seed.html")
+    g = project(seed_store)
+    page = opened(html)
+    assert page.drawn() == (g.number_of_nodes(), g.number_of_edges())
+    assert page.js("tgView.network.physics.physicsEnabled") is False  # stopped after stabilisation
+    assert page.blocked == [] and page.errors == []
+
+
+@pytest.mark.browser
+def test_seed_view_country_filter(seed_store: OxigraphStore, opened: Any, tmp_path: Path) -> None:
+    """Belgium is the country of CHU de Liège, the one site of NCT04445454 (data/nct04445454.yaml)."""
+    page = opened(write_view(seed_store, tmp_path / "seed.html"))
+    page.page.select_option("#tg-filter-country", label="Belgium (1)")
+    assert page.drawn_names("trial") == {"NCT04445454"}
+    assert "Belgium" in page.drawn_names("country")
+    page.page.click("#tg-reset")
+    assert page.drawn()[0] == project(seed_store).number_of_nodes()
+
+
+@pytest.mark.browser
+def test_registry_view_draws_the_projection(ctgov_store: OxigraphStore, opened: Any, tmp_path: Path) -> None:
+    html = write_view(ctgov_store, tmp_path / "ctgov.html")
+    g = project(ctgov_store)
+    page = opened(html)
+    assert page.drawn() == (g.number_of_nodes(), g.number_of_edges())
+    # 1,148 + ... sites: above the threshold, so positions come from Python and physics is off
+    assert page.js("tgView.network.physics.physicsEnabled") is False
+    before = page.drawn_kinds()
+    page.page.uncheck("input[data-kind=site]")
+    after = page.drawn_kinds()
+    assert "site" not in after
+    assert after == {k: n for k, n in before.items() if k != "site"}
+    page.search("NCT00973089")
+    trial = page.index_of("https://w3id.org/trialgraph/id/trial/NCT00973089")
+    assert page.js("tgView.network.getSelectedNodes()") == [trial]
+
+
+@pytest.mark.browser
+def test_focus_view_of_a_real_record(ctgov_store: OxigraphStore, opened: Any, tmp_path: Path) -> None:
+    """NCT00973089 and two steps around it: 10 nodes and 9 links, counted by hand from its JSON
+    (see tests/test_network.py)."""
+    page = opened(write_view(ctgov_store, tmp_path / "focus.html", focus="NCT00973089", depth=2))
+    assert page.drawn() == (10, 9)
+    assert page.page.text_content("#tg-title") == "trialgraph: NCT00973089 and 2 steps around"
+
+    page.page.uncheck("input[data-kind=site]")  # the one site, with its two links
+    assert page.drawn() == (9, 7)
+    assert page.drawn_kinds()["site"] == 0
+    page.page.check("input[data-kind=site]")
+    assert page.drawn() == (10, 9)
+
+    page.page.uncheck("input[data-status=WITHDRAWN]")  # the one trial: everything goes with it
+    assert page.drawn() == (0, 0)
+    page.page.check("input[data-status=WITHDRAWN]")
+
+    trial = page.index_of("https://w3id.org/trialgraph/id/trial/NCT00973089")
+    page.click_node(trial)
+    assert page.page.is_visible("#tg-panel")
+    assert page.page.text_content("#tg-panel-title") == "NCT00973089"
+    facts = page.page.inner_text("#tg-panel-facts")
+    assert "Withdrawn" in facts and "2010-05" in facts
+    assert page.page.get_attribute("#tg-registry-link", "href") == "https://clinicaltrials.gov/study/NCT00973089"
+    assert "Hadassah Medical Organization" in page.page.inner_text("#tg-panel-neighbours")
+    # the neighbourhood stays in colour, the rest fades
+    faded = page.js("tgView.nodes.get().filter(n => n.color && n.color.background === '#e4e7eb').length")
+    assert faded == 10 - 6  # the trial and its 5 neighbours stay
+
+
+@pytest.mark.browser
+def test_search_focuses_the_node(two_trials: OxigraphStore, opened: Any, tmp_path: Path) -> None:
+    page = opened(write_view(two_trials, tmp_path / "two.html"))
+    page.search("2020-000001-11")  # A's EudraCT id
+    a = page.index_of("https://w3id.org/trialgraph/id/trial/NCT00000001")
+    assert page.js("tgView.network.getSelectedNodes()") == [a]
+    centre = page.js("tgView.network.getViewPosition()")
+    pos = page.js("i => tgView.network.getPositions([i])[i]", a)
+    assert abs(centre["x"] - pos["x"]) < 1 and abs(centre["y"] - pos["y"]) < 1
+    assert page.page.text_content("#tg-panel-title") == "ALPHA"
+    page.search("klinik süd")
+    assert page.js("tgView.network.getSelectedNodes()") == [
+        page.index_of("https://w3id.org/trialgraph/id/site/de/klinik-sud-munchen")
+    ]
+    page.search("no such thing")
+    assert page.page.text_content("#tg-search-status") == "no match"
+
+
+@pytest.mark.browser
+def test_condition_filter_follows_broader_terms(two_trials: OxigraphStore, opened: Any, tmp_path: Path) -> None:
+    page = opened(write_view(two_trials, tmp_path / "two.html"))
+    page.page.select_option("#tg-filter-condition", label="ischemic stroke (1)")
+    assert page.drawn_names("trial") == {"ALPHA"}
+    # B's own nodes go; those B shares with A stay
+    assert "Acme Pharma" in page.drawn_names("organization") and "Beta University" in page.drawn_names("organization")
+    page.page.select_option("#tg-filter-condition", label="Cerebrovascular Disorders (2)")
+    assert page.drawn_names("trial") == {"ALPHA", "NCT00000002"}
+    page.page.select_option("#tg-filter-condition", [])
+    page.page.uncheck("input[data-phase=PHASE1]")  # B is phase 2 only; A is phase 1 and 2
+    assert page.drawn_names("trial") == {"ALPHA", "NCT00000002"}
+    page.page.uncheck("input[data-phase=PHASE2]")
+    assert page.drawn_names("trial") == set()
+
+
+# -- safety -------------------------------------------------------------------------------------------
+
+
+def hostile_store() -> OxigraphStore:
+    record = TrialRecord(
+        source="test",
+        record_id="xss",
+        source_file="xss.yaml",
+        identifiers=[Identifier("OTHER", PAYLOAD)],
+        title=PAYLOAD,
+        status=PAYLOAD,  # not in the vocabulary: kept as text
+        participations=[Participation(Organization(PAYLOAD), "LEAD_SPONSOR")],
+        conditions=[Condition(PAYLOAD)],
+        url="javascript:document.body.dataset.pwned=1",
+    )
+    return load_records(OxigraphStore(None), [record], infer=False)
+
+
+@pytest.mark.browser
+def test_registry_text_is_never_markup(opened: Any, tmp_path: Path) -> None:
+    html = write_view(hostile_store(), tmp_path / "xss.html", title=PAYLOAD)
+    text = html.read_text(encoding="utf-8")
+    assert PAYLOAD not in text  # neither in the heading nor in the data block
+    # the CSP is bypassed so that only the escaping is tested, not the policy behind it
+    page = opened(html, bypass_csp=True)
+    p = page.page
+    assert p.text_content("#tg-title") == PAYLOAD
+    assert p.title() == PAYLOAD
+    page.search(PAYLOAD)
+    assert p.text_content("#tg-panel-title") == PAYLOAD
+    assert PAYLOAD in p.inner_text("#tg-panel-facts")  # the id and the title
+    assert PAYLOAD in p.inner_text("#tg-panel-neighbours")  # the sponsor
+    assert p.query_selector("#tg-registry-link") is None  # not an https:// page
+    assert PAYLOAD in p.inner_text("#tg-filter-status")
+    assert p.eval_on_selector("#tg-filter-condition", "s => s.options[0].text") == PAYLOAD + " (1)"
+    trial = page.js("tgView.info.findIndex(d => d.kind === 'trial')")
+    pos = page.js(
+        """i => { const n = tgView.network; const d = n.canvasToDOM(n.getPositions([i])[i]);
+                  const r = document.getElementById('tg-network').getBoundingClientRect();
+                  return [d.x + r.left, d.y + r.top]; }""",
+        trial,
+    )
+    p.mouse.move(pos[0] + 40, pos[1] + 40)
+    p.mouse.move(pos[0], pos[1])
+    p.wait_for_selector("#tg-tooltip:not([hidden])")
+    assert PAYLOAD in p.text_content("#tg-tooltip")
+    assert p.evaluate("document.getElementById('tg-tooltip').children.length") == 0
+    assert p.evaluate("document.querySelectorAll('img').length") == 0
+    assert p.evaluate("document.body.dataset.pwned") is None
+
+
+def test_script_json_cannot_close_its_element() -> None:
+    value = {"text": "</script><!-- & <b>", "n": 1}
+    out = script_json(value)
+    assert not set("<>&") & set(out)
+    assert json.loads(out) == value
+
+
+class _Refs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("src", "href") and value is not None:
+                self.refs.append((tag, name, value))
+
+
+@pytest.mark.browser
+def test_one_file_that_works_offline(two_trials: OxigraphStore, opened: Any, tmp_path: Path) -> None:
+    html = write_view(two_trials, tmp_path / "two.html")
+    refs = _Refs()
+    refs.feed(html.read_text(encoding="utf-8"))
+    assert refs.refs == []  # no script, stylesheet, image or link to load at all
+    assert "Content-Security-Policy" in html.read_text(encoding="utf-8")
+    page = opened(html)  # the policy in force: the page must still work under it
+    assert page.drawn() == (15, 17)
+    assert page.blocked == [] and page.errors == []
+
+
+def test_written_as_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    store = load_records(open_store(tmp_path / "store"), [record_a(), record_b()], infer=False)  # type: ignore[arg-type]
+    store.close()
+    out = tmp_path / "view.html"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "PYTHONUTF8", "PYTHONIOENCODING"))}
+    env.update(LANG="C", LC_ALL="C")
+    result = subprocess.run(
+        [sys.executable, "-m", "graph", "view", "--store", str(tmp_path / "store"), "-o", str(out)],
+        cwd=ROOT, env=env, capture_output=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
+    data = out.read_bytes()
+    assert "Klinik Süd".encode() in data and "Hôpital Nord".encode() in data
+    assert b'<meta charset="utf-8">' in data
+
+
+# -- options ------------------------------------------------------------------------------------------
+
+
+def test_view_command_focus_and_query(tmp_path: Path) -> None:
+    store = load_records(open_store(tmp_path / "store"), [record_a(), record_b()], infer=False)  # type: ignore[arg-type]
+    store.close()
+    runner = CliRunner()
+    out = tmp_path / "focus.html"
+    result = runner.invoke(
+        main, ["view", "--store", str(tmp_path / "store"), "-o", str(out), "--focus", "NCT00000002", "--depth", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    data = embedded_data(out.read_text(encoding="utf-8"))
+    names = {d["name"] for d in data["info"]}
+    assert names == {"NCT00000002", "Beta University", "Hôpital Nord", "Stroke", "Mesenchymal stromal cells"}
+    assert len(data["edges"]) == 4
+    result = runner.invoke(
+        main,
+        [
+            "view",
+            "--store",
+            str(tmp_path / "store"),
+            "-o",
+            str(out),
+            "--query",
+            "trial-organizations",
+            "--param",
+            "id=NCT00000001",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert {d["name"] for d in embedded_data(out.read_text(encoding="utf-8"))["info"]} == {
+        "Acme Pharma", "Beta University", "Gamma Research", "Delta Fund",
+    }  # fmt: skip
+    result = runner.invoke(
+        main, ["view", "--store", str(tmp_path / "store"), "-o", str(out), "--focus", "nothing like it"]
+    )
+    assert result.exit_code == 2
+    assert "no trial, organisation" in result.output
+
+
+def test_large_networks_get_python_positions(two_trials: OxigraphStore) -> None:
+    g = project(two_trials)
+    small = embedded_data(render_html(g))
+    large = embedded_data(render_html(g, physics_threshold=10))
+    assert small["physics"] is True and small["options"]["physics"]["enabled"] is True
+    assert large["physics"] is False and large["options"]["physics"]["enabled"] is False
+    assert all(isinstance(n["x"], float) and isinstance(n["y"], float) for n in large["nodes"])
+    # same graph, same picture
+    assert embedded_data(render_html(g, physics_threshold=10))["nodes"] == large["nodes"]
+
+
+@pytest.mark.browser
+def test_png_snapshot(two_trials: OxigraphStore, tmp_path: Path, chromium_path: str) -> None:
+    png = tmp_path / "shot.png"
+    write_view(two_trials, tmp_path / "two.html", png=png)
+    head = png.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", head[16:24]) == (1600, 1000)
