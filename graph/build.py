@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import RDF, Graph, Literal, URIRef
-from rdflib.term import Node
 
 from graph import identity as ids
 from graph import rdf, reason, sources
@@ -48,6 +47,7 @@ class BuildReport:
     seconds: float = 0.0
     trials: int = 0
     triples: int = 0
+    reasoning: reason.InferenceStats | None = None
 
     @property
     def exit_code(self) -> int:
@@ -152,8 +152,12 @@ def quarantined(store: Store) -> list[dict[str, object]]:
 
 
 def asserted_graph_names(store: Store) -> list[URIRef]:
-    special = {URIRef(INFERRED_GRAPH), URIRef(ONTOLOGY_GRAPH), URIRef(QUARANTINE_GRAPH)}
-    return [g for g in store.named_graphs() if g not in special and str(g).startswith(GRAPH_NS)]
+    special = {URIRef(ONTOLOGY_GRAPH), URIRef(QUARANTINE_GRAPH)}
+    return [
+        g
+        for g in store.named_graphs()
+        if g not in special and str(g).startswith(GRAPH_NS) and not reason.is_reasoner_graph(g)
+    ]
 
 
 def asserted_data(store: Store) -> Graph:
@@ -177,6 +181,7 @@ def build(
     progress: Progress = _noop,
     extra_shapes: Sequence[Path] = (),
     validate_records: bool = True,
+    engine: reason.Engine = "fast",
 ) -> BuildReport:
     started = time.perf_counter()
     report = BuildReport()
@@ -224,18 +229,24 @@ def build(
         progress("records", n, len(records))
 
     changed = bool(staged) or bool(quarantine) or bool(cleared)
-    with store.write() as w:
-        ont = reason.ontology_graph()
-        w.replace_graph(URIRef(ONTOLOGY_GRAPH), ont)
-        for name, g in staged.items():
-            w.replace_graph(name, g)
-        if changed:
-            _update_quarantine(store, w, quarantine, cleared)
-    if staged or not store.graph(URIRef(INFERRED_GRAPH)):
-        progress("reasoning", 0, None)
-        inferred = reason.owlrl_inferred(asserted_data(store), onto)
+    progress("reasoning", 0, None)
+    if isinstance(store, OxigraphStore):
+        # records, quarantine and inferences land in one atomic write
         with store.write() as w:
-            w.replace_graph(URIRef(INFERRED_GRAPH), inferred)
+            if changed:
+                _update_quarantine(store, w, quarantine, cleared)
+            report.reasoning = reason.maintain(w.db, staged, engine=engine, ontology=onto, progress=progress)
+    else:  # a remote endpoint: atomic per graph
+        with store.write() as w:
+            w.replace_graph(URIRef(ONTOLOGY_GRAPH), onto)
+            for name, g in staged.items():
+                w.replace_graph(name, g)
+            if changed:
+                _update_quarantine(store, w, quarantine, cleared)
+        if staged or not store.graph(URIRef(INFERRED_GRAPH)):
+            inferred = reason.inferred_for(asserted_data(store), engine=engine, ontology=onto)
+            with store.write() as w:
+                w.replace_graph(URIRef(INFERRED_GRAPH), inferred)
     report.trials = int(
         str(store.query("PREFIX tg: <https://w3id.org/trialgraph/ontology#> SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a tg:Trial }").rows[0][0])
     )
@@ -269,7 +280,3 @@ def _resolve_organizations(records: list[TrialRecord]) -> list[TrialRecord]:
     if not hasattr(orgs, "resolve_records"):
         return records
     return orgs.resolve_records(records)  # type: ignore[no-any-return]
-
-
-def _unused(_: Node) -> None:  # keeps rdflib Node imported for type checkers
-    return None

@@ -331,7 +331,9 @@ class _Fact:
 
     @property
     def inferred(self) -> bool:
-        return self.graphs == {INFERRED_GRAPH}
+        from graph.reason import is_reasoner_graph
+
+        return bool(self.graphs) and all(is_reasoner_graph(g) for g in self.graphs)
 
 
 def local_href(iri: str) -> str | None:
