@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import RDF, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
 from graph import identity as ids
-from graph import rdf, reason, sources
+from graph import merge, orgs, rdf, reason, sources
 from graph.constants import GRAPH_NS, INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH
 from graph.errors import RecordError
 from graph.model import Identifier, TrialRecord
@@ -48,6 +48,8 @@ class BuildReport:
     trials: int = 0
     triples: int = 0
     reasoning: reason.InferenceStats | None = None
+    identity_conflicts: list[str] = field(default_factory=list)
+    review: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -74,36 +76,28 @@ def existing_identifiers(store: Store) -> dict[str, str]:
     return {str(v): str(p) for v, p in store.query(q).rows}
 
 
-def assign_identity(records: Sequence[TrialRecord], existing: dict[str, str]) -> dict[str, Identifier]:
-    """Preferred identifier per record key: records sharing a trial-registry id with each other
-    or with a trial already in the store describe the same trial (see :mod:`graph.merge` for the
-    evidence-keeping, chain-refusing version used when it is available)."""
-    try:
-        from graph import merge
-    except ImportError:
-        merge = None  # type: ignore[assignment]
-    if merge is not None and hasattr(merge, "preferred_ids"):
-        return merge.preferred_ids(list(records), existing)  # type: ignore[no-any-return]
-    by_value: dict[str, Identifier] = {}
-    out: dict[str, Identifier] = {}
-    for record in records:
-        own = [i for i in record.identifiers if i.registry in TRIAL_REGISTRIES]
-        chosen: Identifier | None = None
-        for ident in own:
-            if ident.value in existing:
-                pref = existing[ident.value]
-                chosen = next((i for i in record.identifiers if i.value == pref), None) or Identifier(
-                    _registry_of(pref), pref
-                )
-                break
-            if ident.value in by_value:
-                chosen = by_value[ident.value]
-                break
-        chosen = chosen or record.primary_id
-        for ident in own:
-            by_value.setdefault(ident.value, chosen)
-        out[_record_key(record)] = chosen
-    return out
+def assign_identity(
+    records: Sequence[TrialRecord], existing: dict[str, str]
+) -> tuple[dict[str, Identifier], dict[str, Graph], list[str]]:
+    """Preferred identifier per record key, the merge evidence of each record as triples (kept in
+    the record's own graph, so it goes when the record goes), and the identity conflicts that were
+    reported instead of merged (see :mod:`graph.merge`)."""
+    result = merge.cluster(list(records), existing)
+    preferred: dict[str, Identifier] = {}
+    evidence: dict[str, Graph] = {}
+    for c in result.clusters:
+        for key in c.keys:
+            preferred[key] = c.preferred
+        for ev in c.evidence:
+            g = evidence.setdefault(ev.from_record, Graph())
+            source, _, record_id = ev.from_record.partition("/")
+            node = URIRef(f"{ids.record_graph(source, record_id)}/evidence/{ev.kind}/{ids.text_key(ev.to_record + ' ' + ev.id, 30)}")
+            g.add((node, RDF.type, TG.MergeEvidence))
+            g.add((node, TG.evidenceKind, Literal(ev.kind)))
+            g.add((node, TG.mergedIdentifier, Literal(ev.id)))
+            g.add((node, RDFS.comment, Literal(f"{ev.from_record} -> {ev.to_record}")))
+            g.add((ids.trial_iri(c.preferred), TG.evidence, node))
+    return preferred, evidence, [c.message for c in result.conflicts]
 
 
 def _registry_of(value: str) -> str:
@@ -182,6 +176,7 @@ def build(
     extra_shapes: Sequence[Path] = (),
     validate_records: bool = True,
     engine: reason.Engine = "fast",
+    ror_dump: Path | None = None,
 ) -> BuildReport:
     started = time.perf_counter()
     report = BuildReport()
@@ -195,9 +190,9 @@ def build(
         progress("read", len(records) + len(report.errors), None)
     report.records_read = len(records)
 
-    records = _resolve_organizations(records)
+    records = _resolve_organizations(records, ror_dump, report)
     existing = existing_identifiers(store)
-    preferred = assign_identity(records, existing)
+    preferred, evidence, report.identity_conflicts = assign_identity(records, existing)
     versions = _versions(store)
     shapes = shapes_graph(extra_shapes)
     onto = reason.ontology_graph()
@@ -213,6 +208,8 @@ def build(
             report.older.append(f"{key} (store has {old_version}, file has {record.version})")
             continue
         g = rdf.record_graph(record, preferred[key])
+        if key in evidence:
+            g += evidence[key]
         if validate_records:
             problems = [i for i in validate_graph(g, shapes, onto, record.source_file) if i.severity == "violation"]
             if problems:
@@ -271,12 +268,10 @@ def _update_quarantine(store: Store, w: object, new: dict[str, Graph], cleared: 
     w.replace_graph(URIRef(QUARANTINE_GRAPH), keep)  # type: ignore[attr-defined]
 
 
-def _resolve_organizations(records: list[TrialRecord]) -> list[TrialRecord]:
-    """Canonical organisation names (curated aliases, ROR) when :mod:`graph.orgs` is present."""
-    try:
-        from graph import orgs
-    except ImportError:
-        return records
-    if not hasattr(orgs, "resolve_records"):
-        return records
-    return orgs.resolve_records(records)  # type: ignore[no-any-return]
+def _resolve_organizations(records: list[TrialRecord], ror_dump: Path | None, report: BuildReport) -> list[TrialRecord]:
+    """Canonical organisation names from the curated aliases (``data/organizations.yaml``) and,
+    when given, a ROR dump; uncertain matches go to ``report.review``, never merged."""
+    resolver = orgs.OrgResolver.load(ror_dump=ror_dump)
+    resolved, resolutions = orgs.resolve_records_with_report(records, resolver)
+    report.review = orgs.review_report(resolutions)
+    return resolved

@@ -80,11 +80,13 @@ def main() -> None:
 @click.option("--view/--no-view", "write_view", default=False, help="Also write the HTML view.")
 @click.option("--view-output", default="trialgraph.html", show_default=True, type=click.Path(path_type=Path))
 @click.option("--reasoner", type=click.Choice(["fast", "owlrl"]), default="fast", show_default=True, help="fast: compiled rules inside Oxigraph; owlrl: the reference engine (slow, same answer).")
+@click.option("--ror-dump", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="A ROR data dump (JSON or zip) to resolve organisation names against.")
+@click.option("--review", "review_output", type=click.Path(dir_okay=False, path_type=Path), help="Write uncertain organisation matches (with scores) to this JSON file for review.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @handles_errors
 def build(
     paths: tuple[Path, ...], store: str, extra_shapes: tuple[Path, ...], write_view: bool, view_output: Path,
-    reasoner: str, quiet: bool,
+    reasoner: str, ror_dump: Path | None, review_output: Path | None, quiet: bool,
 ) -> None:
     """Read trial records under PATHS (default: data/), load them into the store, reason and
     validate.  Exit 1 when records were quarantined for violations, 2 when some could not be
@@ -96,13 +98,26 @@ def build(
     targets = list(paths) or [DATA_DIR]
     st = open_store(store)
     with progress_bar(disabled=quiet) as progress:
-        report = run_build(targets, st, progress=progress, extra_shapes=extra_shapes, engine=reasoner)  # type: ignore[arg-type]
+        report = run_build(
+            targets, st, progress=progress, extra_shapes=extra_shapes, engine=reasoner, ror_dump=ror_dump  # type: ignore[arg-type]
+        )
     from rich.markup import escape
 
     for e in report.errors:
         err.print(f"[red]skipped[/red] {escape(str(e))}")
     for w in report.warnings:
         err.print(f"[yellow]warning[/yellow] {escape(w)}")
+    for c in report.identity_conflicts:
+        err.print(f"[yellow]not merged[/yellow] {escape(c)}")
+    if review_output is not None:
+        import json
+
+        from graph.files import write_atomic
+
+        write_atomic(review_output, json.dumps(report.review, indent=2, ensure_ascii=False).encode())
+        err.print(f"{len(report.review)} uncertain organisation matches written to {review_output}")
+    elif report.review:
+        err.print(f"{len(report.review)} uncertain organisation matches: see --review FILE")
     for o in report.older:
         err.print(f"[yellow]kept newer[/yellow] {escape(o)}")
     for key, problems in report.quarantined.items():
@@ -123,15 +138,49 @@ def build(
 
 @main.command()
 @store_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "github"]), default="text", show_default=True, help="text for people (coloured on a terminal), json, junit XML or GitHub workflow annotations.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "junit", "github"]),
+    default="text",
+    show_default=True,
+    help="text for people (coloured on a terminal), json, junit XML or GitHub workflow annotations.",
+)
 @click.option("--output", "-o", type=click.Path(), help="Write the report to a file.")
-@click.option("--fail-on", type=click.Choice(["violation", "warning", "info"]), default="violation", show_default=True, help="Lowest severity that makes the exit code 1.")
-@click.option("--shapes", "extra_shapes", multiple=True, type=click.Path(exists=True, path_type=Path), help="Extra SHACL shapes (files or folders), added to the built-in ones.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["violation", "warning", "info"]),
+    default="violation",
+    show_default=True,
+    help="Lowest severity that makes the exit code 1.",
+)
+@click.option(
+    "--shapes",
+    "extra_shapes",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Extra SHACL shapes (files or folders), added to the built-in ones.",
+)
 @click.option("--quarantine", "list_quarantine", is_flag=True, help="Only list the quarantined records and their problems.")
-@click.option("--engine", type=click.Choice(["fast", "plain"]), default="fast", show_default=True, help="fast: record by record, in parallel; plain: pyshacl over the whole graph (same results, slow).")
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes for the fast engine (default: one per core).")
+@click.option(
+    "--engine",
+    type=click.Choice(["fast", "plain"]),
+    default="fast",
+    show_default=True,
+    help="fast: record by record, in parallel; plain: pyshacl over the whole graph (same results, slow).",
+)
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core).")
 @handles_errors
-def validate(store: str, fmt: str, output: str | None, fail_on: str, extra_shapes: tuple[Path, ...], list_quarantine: bool, engine: str, workers: int | None) -> None:
+def validate(
+    store: str,
+    fmt: str,
+    output: str | None,
+    fail_on: str,
+    extra_shapes: tuple[Path, ...],
+    list_quarantine: bool,
+    engine: str,
+    workers: int | None,
+) -> None:
     """Validate the store against the SHACL shapes and the QC queries (queries/qc/*-violation.rq),
     and report quarantined records.  Exit 0 when nothing reaches --fail-on, 1 when something
     does, 2 on bad input or usage."""
@@ -140,10 +189,13 @@ def validate(store: str, fmt: str, output: str | None, fail_on: str, extra_shape
     from graph.store import open_store
     from graph.validate import render
 
-    if not str(store).startswith(("http://", "https://")) and str(store) not in ("memory", ":memory:") and not Path(store).exists():
+    local = not str(store).startswith(("http://", "https://")) and str(store) not in ("memory", ":memory:")
+    if local and not Path(store).exists():
         raise InputError(f"{store}: no store here", hint="build one with `trialgraph build`, or pass --store")
     st = open_store(store, read_only=True)
-    report, trials = check_store(st, extra_shapes=extra_shapes, only_quarantine=list_quarantine, engine=engine, workers=workers)
+    report, trials = check_store(
+        st, extra_shapes=extra_shapes, only_quarantine=list_quarantine, engine=engine, workers=workers
+    )
     colour = None if output is None else False
     _write(render(report, fmt, fail_on=fail_on, trials=trials, colour=colour), output)
     sys.exit(1 if report.fails(fail_on) else 0)

@@ -88,3 +88,51 @@ def test_euctr_member_state_records_become_one_trial_with_each_country(tmp_path:
         ).rows
     }
     assert {"ES", "PL", "PT", "HU", "DK"} <= countries
+
+
+def test_merge_evidence_is_queryable_for_eu_member_state_records(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s")
+    build([ICTRP_FILE], store)
+    rows = run(store, "merge-evidence", {"id": "2021-000037-14"}).rows
+    kinds = {str(k) for _t, k, _i, _r in rows}
+    assert "eu-member-states" in kinds
+    linked = " ".join(str(r) for *_x, r in rows)
+    for country in ("ES", "PL", "PT", "HU", "DK"):
+        assert f"EUCTR2021-000037-14-{country}" in linked
+
+
+def _declaring(nct: str, declares: str) -> dict[str, object]:
+    return {
+        "protocolSection": {
+            "identificationModule": {
+                "nctId": nct,
+                "briefTitle": f"Study {nct}",
+                "secondaryIdInfos": [{"id": declares, "type": "OTHER"}],
+            },
+            "sponsorCollaboratorsModule": {"leadSponsor": {"name": "Sponsor", "class": "OTHER"}},
+        }
+    }
+
+
+def test_a_conflicting_chain_is_reported_not_merged(tmp_path: Path) -> None:
+    # A (NCT09000001) declares B (EudraCT 2020-000001-11, curated), B declares C (NCT09000003):
+    # A and C are two NCT trials, so no merge may join them through B.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    a = _declaring("NCT09000001", "2020-000001-11")
+    a["protocolSection"]["identificationModule"]["secondaryIdInfos"] = [  # type: ignore[index]
+        {"id": "2020-000001-11", "type": "EUDRACT_NUMBER"}
+    ]
+    (folder / "a.json").write_text(json.dumps(a))
+    (folder / "c.json").write_text(json.dumps(_declaring("NCT09000003", "x")))
+    (folder / "b.yaml").write_text(
+        "identifiers:\n  - {registry: EUDRACT, value: 2020-000001-11}\n  - {registry: NCT, value: NCT09000003}\n"
+        "title: B\n"
+    )
+    store = open_store(tmp_path / "s")
+    report = build([folder], store)
+    assert report.identity_conflicts, "the chain should be reported"
+    message = " ".join(report.identity_conflicts)
+    assert "NCT09000001" in message and "NCT09000003" in message
+    trials = {str(r[1]) for r in run(store, "trials").rows}
+    assert {"NCT09000001", "NCT09000003"} <= trials
