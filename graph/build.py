@@ -89,6 +89,10 @@ def assign_identity(
         for key in c.keys:
             preferred[key] = c.preferred
         for ev in c.evidence:
+            if ev.kind == "existing-id":
+                # joining a stored trial depends on what earlier builds stored, not on the
+                # records: keeping it would make re-imports differ.  The shared id shows it.
+                continue
             g = evidence.setdefault(ev.from_record, Graph())
             source, _, record_id = ev.from_record.partition("/")
             node = URIRef(f"{ids.record_graph(source, record_id)}/evidence/{ev.kind}/{ids.text_key(ev.to_record + ' ' + ev.id, 30)}")
