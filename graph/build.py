@@ -16,20 +16,20 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
 from graph import identity as ids
-from graph import merge, orgs, rdf, reason, sources
+from graph import fastvalidate, merge, orgs, rdf, reason, sources
 from graph.constants import GRAPH_NS, INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH
 from graph.errors import RecordError
 from graph.model import Identifier, TrialRecord
 from graph.namespace import TG
 from graph.normalize import TRIAL_REGISTRIES
 from graph.store import OxigraphStore, Store
-from graph.validate import Issue, shapes_graph, validate_graph
+from graph.validate import Issue, shapes_graph
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -198,12 +198,14 @@ def build(
     existing = existing_identifiers(store)
     preferred, evidence, report.identity_conflicts = assign_identity(records, existing)
     versions = _versions(store)
+    stored_graphs = set(store.named_graphs())
     shapes = shapes_graph(extra_shapes)
     onto = reason.ontology_graph()
 
     staged: dict[URIRef, Graph] = {}
     quarantine: dict[str, Graph] = {}
     cleared: set[str] = set()
+    candidates: dict[str, tuple[TrialRecord, URIRef, Graph]] = {}
     for n, record in enumerate(records, 1):
         key = _record_key(record)
         name = ids.record_graph(record.source, record.record_id)
@@ -214,20 +216,29 @@ def build(
         g = rdf.record_graph(record, preferred[key])
         if key in evidence:
             g += evidence[key]
-        if validate_records:
-            problems = [i for i in validate_graph(g, shapes, onto, record.source_file) if i.severity == "violation"]
-            if problems:
-                report.quarantined[key] = problems
-                quarantine[key] = _quarantine_triples(record, problems)
-                continue
+        candidates[key] = (record, name, g)
+        progress("records", n, len(records))
+
+    results: dict[str, list[Issue]] = {}
+    if validate_records and candidates:
+        progress("validating", 0, len(candidates))
+        results = fastvalidate.validate_records(
+            {key: g for key, (_r, _n, g) in candidates.items()}, shapes=shapes
+        )
+    for key, (record, name, g) in candidates.items():
+        problems = [
+            replace(i, source=record.source_file) for i in results.get(key, []) if i.severity == "violation"
+        ]
+        if problems:
+            report.quarantined[key] = problems
+            quarantine[key] = _quarantine_triples(record, problems)
+            continue
         cleared.add(key)
-        if str(name) in versions or old_version is not None:
-            if _ntriples(store.graph(name)) == _ntriples(g):
-                report.unchanged.append(key)
-                continue
+        if name in stored_graphs and _ntriples(store.graph(name)) == _ntriples(g):
+            report.unchanged.append(key)
+            continue
         staged[name] = g
         report.loaded.append(key)
-        progress("records", n, len(records))
 
     changed = bool(staged) or bool(quarantine) or bool(cleared)
     progress("reasoning", 0, None)

@@ -6,7 +6,7 @@ value, the rule and the message, so a data steward can act on it without knowing
 
 This module holds the reference engine (plain pyshacl over one graph) and everything both engines
 share: the data as the store holds it (:func:`as_stored`), the mapping of a SHACL result to a
-:class:`Finding` (:func:`make_finding`), and the attribution of a finding to the trials whose
+:class:`Finding` (:class:`Labeller`), and the attribution of a finding to the trials whose
 records hold its focus node (:func:`attribute`).  :mod:`graph.fastvalidate` computes the same
 findings faster; a test holds the two to identical output.
 """
@@ -30,10 +30,6 @@ from graph.namespace import TG
 
 SEVERITIES = ("info", "warning", "violation")
 SH_SEVERITY = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
-
-#: (trial id, source file) pairs per node: which records hold a node.
-Membership = Mapping[Node, Sequence[tuple[str, str]]]
-
 
 def severity_rank(name: str) -> int:
     return SEVERITIES.index(name)
@@ -67,8 +63,17 @@ class Issue:
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
 
-    def sort_key(self) -> tuple[str, int, str, str, str, str, str]:
-        return (self.trial, -severity_rank(self.severity), self.field, self.value, self.rule, self.message, self.source)
+    def sort_key(self) -> tuple[str, int, str, str, str, str, str, str]:
+        return (
+            self.trial,
+            -severity_rank(self.severity),
+            self.field,
+            self.value,
+            self.rule,
+            self.message,
+            self.focus,
+            self.source,
+        )
 
 
 @dataclass
@@ -99,13 +104,27 @@ class Report:
 
 
 def shapes_graph(extra: Sequence[Path] = ()) -> Graph:
-    """The built-in shapes plus any ``--shapes`` folders or files."""
+    """The built-in shapes plus any ``--shapes`` folders or files (Turtle).  A file that does
+    not parse is an :class:`~graph.errors.InputError` naming it."""
+    from graph.errors import InputError
+
     g = Graph()
     paths = sorted(SHAPES_DIR.glob("*.ttl"))
     for p in extra:
-        paths.extend(sorted(p.glob("*.ttl")) if p.is_dir() else [p])
+        if p.is_dir():
+            found = sorted(p.glob("*.ttl"))
+            if not found:
+                raise InputError(f"{p}: no .ttl files", hint="--shapes takes Turtle files or folders of them")
+            paths.extend(found)
+        else:
+            paths.append(p)
     for path in paths:
-        g.parse(path, format="turtle")
+        try:
+            g.parse(path, format="turtle")
+        except Exception as exc:  # rdflib raises several unrelated types for bad Turtle
+            raise InputError(
+                f"{path}: not valid Turtle: {exc}", hint="fix the file or leave it out of --shapes"
+            ) from None
     return g
 
 
@@ -163,38 +182,55 @@ def pick_message(messages: Iterable[Node]) -> str:
     return texts[0][1] if texts else ""
 
 
-def make_finding(
-    shapes: Graph,
-    *,
-    focus: Node,
-    path: Node | None,
-    value: Node | None,
-    shape: Node,
-    component: Node | None,
-    severity: Node | None,
-    messages: Iterable[Node],
-) -> Finding:
-    """The finding for one SHACL result.  The rule is the node shape (or the named shape) plus
-    the constraint component; the field is the shape's ``sh:name``, else the path."""
-    parent = shapes.value(predicate=SH.property, object=shape)
-    owner = shape if isinstance(shape, URIRef) or parent is None else parent
-    rule = local_name(owner)
-    if component is not None:
-        rule += "/" + local_name(component).removesuffix("ConstraintComponent")
-    name = shapes.value(shape, SH.name)
-    return Finding(
-        severity=SH_SEVERITY.get(severity, "violation") if severity is not None else "violation",  # type: ignore[call-overload]
-        field=str(name) if name is not None else local_name(path),
-        value="" if value is None else str(value),
-        rule=rule,
-        message=pick_message(messages),
-        focus=str(focus),
-    )
+class Labeller:
+    """Turns SHACL results into findings.  The rule is the node shape holding the constraint
+    (the shape itself when nothing holds it) plus the constraint component; the field is the
+    shape's ``sh:name``, else the path.  Both engines use one of these, so the same result
+    always reads the same."""
+
+    def __init__(self, shapes: Graph) -> None:
+        self.shapes = shapes
+        self._cache: dict[tuple[Node, Node | None, Node | None], tuple[str, str]] = {}
+
+    def _names(self, shape: Node, component: Node | None, path: Node | None) -> tuple[str, str]:
+        key = (shape, component, path)
+        hit = self._cache.get(key)
+        if hit is None:
+            parent = self.shapes.value(predicate=SH.property, object=shape)
+            owner = shape if parent is None else parent
+            rule = local_name(owner)
+            if component is not None:
+                rule += "/" + local_name(component).removesuffix("ConstraintComponent")
+            name = self.shapes.value(shape, SH.name)
+            hit = self._cache[key] = (rule, str(name) if name is not None else local_name(path))
+        return hit
+
+    def finding(
+        self,
+        *,
+        focus: Node,
+        path: Node | None,
+        value: Node | None,
+        shape: Node,
+        component: Node | None,
+        severity: Node | None,
+        messages: Iterable[Node],
+    ) -> Finding:
+        rule, field_name = self._names(shape, component, path)
+        return Finding(
+            severity=SH_SEVERITY.get(severity, "violation") if severity is not None else "violation",  # type: ignore[call-overload]
+            field=field_name,
+            value="" if value is None else str(value),
+            rule=rule,
+            message=pick_message(messages),
+            focus=str(focus),
+        )
 
 
 def findings_from_report(results: Graph, shapes: Graph) -> list[tuple[Node, Finding]]:
     """(focus node, finding) for each top-level result of a pyshacl report.  Results nested
     under ``sh:detail`` (why a value failed its ``sh:node`` shape) are part of their parent."""
+    labeller = Labeller(shapes)
     nested = set(results.objects(None, SH.detail))
     out = []
     for r in results.subjects(RDF.type, SH.ValidationResult):
@@ -205,8 +241,7 @@ def findings_from_report(results: Graph, shapes: Graph) -> list[tuple[Node, Find
         out.append(
             (
                 focus,
-                make_finding(
-                    shapes,
+                labeller.finding(
                     focus=focus,
                     path=results.value(r, SH.resultPath),
                     value=results.value(r, SH.value),
@@ -226,12 +261,12 @@ def findings_from_report(results: Graph, shapes: Graph) -> list[tuple[Node, Find
 def unit_owner(unit: Graph, source: str = "") -> tuple[str, str]:
     """(preferred trial id, source file) of one record graph; ``""`` when it has none."""
     trial = ""
-    for t in sorted(unit.subjects(RDF.type, TG.Trial)):
+    for t in sorted(unit.subjects(RDF.type, TG.Trial), key=str):
         ident = unit.value(t, DCTERMS.identifier)
         trial = str(ident) if ident is not None else str(t)
         break
     if not source:
-        file = next(iter(sorted(unit.objects(None, TG.sourceFile))), None)
+        file = next(iter(sorted(unit.objects(None, TG.sourceFile), key=str)), None)
         source = "" if file is None else str(file)
     return trial, source
 
@@ -286,24 +321,33 @@ def pyshacl_findings(data: Graph, shapes: Graph, ontology: Graph | None = None) 
     """Plain pyshacl over ``data`` in its stored form.  ``ontology`` is mixed in for the check
     only and never written back into ``data``; the built-in shapes do not need it."""
     import pyshacl
+    from pyshacl.errors import ConstraintLoadError, ReportableRuntimeError, ShapeLoadError
 
-    _conforms, results, _text = pyshacl.validate(
-        as_stored(data),
-        shacl_graph=shapes,
-        ont_graph=ontology,
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
-        allow_infos=True,
-    )
-    assert isinstance(results, Graph)
+    from graph.errors import InputError
+
+    try:
+        _conforms, results, text = pyshacl.validate(
+            as_stored(data),
+            shacl_graph=shapes,
+            ont_graph=ontology,
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
+            allow_infos=True,
+        )
+    except (ConstraintLoadError, ShapeLoadError, ReportableRuntimeError) as exc:
+        raise InputError(f"the shapes are not valid SHACL: {exc}", hint="check the files given with --shapes") from None
+    if not isinstance(results, Graph):  # pyshacl returns the failure instead of a report
+        raise InputError(f"validation could not run: {text}", hint="check the files given with --shapes")
     return findings_from_report(results, shapes)
 
 
 def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None, source: str = "") -> list[Issue]:
     """Plain pyshacl over one record graph; every issue names that record's trial and file."""
     owner = unit_owner(data, source)
-    return sorted_issues(i for _f, finding in pyshacl_findings(data, shapes, ontology) for i in attribute(finding, [owner]))
+    return sorted_issues(
+        i for _f, finding in pyshacl_findings(data, shapes, ontology) for i in attribute(finding, [owner])
+    )
 
 
 def validate_units_plain(units: Mapping[str, Graph], shapes: Graph) -> list[Issue]:
@@ -314,7 +358,9 @@ def validate_units_plain(units: Mapping[str, Graph], shapes: Graph) -> list[Issu
         for t in unit:
             union.add((t[0], t[1], stored_term(t[2])))
     members = membership({k: as_stored(u) for k, u in units.items()})
-    return sorted_issues(i for focus, f in pyshacl_findings(union, shapes) for i in attribute(f, members.get(focus, ())))
+    return sorted_issues(
+        i for focus, f in pyshacl_findings(union, shapes) for i in attribute(f, members.get(focus, ()))
+    )
 
 
 # -- rendering -----------------------------------------------------------------------------------
@@ -333,10 +379,21 @@ def display_value(value: str) -> str:
 
 
 def issue_line(i: Issue) -> str:
-    """``NCT02849613: id = NCT123: An NCT number is ... [NctIdShape/Pattern] (data/x.yaml)``."""
-    val = f" = {_short(display_value(i.value))}" if i.value else ""
+    """``NCT02849613: id = NCT123: An NCT number is ... [NctIdShape/Pattern] (data/x.yaml)``.
+    Without a value, a node other than the trial itself is named (``MeSH of
+    condition/stroke``), so the line says where the problem is."""
+    what = i.field or "node"
+    if i.value:
+        what += f" = {_short(display_value(i.value))}"
+    elif i.focus and not _is_trial_iri(i.focus) and i.focus != i.trial:
+        what += f" of {_short(display_value(i.focus))}"
     where = f" ({i.source})" if i.source else ""
-    return f"{i.trial}: {i.field or 'node'}{val}: {i.message} [{i.rule}]{where}"
+    return f"{i.trial}: {what}: {i.message} [{i.rule}]{where}"
+
+
+def _is_trial_iri(text: str) -> bool:
+    prefix = ID_NS + "trial/"
+    return text.startswith(prefix) and "/" not in text[len(prefix) :]
 
 
 def render_text(report: Report, *, colour: bool | None = None) -> str:
@@ -381,7 +438,11 @@ def render_json(report: Report) -> str:
     """
     doc = {
         "version": JSON_VERSION,
-        "summary": {"trials_checked": report.checked_trials, **report.counts(), "quarantined": len(report.quarantined)},
+        "summary": {
+            "trials_checked": report.checked_trials,
+            **{name: report.counts()[name] for name in reversed(SEVERITIES)},
+            "quarantined": len(report.quarantined),
+        },
         "trials": {t: [i.as_dict() for i in items] for t, items in report.by_trial().items()},
         "quarantined": report.quarantined,
     }
@@ -394,7 +455,9 @@ def render_junit(report: Report, trials: Iterable[str] = (), fail_on: str = "vio
     groups = report.by_trial()
     names = sorted(set(trials) | set(groups))
     suites = ET.Element("testsuites", name="trialgraph validate")
-    suite = ET.SubElement(suites, "testsuite", name="trialgraph.validate", tests=str(len(names)), errors="0", skipped="0")
+    suite = ET.SubElement(
+        suites, "testsuite", name="trialgraph.validate", tests=str(len(names)), errors="0", skipped="0"
+    )
     failures = 0
     for name in names:
         case = ET.SubElement(suite, "testcase", classname="trialgraph.validate", name=name)
@@ -402,7 +465,12 @@ def render_junit(report: Report, trials: Iterable[str] = (), fail_on: str = "vio
         bad = [i for i in items if severity_rank(i.severity) >= severity_rank(fail_on)]
         if bad:
             failures += 1
-            f = ET.SubElement(case, "failure", message=f"{len(bad)} problem(s): {bad[0].field}: {bad[0].message}", type=bad[0].severity)
+            f = ET.SubElement(
+                case,
+                "failure",
+                message=f"{len(bad)} problem(s): {bad[0].field}: {bad[0].message}",
+                type=bad[0].severity,
+            )
             f.text = "\n".join(f"{i.severity}: {issue_line(i)}" for i in bad)
         rest = [i for i in items if i not in bad]
         if rest:
@@ -438,7 +506,9 @@ def _gh_prop(text: str) -> str:
     return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render(report: Report, fmt: str, *, fail_on: str = "violation", trials: Iterable[str] = (), colour: bool | None = None) -> str:
+def render(
+    report: Report, fmt: str, *, fail_on: str = "violation", trials: Iterable[str] = (), colour: bool | None = None
+) -> str:
     if fmt == "text":
         return render_text(report, colour=sys.stdout.isatty() if colour is None else colour)
     if fmt == "json":
@@ -448,4 +518,3 @@ def render(report: Report, fmt: str, *, fail_on: str = "violation", trials: Iter
     if fmt == "github":
         return render_github(report, fail_on)
     raise ValueError(fmt)
-

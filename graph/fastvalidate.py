@@ -1,0 +1,1852 @@
+"""Fast SHACL validation: the findings of plain pyshacl, record by record, in parallel.
+
+Plain pyshacl re-reads the shapes graph and rebuilds every constraint for each call and looks every
+value up in an rdflib graph; on this project's shapes that is about 50 ms for one small record and
+grows faster than the graph.  Most shapes only look at one node and its direct neighbours, so this
+module:
+
+- builds the shapes once per process with pyshacl's own parser (``ShapesGraph``), and evaluates
+  pyshacl's own value constraint components (``sh:datatype``, ``sh:in``, ``sh:pattern``, counts,
+  ranges, ...) over a plain in-memory index of one record (or a chunk of records) instead of an
+  rdflib graph.  The logical and shape-based components (``sh:node``, ``sh:or``, ``sh:property``...)
+  are re-implemented here with pyshacl's semantics;
+- runs the records in parallel (``ProcessPoolExecutor``; each worker builds the shapes once);
+- answers the SPARQL parts (SPARQL targets, ``sh:sparql`` constraints) either per record with
+  rdflib, exactly as pyshacl does, on a copy of only the triples the query can match
+  (:func:`validate_records`), or once over the whole store with Oxigraph
+  (:func:`validate_store`); a SPARQL target that is one triple pattern is read from the index.
+
+Two modes:
+
+``validate_records(graphs)``
+    each record on its own, as if plain pyshacl ran on each graph (the import check).
+
+``validate_store(store)``
+    the union of all source-record graphs, as if plain pyshacl ran on that union (``trialgraph
+    validate``).  Records are validated in chunks (the records of one trial together); a node that
+    chunks see differently (two records of one trial giving two lead sponsors, an organisation
+    with a country in one record and none in another) is found by comparing a digest of the
+    triples the shapes read, and it and the nodes whose result depends on it are evaluated again
+    on everything the store says about them.  That is how the cross-record checks (exactly one
+    lead sponsor, start before completion across records) stay exact.  Results are attributed to
+    every record that mentions the focus node, as :func:`graph.validate.validate_units_plain`
+    does.
+
+A shape that uses something this module does not evaluate (complex property paths, SHACL rules,
+``sh:qualifiedValueShape``, custom components, constraints without ``sh:message``...) is validated
+by plain pyshacl instead, so results never depend on which engine ran.  ``tests/test_validate.py``
+holds both modes to plain pyshacl on the real registry files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from array import array
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef, Variable
+from rdflib.namespace import DCTERMS, SH
+from rdflib.plugins.sparql.processor import prepareQuery
+from rdflib.term import Node
+
+from graph.namespace import TG
+from graph.validate import (
+    Finding,
+    Issue,
+    Labeller,
+    attribute,
+    pyshacl_findings,
+    shapes_graph,
+    sorted_issues,
+    stored_term,
+)
+
+Triple = tuple[Node, Node, Node]
+
+_TYPE, _TRIAL, _IDENTIFIER, _SOURCE_FILE = RDF.type, TG.Trial, DCTERMS.identifier, TG.sourceFile
+_OWNER_PREDICATES = frozenset((_TYPE, _IDENTIFIER, _SOURCE_FILE))
+
+#: Records per task sent to a worker.
+CHUNK_SIZE = 400
+
+_VALUE_COMPONENTS = {
+    "ClassConstraintComponent",
+    "DatatypeConstraintComponent",
+    "NodeKindConstraintComponent",
+    "MinCountConstraintComponent",
+    "MaxCountConstraintComponent",
+    "MinExclusiveConstraintComponent",
+    "MinInclusiveConstraintComponent",
+    "MaxExclusiveConstraintComponent",
+    "MaxInclusiveConstraintComponent",
+    "MinLengthConstraintComponent",
+    "MaxLengthConstraintComponent",
+    "PatternConstraintComponent",
+    "LanguageInConstraintComponent",
+    "UniqueLangConstraintComponent",
+    "EqualsConstraintComponent",
+    "DisjointConstraintComponent",
+    "LessThanConstraintComponent",
+    "LessThanOrEqualsConstraintComponent",
+    "ClosedConstraintComponent",
+    "HasValueConstraintComponent",
+    "InConstraintComponent",
+}
+_LOGIC = {
+    "PropertyConstraintComponent": "property",
+    "NodeConstraintComponent": "node",
+    "OrConstraintComponent": "or",
+    "AndConstraintComponent": "and",
+    "XoneConstraintComponent": "xone",
+    "NotConstraintComponent": "not",
+}
+_LOGIC_IRI = {
+    "node": SH.NodeConstraintComponent,
+    "or": SH.OrConstraintComponent,
+    "and": SH.AndConstraintComponent,
+    "xone": SH.XoneConstraintComponent,
+    "not": SH.NotConstraintComponent,
+}
+#: Declarations that change what validation means (rules rewrite the data, functions and target
+#: types extend SPARQL): with any of them, plain pyshacl validates everything.
+_GLOBAL_FEATURES = (
+    SH.rule,
+    SH.SPARQLFunction,
+    SH.JSFunction,
+    SH.ConstraintComponent,
+    SH.SPARQLTargetType,
+    SH.JSTargetType,
+    SH.TripleRule,
+    SH.SPARQLRule,
+    SH.JSConstraint,
+)
+_ALLOWED = (SH.Info, SH.Warning)
+
+
+class Unsupported(Exception):
+    """A shape uses a feature this module leaves to plain pyshacl."""
+
+
+# -- the data ------------------------------------------------------------------------------------
+
+
+def node_key(term: Node) -> str:
+    """A text key of a term, unique enough to hash: the same term gives the same key in every
+    process (Python's own ``hash`` of a string does not)."""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    if isinstance(term, Literal):
+        if term.language:
+            return f'"{term}"@{term.language}'
+        if term.datatype is not None:
+            return f'"{term}"^^<{term.datatype}>'
+        return f'"{term}"'
+    return str(term)
+
+
+def key_hash(key: str) -> int:
+    return int.from_bytes(
+        hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big", signed=True
+    )
+
+
+_NOTHING: frozenset[Node] = frozenset()
+
+
+class View:
+    """An index of one record graph, or of the union of a few, with the few graph methods that
+    pyshacl's value constraint components call (``objects``, ``transitive_objects``,
+    ``predicate_objects``, ``namespaces``)."""
+
+    def __init__(self, triples: Iterable[Triple], hierarchy: Iterable[tuple[Node, Node]] | None = None) -> None:
+        self.out: dict[Node, dict[Node, set[Node]]] = {}
+        self.by_pred: dict[Node, dict[tuple[Node, Node], None]] = defaultdict(dict)
+        out = self.out
+        by_pred = self.by_pred
+        for s, p, o in triples:
+            preds = out.get(s)
+            if preds is None:
+                preds = out[s] = {}
+            objs = preds.get(p)
+            if objs is None:
+                preds[p] = {o}
+            else:
+                objs.add(o)
+            by_pred[p][(s, o)] = None
+        pairs = list(hierarchy) if hierarchy is not None else list(self.by_pred.get(RDFS.subClassOf, {}))
+        self.supers: dict[Node, set[Node]] = defaultdict(set)
+        self.subs: dict[Node, set[Node]] = defaultdict(set)
+        for child, parent in pairs:
+            self.supers[child].add(parent)
+            self.subs[parent].add(child)
+        self._nodes: set[Node] | None = None
+        self._subjects_of: dict[Node, set[Node]] = {}
+        self._objects_of: dict[Node, set[Node]] = {}
+        self._typed: dict[Node, set[Node]] | None = None
+
+    # what pyshacl's components read
+    def objects(self, subject: Node | None = None, predicate: Node | None = None) -> Iterator[Node]:
+        if subject is None or predicate is None:
+            raise NotImplementedError("only objects(s, p) is indexed")
+        yield from self.out.get(subject, {}).get(predicate, {})
+
+    def transitive_objects(self, subject: Node, predicate: Node) -> Iterator[Node]:
+        """``subject`` and everything reachable from it over ``predicate`` (rdflib's meaning)."""
+        links = self.supers if predicate == RDFS.subClassOf else None
+        seen = {subject}
+        todo = [subject]
+        yield subject
+        while todo:
+            node = todo.pop()
+            nexts: Iterable[Node] = (
+                links.get(node, ()) if links is not None else self.out.get(node, {}).get(predicate, _NOTHING)
+            )
+            for nxt in nexts:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+                    yield nxt
+
+    def predicate_objects(self, subject: Node) -> Iterator[tuple[Node, Node]]:
+        for p, objs in self.out.get(subject, {}).items():
+            for o in objs:
+                yield p, o
+
+    def namespaces(self) -> Iterator[tuple[str, URIRef]]:
+        return iter(())
+
+    # what targets read
+    def values(self, subject: Node, predicate: Node) -> set[Node] | frozenset[Node]:
+        """The value nodes (the index's own set: callers only read it)."""
+        preds = self.out.get(subject)
+        if preds is None:
+            return _NOTHING
+        return preds.get(predicate, _NOTHING)
+
+    def subjects_of(self, predicate: Node) -> set[Node]:
+        hit = self._subjects_of.get(predicate)
+        if hit is None:
+            hit = self._subjects_of[predicate] = {s for s, _o in self.by_pred.get(predicate, {})}
+        return hit
+
+    def objects_of(self, predicate: Node) -> set[Node]:
+        hit = self._objects_of.get(predicate)
+        if hit is None:
+            hit = self._objects_of[predicate] = {o for _s, o in self.by_pred.get(predicate, {})}
+        return hit
+
+    def instances(self, cls: Node) -> set[Node]:
+        """Subjects typed ``cls`` or a subclass of it (``rdfs:subClassOf*``, as pyshacl)."""
+        classes = {cls}
+        todo = [cls]
+        while todo:
+            for sub in self.subs.get(todo.pop(), ()):
+                if sub not in classes:
+                    classes.add(sub)
+                    todo.append(sub)
+        if self._typed is None:
+            self._typed = defaultdict(set)
+            for s, o in self.by_pred.get(RDF.type, {}):
+                self._typed[o].add(s)
+        out: set[Node] = set()
+        for c in classes:
+            out |= self._typed.get(c, set())
+        return out
+
+    def nodes(self) -> set[Node]:
+        if self._nodes is None:
+            found: set[Node] = set()
+            for s, preds in self.out.items():
+                found.add(s)
+                for objs in preds.values():
+                    found.update(objs)
+            self._nodes = found
+        return self._nodes
+
+    def triples(self) -> Iterator[Triple]:
+        for s, preds in self.out.items():
+            for p, objs in preds.items():
+                for o in objs:
+                    yield s, p, o
+
+
+class QueryGraph(Graph):
+    """An rdflib graph that parses each SPARQL text once.  pyshacl sends the same query text for
+    every focus node; rdflib would parse it every time (most of pyshacl's time on small graphs)."""
+
+    _prepared: ClassVar[dict[tuple[str, tuple[tuple[Any, Any], ...]], Any]] = {}
+
+    def query(
+        self,
+        query_object: Any,
+        processor: Any = "sparql",
+        result: Any = "sparql",
+        initNs: Any = None,
+        initBindings: Any = None,
+        use_store_provided: bool = True,
+        **kwargs: Any,
+    ) -> Any:
+        if isinstance(query_object, str):
+            namespaces = dict(initNs) if initNs is not None else _default_prefixes()
+            key = (query_object, tuple(sorted(namespaces.items())))
+            prepared = self._prepared.get(key)
+            if prepared is None:
+                prepared = self._prepared[key] = prepareQuery(query_object, initNs=namespaces)
+            query_object = prepared
+        return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
+
+
+# -- compiled shapes ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Raw:
+    """One SHACL result, as pyshacl would report it."""
+
+    focus: Node
+    path: Node | None
+    value: Node | None
+    shape: Node
+    component: Node
+    severity: Node
+    messages: tuple[Node, ...]
+
+
+@dataclass(eq=False)
+class CShape:
+    node: Node
+    is_property: bool
+    path: Node | None
+    severity: Node
+    messages: tuple[Node, ...]
+    deactivated: bool
+    steps: list[tuple[str, Any]] = field(default_factory=list)
+    has_sparql: bool = False
+
+
+@dataclass
+class Targets:
+    nodes: list[Node] = field(default_factory=list)
+    classes: list[Node] = field(default_factory=list)
+    objects_of: list[Node] = field(default_factory=list)
+    subjects_of: list[Node] = field(default_factory=list)
+    #: ``?this p o`` ("s", p, o) or ``s p ?this`` ("o", s, p): SPARQL targets read from the index.
+    patterns: list[tuple[str, Node, Node]] = field(default_factory=list)
+    #: Any other SPARQL target, as the query text pyshacl would run.
+    queries: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    """The shapes, compiled once per process."""
+
+    shapes: Graph
+    mode: str
+    top: list[tuple[CShape, Targets]]
+    #: Shapes graph for plain pyshacl: the shapes this module leaves to it (``None``: none).
+    fallback: Graph | None
+    labeller: Labeller
+    #: Shapes with ``sh:sparql`` evaluated over the whole store (union mode).
+    sparql_shapes: dict[Node, CShape]
+    executor: Any
+    notes: list[str] = field(default_factory=list)
+    #: Predicates whose values are checked against nested shapes (their triples count too).
+    deep: frozenset[Node] = frozenset()
+    #: How many such levels the shapes nest.
+    depth: int = 1
+    #: Predicates the shapes read (``None``: all of them, e.g. for ``sh:closed``).  Other triples
+    #: cannot change a result, so union mode neither indexes nor compares them.
+    observed: frozenset[Node] | None = None
+
+
+def compile_plan(shapes: Graph, mode: str = "each") -> Plan:
+    """Compile ``shapes`` for ``mode`` ``"each"`` (every record on its own) or ``"union"``
+    (all records together).  Shapes that cannot be compiled go to :attr:`Plan.fallback`.
+    Shapes that are not valid SHACL are an :class:`~graph.errors.InputError`."""
+    from pyshacl.errors import ConstraintLoadError, ReportableRuntimeError, ShapeLoadError
+
+    from graph.errors import InputError
+
+    try:
+        return _compile_plan(shapes, mode)
+    except (ConstraintLoadError, ShapeLoadError, ReportableRuntimeError) as exc:
+        raise InputError(f"the shapes are not valid SHACL: {exc}", hint="check the files given with --shapes") from None
+
+
+def _compile_plan(shapes: Graph, mode: str) -> Plan:
+    from pyshacl.pytypes import SHACLExecutor
+    from pyshacl.shapes_graph import ShapesGraph
+
+    sg = ShapesGraph(shapes)
+    executor = SHACLExecutor(advanced_mode=True, allow_infos=True, allow_warnings=True)
+    plan = Plan(shapes, mode, [], None, Labeller(shapes), {}, executor)
+    global_feature = next((f for f in _GLOBAL_FEATURES if _uses(shapes, f)), None)
+    all_shapes = list(sg.shapes)
+    for s in all_shapes:
+        s.set_advanced(True)
+    top = [s for s in all_shapes if _has_targets(s)]
+    unsupported: list[Any] = []
+    if global_feature is not None:
+        plan.notes.append(f"the shapes use {global_feature}: plain pyshacl validates them")
+        unsupported = top
+    else:
+        cache: dict[tuple[Node, bool], CShape] = {}
+        for s in top:
+            try:
+                cs = _compile(s, cache, mode, stack=(), reachable=True)
+                plan.top.append((cs, _targets(s)))
+                if mode == "union":
+                    _collect_sparql(cs, plan.sparql_shapes)
+            except Unsupported as exc:
+                plan.notes.append(f"{s.node}: {exc}: plain pyshacl validates this shape")
+                unsupported.append(s)
+    if unsupported:
+        plan.fallback = _fallback_graph(shapes, keep={s.node for s in unsupported})
+    plan.deep, plan.depth = _nesting([cs for cs, _t in plan.top])
+    plan.observed = _observed(plan)
+    return plan
+
+
+def _observed(plan: Plan) -> frozenset[Node] | None:
+    """Every predicate a compiled shape reads: paths, target predicates, the other predicate of
+    ``sh:equals``-like constraints, ``rdf:type``.  ``sh:closed`` reads them all."""
+    found: set[Node] = {RDF.type, RDFS.subClassOf}
+    seen: set[int] = set()
+    pair = (SH.equals, SH.disjoint, SH.lessThan, SH.lessThanOrEquals)
+
+    def walk(cs: CShape) -> bool:
+        if id(cs) in seen:
+            return True
+        seen.add(id(cs))
+        if cs.path is not None:
+            found.add(cs.path)
+        for kind, arg in cs.steps:
+            if kind == "value":
+                if type(arg).__name__ == "ClosedConstraintComponent":
+                    return False
+                for p in pair:
+                    found.update(plan.shapes.objects(cs.node, p))
+            elif kind in ("property", "node", "or", "and", "xone", "not"):
+                for group in arg:
+                    for member in group:
+                        if not walk(member):
+                            return False
+        return True
+
+    for cs, targets in plan.top:
+        if not walk(cs):
+            return None
+        found.update(targets.subjects_of)
+        found.update(targets.objects_of)
+        for kind, a, b in targets.patterns:
+            found.add(b if kind == "o" else a)
+    return frozenset(found)
+
+
+def _nesting(top: list[CShape]) -> tuple[frozenset[Node], int]:
+    """Predicates whose values are validated against nested shapes, and the deepest nesting."""
+    deep: set[Node] = set()
+    seen: set[int] = set()
+
+    def walk(cs: CShape) -> int:
+        if id(cs) in seen:
+            return 0
+        seen.add(id(cs))
+        depth = 0
+        for kind, arg in cs.steps:
+            if kind in ("value", "sparql"):
+                continue
+            if cs.is_property and cs.path is not None:
+                deep.add(cs.path)
+            for group in arg:
+                for member in group:
+                    depth = max(depth, walk(member) + (1 if cs.is_property else 0))
+        seen.discard(id(cs))
+        return depth
+
+    depth = max((walk(cs) for cs in top), default=0)
+    return frozenset(deep), max(depth, 1)
+
+
+def _uses(shapes: Graph, feature: URIRef) -> bool:
+    if feature in (SH.rule,):
+        return any(True for _ in shapes.subject_objects(feature))
+    return any(True for _ in shapes.subjects(RDF.type, feature))
+
+
+def _has_targets(shape: Any) -> bool:
+    nodes, classes, implicit, objects_of, subjects_of = shape.target()
+    if any(True for _ in nodes) or any(True for _ in classes) or implicit:
+        return True
+    if any(True for _ in objects_of) or any(True for _ in subjects_of):
+        return True
+    return bool(shape.advanced_target())
+
+
+def _targets(shape: Any) -> Targets:
+    nodes, classes, implicit, objects_of, subjects_of = shape.target()
+    t = Targets(list(nodes), list(classes) + list(implicit), list(objects_of), list(subjects_of))
+    for _node, at in shape.advanced_target().items():
+        if at.get("type") != SH.SPARQLTarget:
+            raise Unsupported("a target type other than sh:SPARQLTarget")
+        qh = at["qh"]
+        text = qh.apply_prefixes(qh.select_text)
+        pattern = simple_target(text)
+        if pattern is not None:
+            t.patterns.append(pattern)
+        else:
+            t.queries.append(text)
+    return t
+
+
+_PREFIX_DECL = re.compile(r"\s*PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^<>\"{}|^`\\\s]*)>", re.IGNORECASE)
+_ONE_PATTERN = re.compile(
+    r"\s*SELECT\s+[?$]this\s+WHERE\s*\{\s*(?:[?$]this\s+(\S+)\s+(\S+?)|(\S+?)\s+(\S+)\s+[?$]this)\s*\.?\s*\}\s*",
+    re.IGNORECASE,
+)
+_PNAME = re.compile(r"([A-Za-z][\w.-]*)?:([A-Za-z0-9_][\w.-]*)?")
+
+
+def _simple_by_text(text: str) -> tuple[str, Node, Node] | None:
+    """The common form of :func:`simple_target`, recognised without a SPARQL parser (which costs
+    tens of milliseconds per query); ``None`` when the text is anything else."""
+    prefixes: dict[str, str] = {}
+    pos = 0
+    while m := _PREFIX_DECL.match(text, pos):
+        prefixes[m.group(1) or ""] = m.group(2)
+        pos = m.end()
+    m = _ONE_PATTERN.fullmatch(text, pos)
+    if m is None:
+        return None
+
+    def iri(token: str) -> URIRef | None:
+        if token == "a":
+            return URIRef(str(RDF.type))
+        if token.startswith("<") and token.endswith(">") and _PREFIX_DECL.match(f"PREFIX x: {token}"):
+            return URIRef(token[1:-1])
+        pm = _PNAME.fullmatch(token)
+        if pm and (pm.group(1) or "") in prefixes:
+            return URIRef(prefixes[pm.group(1) or ""] + (pm.group(2) or ""))
+        return None
+
+    if m.group(1) is not None:
+        p, o = iri(m.group(1)), iri(m.group(2))
+        return ("s", p, o) if p is not None and o is not None else None
+    s, p = iri(m.group(3)), iri(m.group(4))
+    return ("o", s, p) if s is not None and p is not None else None
+
+
+def simple_target(text: str) -> tuple[str, Node, Node] | None:
+    """A SPARQL target that is one triple pattern with ``?this`` and two constants, read from the
+    index instead of being run as a query."""
+    fast = _simple_by_text(text)
+    if fast is not None:
+        return fast
+    try:
+        algebra = prepareQuery(text).algebra
+    except Exception:
+        return None
+    project = algebra.p if algebra.name == "SelectQuery" else None
+    if project is None or project.name != "Project" or [str(v) for v in project.PV] != ["this"]:
+        return None
+    bgp = project.p
+    if bgp.name != "BGP" or len(bgp.triples) != 1 or algebra.get("datasetClause"):
+        return None
+    s, p, o = bgp.triples[0]
+    this = Variable("this")
+    if not isinstance(p, URIRef):
+        return None
+    if s == this and not isinstance(o, Variable):
+        return ("s", p, o)
+    if o == this and not isinstance(s, Variable):
+        return ("o", s, p)
+    return None
+
+
+def _params(shape: Any) -> list[Any]:
+    """The constraint component classes of a shape, in pyshacl's order, without repeats."""
+    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
+    from pyshacl.constraints.advanced import SH_expression
+
+    out: list[Any] = []
+    for p, _v in shape.sg.predicate_objects(shape.node):
+        if p == SH_expression:
+            raise Unsupported("sh:expression")
+        if p in ALL_CONSTRAINT_PARAMETERS:
+            cls = CONSTRAINT_PARAMETERS_MAP[p]
+            if cls not in out:
+                out.append(cls)
+    return out
+
+
+def _compile(
+    shape: Any, cache: dict[tuple[Node, bool], CShape], mode: str, stack: tuple[Node, ...], reachable: bool
+) -> CShape:
+    """``reachable``: the shape's results reach the report (it is targeted, or reached from a
+    targeted shape through ``sh:property``), so it needs a message of its own."""
+    if shape.node in stack:
+        raise Unsupported("a recursive shape")
+    key = (shape.node, reachable)
+    if key in cache:
+        return cache[key]
+    path = shape.path() if shape.is_property_shape else None
+    if path is not None and not isinstance(path, URIRef):
+        raise Unsupported("a property path other than a single predicate")
+    cs = CShape(
+        node=shape.node,
+        is_property=bool(shape.is_property_shape),
+        path=path,
+        severity=shape.severity,
+        messages=tuple(shape.message),
+        deactivated=bool(shape.deactivated),
+    )
+    inner = (*stack, shape.node)
+    for cls in _params(shape):
+        name = cls.__name__
+        if name in _VALUE_COMPONENTS:
+            component = cls(shape)
+            _report_as_raw(component, cs)
+            cs.steps.append(("value", component))
+            if reachable and not cs.messages:
+                raise Unsupported("a constraint without sh:message")
+        elif name == "SPARQLBasedConstraint":
+            component = cls(shape)
+            helpers = [h for h in component.sparql_constraints if not h.deactivated]
+            for h in helpers:
+                text = h.select_text
+                if h.bind_cs_regex.search(text) or h.bind_sg_regex.search(text):
+                    raise Unsupported("$currentShape or $shapesGraph in a SPARQL constraint")
+                if reachable and not (cs.messages or h.messages):
+                    raise Unsupported("a SPARQL constraint without sh:message")
+            if mode == "union" and not reachable:
+                raise Unsupported("sh:sparql inside sh:node, sh:or, sh:and, sh:xone or sh:not")
+            for h in component.sparql_constraints:
+                _cache_pre_binding(h)
+            _report_as_raw(component, cs)
+            cs.steps.append(("sparql", (component, _sparql_predicates(helpers))))
+            cs.has_sparql = True
+        elif name in _LOGIC:
+            kind = _LOGIC[name]
+            nested_reach = reachable and kind == "property"
+            groups = [[_compile(m, cache, mode, inner, nested_reach) for m in group] for group in _members(shape, kind)]
+            if kind != "property" and reachable and not cs.messages:
+                raise Unsupported("a constraint without sh:message")
+            cs.steps.append((kind, groups))
+        else:
+            raise Unsupported(name)
+    cache[key] = cs
+    return cs
+
+
+def _cache_pre_binding(helper: Any) -> None:
+    """pyshacl checks and rewrites the query text for every focus node (regular expressions that
+    cost more than the query); the text does not depend on the node, so do it once."""
+    original = helper.pre_bind_variables
+    memo: dict[str, Any] = {}
+
+    def pre_bind_variables(
+        thisnode: Node, valuenode: Node | None = None, extravars: Any = None
+    ) -> tuple[dict[str, Node], str]:
+        if valuenode is not None or extravars:
+            return original(thisnode, valuenode=valuenode, extravars=extravars)  # type: ignore[no-any-return]
+        if "text" not in memo:
+            init, text = original(thisnode)
+            memo["text"], memo["this"] = text, "this" in init
+            memo["init"] = {k: v for k, v in init.items() if k != "this"}
+        init = dict(memo["init"])
+        if memo["this"]:
+            init["this"] = thisnode
+        return init, memo["text"]
+
+    helper.pre_bind_variables = pre_bind_variables
+
+
+def _sparql_predicates(helpers: list[Any]) -> frozenset[URIRef] | None:
+    """The predicates the queries of a SPARQL constraint can match (``None``: any)."""
+    found: set[URIRef] = set()
+    for h in helpers:
+        _init, text = h.pre_bind_variables(URIRef("urn:x-trialgraph:probe"))
+        preds = query_predicates(h.apply_prefixes(text))
+        if preds is None:
+            return None
+        found |= preds
+    return frozenset(found)
+
+
+def _members(shape: Any, kind: str) -> list[list[Any]]:
+    """The shapes a logical constraint names: one group per ``sh:node``, ``sh:not`` or
+    ``sh:property`` value, one group per ``sh:or``/``sh:and``/``sh:xone`` list (pyshacl
+    evaluates each separately)."""
+    graph = shape.sg.graph
+    groups: list[list[Node]]
+    if kind in ("property", "node", "not"):
+        groups = [[n] for n in dict.fromkeys(graph.objects(shape.node, SH[kind]))]
+    else:
+        groups = [list(dict.fromkeys(graph.items(lst))) for lst in graph.objects(shape.node, SH[kind])]
+    out = []
+    for group in groups:
+        members = []
+        for n in group:
+            found = shape.get_other_shape(n)
+            if found is None:
+                raise Unsupported(f"a missing shape {n}")
+            members.append(found)
+        out.append(members)
+    return out
+
+
+def _collect_sparql(cs: CShape, out: dict[Node, CShape]) -> None:
+    if cs.has_sparql:
+        out[cs.node] = cs
+    for kind, groups in cs.steps:
+        if kind == "property":
+            for group in groups:
+                for member in group:
+                    _collect_sparql(member, out)
+
+
+def _report_as_raw(component: Any, cs: CShape) -> None:
+    """Make a pyshacl component report :class:`Raw` tuples instead of building report triples
+    and text (the text alone costs more than the check)."""
+
+    def make_v_result(
+        datagraph: Any,
+        focus_node: Node,
+        value_node: Node | None = None,
+        result_path: Node | None = None,
+        constraint_component: Node | None = None,
+        source_constraint: Node | None = None,
+        extra_messages: Iterable[Node] | None = None,
+        bound_vars: Any = None,
+    ) -> Raw:
+        messages = list(cs.messages)
+        out: list[Node] = []
+        if extra_messages:
+            for m in extra_messages:
+                if m in messages:
+                    continue
+                if isinstance(m, Literal) and bound_vars is not None:
+                    m = Literal(component._format_sparql_based_result_message(str(m.value), bound_vars))
+                out.append(m)
+        for m in messages:
+            if isinstance(m, Literal) and bound_vars is not None:
+                m = Literal(component._format_sparql_based_result_message(str(m.value), bound_vars))
+            out.append(m)
+        if result_path is None and cs.is_property:
+            result_path = cs.path
+        return Raw(
+            focus=focus_node,
+            path=result_path,
+            value=value_node,
+            shape=cs.node,
+            component=constraint_component or component.shacl_constraint_component,
+            severity=cs.severity,
+            messages=tuple(out),
+        )
+
+    component.make_v_result = make_v_result
+
+
+def _fallback_graph(shapes: Graph, keep: set[Node]) -> Graph:
+    """The shapes graph with the targets of every shape but ``keep`` removed: plain pyshacl then
+    validates only the shapes in ``keep``."""
+    target_preds = (SH.targetClass, SH.targetNode, SH.targetObjectsOf, SH.targetSubjectsOf, SH.target)
+    out = Graph()
+    for s, p, o in shapes:
+        if s not in keep and (p in target_preds or (p == RDF.type and o in (RDFS.Class,))):
+            continue
+        out.add((s, p, o))
+    return out
+
+
+# -- evaluation ----------------------------------------------------------------------------------
+
+
+class Context:
+    """What one evaluation needs besides the shapes: the data, and the SPARQL answers."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        view: View,
+        *,
+        target_sets: Mapping[str, set[Node]] | None = None,
+        present_only: bool = False,
+    ) -> None:
+        self.plan = plan
+        self.view = view
+        self.target_sets = target_sets or {}
+        #: union mode: foci of ``sh:sparql`` shapes, answered later over the whole store
+        self.sparql_foci: dict[Node, set[Node]] = defaultdict(set)
+        #: union mode: explicit target nodes count only where the data mentions them
+        self.present_only = present_only
+        self._graphs: dict[frozenset[URIRef] | None, QueryGraph] = {}
+
+    def graph(self, predicates: frozenset[URIRef] | None = None) -> QueryGraph:
+        """The data as an rdflib graph for pyshacl's SPARQL code.  When the query can only match
+        some predicates, only their triples are copied: same answers, far less copying."""
+        g = self._graphs.get(predicates)
+        if g is None:
+            g = self._graphs[predicates] = QueryGraph(bind_namespaces="none")
+            if predicates is None:
+                for t in self.view.triples():
+                    g.add(t)
+            else:
+                for p in predicates:
+                    for s, o in self.view.by_pred.get(p, {}):
+                        g.add((s, p, o))
+        return g
+
+
+def focus_nodes(targets: Targets, ctx: Context) -> set[Node]:
+    view = ctx.view
+    found: set[Node] = set()
+    if ctx.present_only:
+        present = view.nodes()
+        found.update(n for n in targets.nodes if n in present)
+    else:
+        found.update(targets.nodes)
+    for cls in targets.classes:
+        found |= view.instances(cls)
+    for p in targets.subjects_of:
+        found |= view.subjects_of(p)
+    for p in targets.objects_of:
+        found |= view.objects_of(p)
+    for kind, a, b in targets.patterns:
+        pairs = view.by_pred.get(b if kind == "o" else a, {})
+        if kind == "s":
+            found.update(s for s, o in pairs if o == b)
+        else:
+            found.update(o for s, o in pairs if s == a)
+    for text in targets.queries:
+        if ctx.plan.mode == "union":
+            found |= ctx.target_sets.get(text, set()) & view.nodes()
+        else:
+            for row in ctx.graph(_predicates_of(text)).query(text):
+                this = row["this"]  # type: ignore[index, call-overload]
+                if this is not None:
+                    found.add(this)
+    return found
+
+
+_PREDICATES_OF: dict[str, frozenset[URIRef] | None] = {}
+
+
+def _predicates_of(text: str) -> frozenset[URIRef] | None:
+    if text not in _PREDICATES_OF:
+        found = query_predicates(text)
+        _PREDICATES_OF[text] = frozenset(found) if found is not None else None
+    return _PREDICATES_OF[text]
+
+
+def validate_shape(cs: CShape, foci: Iterable[Node], ctx: Context) -> tuple[bool, list[Raw]]:
+    """pyshacl's ``Shape.validate`` for given focus nodes: (conforms, results)."""
+    focus_list = list(dict.fromkeys(foci))
+    if cs.deactivated or not focus_list:
+        return True, []
+    view = ctx.view
+    fv: dict[Node, set[Node] | frozenset[Node]]
+    if cs.is_property:
+        assert cs.path is not None
+        values = view.values
+        path = cs.path
+        fv = {f: values(f, path) for f in focus_list}
+    else:
+        fv = {f: frozenset((f,)) for f in focus_list}
+    allow_conform = cs.severity in _ALLOWED
+    non_conformant = False
+    reports: list[Raw] = []
+    for kind, arg in cs.steps:
+        conform, reps = _step(kind, arg, cs, fv, ctx)
+        if not conform and not allow_conform and not all(r.severity in _ALLOWED for r in reps):
+            non_conformant = True
+        reports.extend(reps)
+    return not non_conformant, reports
+
+
+def _step(kind: str, arg: Any, cs: CShape, fv: dict[Node, Any], ctx: Context) -> tuple[bool, list[Raw]]:
+    if kind == "value":
+        conform, reps = arg.evaluate(ctx.plan.executor, ctx.view, fv, [])
+        return bool(conform), list(reps)
+    if kind == "sparql":
+        if ctx.plan.mode == "union":
+            ctx.sparql_foci[cs.node].update(fv)
+            return True, []
+        component, predicates = arg
+        conform, reps = component.evaluate(ctx.plan.executor, ctx.graph(predicates), fv, [])
+        return bool(conform), list(reps)
+    if kind == "property":
+        values = {v for vals in fv.values() for v in vals}
+        non_conformant = False
+        reports: list[Raw] = []
+        for group in arg:
+            for member in group:
+                conform, reps = validate_shape(member, values, ctx)
+                non_conformant = non_conformant or not conform
+                reports.extend(reps)
+        return not non_conformant, reports
+    reports = []
+    for group in arg:
+        reports.extend(_logic(kind, group, cs, fv, ctx))
+    return not reports, reports
+
+
+def _logic(kind: str, members: list[CShape], cs: CShape, fv: dict[Node, Any], ctx: Context) -> list[Raw]:
+    """One ``sh:node``/``sh:not`` shape or one ``sh:or``/``sh:and``/``sh:xone`` list: a result per
+    failing value, in the name of the shape that holds the constraint.  ``sh:node`` fails on any
+    result of the value; the others go by conformance, where warnings and infos conform (pyshacl
+    runs with ``allow_warnings`` and ``allow_infos``)."""
+    reports: list[Raw] = []
+    if not members:
+        return reports
+    for f, values in fv.items():
+        for v in values:
+            if kind == "node":
+                conform, reps = validate_shape(members[0], [v], ctx)
+                failed = not conform or bool(reps)
+            else:
+                outcomes = [validate_shape(m, [v], ctx)[0] for m in members]
+                if kind == "or":
+                    failed = not any(outcomes)
+                elif kind == "and":
+                    failed = not all(outcomes)
+                elif kind == "xone":
+                    failed = sum(outcomes) != 1
+                else:  # not
+                    failed = outcomes[0]
+            if failed:
+                reports.append(_raw(cs, kind, f, v))
+    return reports
+
+
+def _raw(cs: CShape, kind: str, focus: Node, value: Node) -> Raw:
+    return Raw(focus, cs.path if cs.is_property else None, value, cs.node, _LOGIC_IRI[kind], cs.severity, cs.messages)
+
+
+def evaluate(ctx: Context, keep: set[Node] | None = None) -> list[Raw]:
+    """Every targeted shape over the context's data; ``keep`` limits the focus nodes."""
+    out: list[Raw] = []
+    for cs, targets in ctx.plan.top:
+        foci = focus_nodes(targets, ctx)
+        if keep is not None:
+            foci &= keep
+        out.extend(validate_shape(cs, foci, ctx)[1])
+    return out
+
+
+# -- records one by one (the import check) --------------------------------------------------------
+
+
+def owner_of(triples: Iterable[Triple]) -> tuple[str, str]:
+    """(preferred trial id, source file) of a record, from its triples."""
+    trials: set[Node] = set()
+    ids: dict[Node, str] = {}
+    source = ""
+    for s, p, o in triples:
+        if p not in _OWNER_PREDICATES:
+            continue
+        if p == _TYPE:
+            if o == _TRIAL:
+                trials.add(s)
+        elif p == _IDENTIFIER:
+            ids[s] = str(o)
+        elif not source:
+            source = str(o)
+    trial = ""
+    for t in sorted(trials, key=str):
+        trial = ids.get(t, str(t))
+        break
+    return trial, source
+
+
+def _record_issues(plan: Plan, key: str, triples: list[Triple]) -> tuple[str, list[Issue]]:
+    owner = owner_of(triples)
+    view = View(triples)
+    ctx = Context(plan, view)
+    findings = [_finding(plan, r) for r in evaluate(ctx)]
+    if plan.fallback is not None:
+        g = Graph()
+        for t in triples:
+            g.add(t)
+        findings.extend(f for _focus, f in pyshacl_findings(g, plan.fallback))
+    return key, sorted_issues(i for f in findings for i in attribute(f, [owner]))
+
+
+def _finding(plan: Plan, r: Raw) -> Finding:
+    return plan.labeller.finding(
+        focus=r.focus,
+        path=r.path,
+        value=r.value,
+        shape=r.shape,
+        component=r.component,
+        severity=r.severity,
+        messages=r.messages,
+    )
+
+
+def validate_records(
+    graphs: Mapping[str, Graph],
+    *,
+    extra_shapes: Sequence[Path] = (),
+    workers: int | None = None,
+    shapes: Graph | None = None,
+) -> dict[str, list[Issue]]:
+    """Each record graph validated on its own, in parallel: for every key the issues plain
+    pyshacl gives on that graph (:func:`graph.validate.validate_graph`), each naming the
+    record's trial and source file.  Records with no issue map to an empty list."""
+    shapes = shapes if shapes is not None else shapes_graph(extra_shapes)
+    items = [(key, [(s, p, stored_term(o)) for s, p, o in g]) for key, g in graphs.items()]
+    chunks = [items[i : i + CHUNK_SIZE] for i in range(0, len(items), CHUNK_SIZE)]
+    out: dict[str, list[Issue]] = {}
+    n = _workers(workers, len(chunks))
+    if n <= 1:
+        plan = compile_plan(shapes, "each")
+        for chunk in chunks:
+            out.update(_record_issues(plan, key, triples) for key, triples in chunk)
+        return out
+    with _pool(n, _init_worker, (shapes, "each", None, {}, [])) as pool:
+        for part in pool.map(_each_chunk, chunks):
+            out.update(part)
+    return out
+
+
+def _workers(requested: int | None, chunks: int) -> int:
+    n = requested if requested is not None else (os.cpu_count() or 1)
+    return max(1, min(n, chunks))
+
+
+def _pool(n: int, initializer: Any, initargs: tuple[Any, ...]) -> ProcessPoolExecutor:
+    """Workers are started fresh (``spawn``), never forked from a process that holds a store."""
+    import multiprocessing
+
+    return ProcessPoolExecutor(
+        n, mp_context=multiprocessing.get_context("spawn"), initializer=initializer, initargs=initargs
+    )
+
+
+# -- worker state ----------------------------------------------------------------------------------
+
+_STATE: dict[str, Any] = {}
+
+
+def _init_worker(
+    shapes: Graph, mode: str, db_path: str | None, target_sets: dict[str, set[Node]], hierarchy: list[tuple[Node, Node]]
+) -> None:
+    """Runs once per worker process: the shapes are compiled here, once."""
+    _STATE["plan"] = compile_plan(shapes, mode)
+    _STATE["target_sets"] = target_sets
+    _STATE["hierarchy"] = hierarchy
+    if db_path is not None:
+        import pyoxigraph as ox
+
+        _STATE["db"] = ox.Store.read_only(db_path)
+
+
+def _each_chunk(chunk: list[tuple[str, list[Triple]]]) -> dict[str, list[Issue]]:
+    plan = _STATE["plan"]
+    return dict(_record_issues(plan, key, triples) for key, triples in chunk)
+
+
+# -- the whole store (trialgraph validate) ----------------------------------------------------------
+
+
+@dataclass
+class Unit:
+    key: str
+    trial: str
+    source: str
+    nodes: bytes  # array('q') of node hashes
+
+
+@dataclass
+class ChunkOut:
+    units: list[Unit]
+    digests: dict[int, tuple[int, int]]
+    findings: list[tuple[int, Finding]]
+    sparql_foci: dict[Node, set[Node]]
+
+
+class _Converter:
+    """Oxigraph terms to (rdflib term, hash of its key), cached per process: IRIs repeat across
+    records, and an Oxigraph term hashes and compares in Rust."""
+
+    LIMIT = 1_000_000
+
+    def __init__(self) -> None:
+        import pyoxigraph as ox
+
+        self.from_ox = from_ox
+        self.cache: dict[Any, tuple[Node, int]] = {}
+        self.type = ox.NamedNode(str(RDF.type))
+        self.trial = ox.NamedNode(str(TG.Trial))
+        self.identifier = ox.NamedNode(str(DCTERMS.identifier))
+        self.source_file = ox.NamedNode(str(TG.sourceFile))
+        self.owner_predicates = frozenset((self.type, self.identifier, self.source_file))
+
+    def get(self, t: Any) -> tuple[Node, int]:
+        hit = self.cache.get(t)
+        if hit is None:
+            node = self.from_ox(t)
+            assert node is not None
+            if len(self.cache) > self.LIMIT:
+                self.cache.clear()
+            hit = self.cache[t] = (node, key_hash(node_key(node)))
+        return hit
+
+    def literal_hash(self, t: Any) -> int:
+        """The hash of a literal no shape reads, without converting it (it only tells which
+        records hold it): its key is built from the stored form, as :func:`node_key` does."""
+        if t.language:
+            key = f'"{t.value}"@{t.language}'
+        elif t.datatype.value == _XSD_STRING:
+            key = f'"{t.value}"'
+        else:
+            key = f'"{t.value}"^^<{t.datatype.value}>'
+        return key_hash(key)
+
+
+def from_ox(term: Any) -> Node:
+    """An Oxigraph term as rdflib (a plain string as a plain literal: see
+    :func:`graph.store.from_ox`)."""
+    from graph.store import from_ox as convert
+
+    node = convert(term)
+    assert node is not None
+    return node
+
+
+def term_hash(term: Node) -> int:
+    return key_hash(node_key(term))
+
+
+_TYPE_HASH = term_hash(RDF.type)
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+class _Chunk:
+    """The records of one chunk, deduplicated into one set of triples with hashed terms."""
+
+    def __init__(self) -> None:
+        self.units: list[Unit] = []
+        self.triples: dict[tuple[int, int, int], Triple] = {}
+
+    def add(self, key: str, quads: Iterable[Any], conv: _Converter, observed: frozenset[Node] | None = None) -> None:
+        """One record: its triples the shapes read join the chunk's index; every term it
+        mentions joins its list of nodes (for attribution)."""
+        import pyoxigraph as ox
+
+        hashes: set[int] = set()
+        trials: list[Any] = []
+        ids: dict[Any, str] = {}
+        source = ""
+        cache = conv.cache
+        get = conv.get
+        triples = self.triples
+        owner = conv.owner_predicates
+        ox_literal = ox.Literal
+        for q in quads:
+            qs, qp, qo = q.subject, q.predicate, q.object
+            if qp in owner:
+                if qp == conv.type:
+                    if qo == conv.trial:
+                        trials.append(qs)
+                elif qp == conv.identifier:
+                    ids[qs] = qo.value
+                elif not source:
+                    source = qo.value
+            s, hs = cache.get(qs) or get(qs)
+            p, hp = cache.get(qp) or get(qp)
+            hashes.add(hs)
+            if observed is not None and p not in observed:
+                hashes.add(conv.literal_hash(qo) if type(qo) is ox_literal else (cache.get(qo) or get(qo))[1])
+                continue
+            o, ho = cache.get(qo) or get(qo)
+            hashes.add(ho)
+            triples[(hs, hp, ho)] = (s, p, o)
+        trial = ""
+        for t in sorted(trials, key=lambda n: n.value):
+            trial = ids.get(t, t.value)
+            break
+        self.units.append(Unit(key, trial, source, array("q", sorted(hashes)).tobytes()))
+
+    def digests(self, type_hash: int) -> dict[int, tuple[int, int]]:
+        """Node hash -> (digest of the node's own triples, digest of its types): order-free sums
+        of triple hashes; (0, 0) for a node that is only an object here."""
+        full: dict[int, int] = defaultdict(int)
+        types: dict[int, int] = defaultdict(int)
+        objects: set[int] = set()
+        mask = 0xFFFFFFFFFFFFFFFF
+        for (hs, hp, ho), (_s, _p, o) in self.triples.items():
+            h = hash((hp, ho))
+            full[hs] = (full[hs] + h) & mask
+            if hp == type_hash:
+                types[hs] = (types[hs] + h) & mask
+            if not isinstance(o, Literal):
+                objects.add(ho)
+        final = {h: (d or 1, types.get(h, 0)) for h, d in full.items()}
+        for h in objects:
+            final.setdefault(h, (0, 0))
+        return final
+
+    def hashes(self) -> dict[Node, int]:
+        out: dict[Node, int] = {}
+        for (hs, _hp, ho), (s, _p, o) in self.triples.items():
+            out[s] = hs
+            out[o] = ho
+        return out
+
+
+def _chunk_eval(
+    plan: Plan, chunk: _Chunk, target_sets: Mapping[str, set[Node]], hierarchy: list[tuple[Node, Node]]
+) -> ChunkOut:
+    """One chunk of records, validated together: findings, which nodes each record holds, and a
+    digest of every node's triples (to find nodes that chunks see differently)."""
+    view = View(chunk.triples.values(), hierarchy)
+    ctx = Context(plan, view, target_sets=target_sets, present_only=True)
+    hashes = chunk.hashes()
+    findings = [(hashes.get(r.focus) or term_hash(r.focus), _finding(plan, r)) for r in evaluate(ctx)]
+    return ChunkOut(chunk.units, chunk.digests(_TYPE_HASH), findings, dict(ctx.sparql_foci))
+
+
+def _union_chunk(task: tuple[list[str], list[tuple[str, bytes]]]) -> ChunkOut:
+    names, payloads = task
+    conv = _STATE.setdefault("conv", _Converter())
+    chunk = _Chunk()
+    observed = _STATE["plan"].observed
+    for name in names:
+        chunk.add(name, _read_unit(_STATE["db"], name), conv, observed)
+    for name, data in payloads:
+        chunk.add(name, _parse_unit(data), conv, observed)
+    return _chunk_eval(_STATE["plan"], chunk, _STATE["target_sets"], _STATE["hierarchy"])
+
+
+def _read_unit(db: Any, name: str) -> Iterator[Any]:
+    import pyoxigraph as ox
+
+    return iter(db.quads_for_pattern(None, None, None, ox.NamedNode(name)))
+
+
+def _parse_unit(data: bytes) -> Iterator[Any]:
+    import pyoxigraph as ox
+
+    return iter(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+
+
+@dataclass
+class StoreValidation:
+    issues: list[Issue]
+    trials: list[str]
+    records: int
+    divergent_nodes: int = 0
+    notes: list[str] = field(default_factory=list)
+    #: records read again because they hold a node that records describe differently
+    rechecked_records: int = 0
+    #: seconds per stage
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def validate_store(
+    store: Any,
+    *,
+    extra_shapes: Sequence[Path] = (),
+    workers: int | None = None,
+    shapes: Graph | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> StoreValidation:
+    """The shapes over the union of every source-record graph in ``store``, with the findings
+    plain pyshacl gives on that union, each attributed to every record holding its focus node.
+    Works on an Oxigraph store (on disk: workers read it directly); any other store is validated
+    with plain pyshacl."""
+    from graph.store import OxigraphStore
+
+    shapes = shapes if shapes is not None else shapes_graph(extra_shapes)
+    if not isinstance(store, OxigraphStore):
+        return _plain_store(store, shapes)
+    clock = _Clock()
+    plan = compile_plan(shapes, "union")
+    names = _ordered_units(store)
+    scope = Scope(store, names)
+    hierarchy = _hierarchy(store, names)
+    target_sets = _target_sets(store, plan, scope)
+    clock.lap("prepare")
+    chunks = [names[i : i + chunk_size] for i in range(0, len(names), chunk_size)]
+    n = _workers(workers, len(chunks))
+    on_disk = store.root is not None and store._current() is not None
+    outs: list[ChunkOut] = []
+    if n <= 1:
+        conv = _Converter()
+        for names_ in chunks:
+            chunk = _Chunk()
+            for name in names_:
+                chunk.add(name, _read_unit(store.db, name), conv, plan.observed)
+            outs.append(_chunk_eval(plan, chunk, target_sets, hierarchy))
+    else:
+        db_path = str(store._current()) if on_disk else None
+        if on_disk:
+            tasks: list[tuple[list[str], list[tuple[str, bytes]]]] = [(chunk, []) for chunk in chunks]
+        else:
+            tasks = [([], [(name, _dump_unit(store, name)) for name in chunk]) for chunk in chunks]
+        with _pool(n, _init_worker, (shapes, "union", db_path, target_sets, hierarchy)) as pool:
+            outs = list(pool.map(_union_chunk, tasks))
+    clock.lap("records")
+    return _merge(store, plan, outs, scope, target_sets, hierarchy, clock)
+
+
+class _Clock:
+    """Seconds per stage, for the benchmark's breakdown."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._now = time.perf_counter
+        self.start = self.last = self._now()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = self._now()
+        self.laps[name] = self.laps.get(name, 0.0) + now - self.last
+        self.last = now
+
+
+def _dump_unit(store: Any, name: str) -> bytes:
+    import pyoxigraph as ox
+
+    return bytes(store.db.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name)) or b"")
+
+
+def _ordered_units(store: Any) -> list[str]:
+    """Source-record graph names, the records of one trial next to each other (so that a chunk
+    usually holds all of a trial's records)."""
+    from graph.build import asserted_graph_names
+
+    names = [str(n) for n in asserted_graph_names(store)]
+    trial_of: dict[str, str] = {}
+    q = "PREFIX tg: <https://w3id.org/trialgraph/ontology#> SELECT ?g ?t WHERE { GRAPH ?g { ?g tg:sourceRecord ?t } }"
+    for g, t in store.query(q).rows:
+        trial_of.setdefault(str(g), str(t))
+    return sorted(names, key=lambda n: (trial_of.get(n, "\uffff"), n))
+
+
+def _hierarchy(store: Any, names: list[str]) -> list[tuple[Node, Node]]:
+    """``rdfs:subClassOf`` pairs the records assert (the ontology's own are not data)."""
+    wanted = set(names)
+    q = "SELECT ?g ?a ?b WHERE { GRAPH ?g { ?a <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?b } }"
+    out = []
+    for sol in store.raw_query(q):
+        if sol["g"].value in wanted:
+            out.append((from_ox(sol["a"]), from_ox(sol["b"])))
+    return out
+
+
+def _target_sets(store: Any, plan: Plan, scope: Scope) -> dict[str, set[Node]]:
+    """The SPARQL targets that are not one triple pattern, run once over the whole store."""
+    out: dict[str, set[Node]] = {}
+    for _cs, targets in plan.top:
+        for text in targets.queries:
+            if text not in out:
+                out[text] = {r["this"] for r in run_select(store, text, scope) if "this" in r}
+    return out
+
+
+def _merge(
+    store: Any,
+    plan: Plan,
+    outs: list[ChunkOut],
+    scope: Scope,
+    target_sets: Mapping[str, set[Node]],
+    hierarchy: list[tuple[Node, Node]],
+    clock: _Clock,
+) -> StoreValidation:
+    units = [u for o in outs for u in o.units]
+    seen: dict[int, tuple[int, int]] = {}
+    divergent: set[int] = set()
+    retyped: set[int] = set()
+    for o in outs:
+        for h, d in o.digests.items():
+            prev = seen.setdefault(h, d)
+            if prev != d:
+                divergent.add(h)
+                if prev[1] != d[1]:
+                    retyped.add(h)
+    findings: list[tuple[int, Finding]] = [f for o in outs for f in o.findings]
+    sparql_foci: dict[Node, set[Node]] = defaultdict(set)
+    for o in outs:
+        for shape, foci in o.sparql_foci.items():
+            sparql_foci[shape] |= foci
+    clock.lap("merge")
+    affected = 0
+    if divergent:
+        findings, affected = _correct(
+            store, plan, units, divergent, retyped, findings, target_sets, hierarchy, sparql_foci
+        )
+    clock.lap("cross-record")
+    findings.extend(_sparql_findings(store, plan, sparql_foci, scope))
+    findings.extend(_explicit_targets(plan, units))
+    clock.lap("sparql")
+    if plan.fallback is not None:
+        findings.extend(_fallback_union(store, plan))
+        clock.lap("plain pyshacl")
+    issues = sorted_issues(_attribute_all(findings, units))
+    trials = sorted({u.trial for u in units if u.trial})
+    clock.lap("report")
+    return StoreValidation(issues, trials, len(units), len(divergent), list(plan.notes), affected, clock.laps)
+
+
+def _correct(
+    store: Any,
+    plan: Plan,
+    units: list[Unit],
+    divergent: set[int],
+    retyped: set[int],
+    findings: list[tuple[int, Finding]],
+    target_sets: Mapping[str, set[Node]],
+    hierarchy: list[tuple[Node, Node]],
+    sparql_foci: dict[Node, set[Node]],
+) -> tuple[list[tuple[int, Finding]], int]:
+    """Nodes that records describe differently are evaluated again on everything the records
+    say about them, read from the store node by node; so are the nodes whose result depends on
+    them (those pointing at a node whose types differ, for ``sh:class``, or pointing at it through
+    a predicate whose values are checked against a nested shape).  Their findings replace the
+    per-chunk ones.  Returns the findings and the number of nodes evaluated again."""
+    region = _Region(store, {u.key for u in units}, plan.deep)
+    nodes = region.resolve(divergent, units)
+    redo = set(nodes)
+    for node in list(nodes):
+        h = term_hash(node)
+        for parent, predicate in region.incoming(node):
+            if h in retyped or predicate in plan.deep:
+                redo.add(parent)
+    for node in redo:
+        region.fetch(node, plan.depth)
+    view = View(region.triples, hierarchy)
+    ctx = Context(plan, view, target_sets=target_sets)
+    fresh: list[tuple[int, Finding]] = []
+    for cs, targets in plan.top:
+        foci = {n for n in redo if region.targets(targets, n, view, target_sets)}
+        fresh.extend((term_hash(r.focus), _finding(plan, r)) for r in validate_shape(cs, foci, ctx)[1])
+    for shape, foci in ctx.sparql_foci.items():
+        sparql_foci[shape] |= foci
+    redo_hashes = {term_hash(n) for n in redo}
+    return [f for f in findings if f[0] not in redo_hashes] + fresh, len(redo)
+
+
+class _Region:
+    """What the source-record graphs of a store say about a few nodes, read node by node."""
+
+    def __init__(self, store: Any, graphs: set[str], deep: frozenset[Node]) -> None:
+        import pyoxigraph as ox
+
+        self.db = store.db
+        self.graphs = graphs
+        self.deep = deep
+        self.from_ox = from_ox
+        self.ox = ox
+        self.triples: dict[Triple, None] = {}
+        self.done: dict[Node, int] = {}
+        self._incoming: dict[tuple[Node, Node | None], bool] = {}
+
+    def _quads(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Any]:
+        from graph.store import to_ox
+
+        for q in self.db.quads_for_pattern(
+            None if s is None else to_ox(s), None if p is None else to_ox(p), None if o is None else to_ox(o), None
+        ):
+            if q.graph_name.value in self.graphs:
+                yield q
+
+    def resolve(self, hashes: set[int], units: list[Unit]) -> list[Node]:
+        """The nodes behind some hashes, found in the first record holding each."""
+        wanted = set(hashes)
+        found: list[Node] = []
+        conv = _Converter()
+        for u in units:
+            if not wanted:
+                break
+            if wanted.isdisjoint(array("q", u.nodes)):
+                continue
+            for q in self.db.quads_for_pattern(None, None, None, self.ox.NamedNode(u.key)):
+                for t in (q.subject, q.object):
+                    node, h = conv.get(t)
+                    if h in wanted:
+                        wanted.discard(h)
+                        found.append(node)
+        return found
+
+    def incoming(self, node: Node) -> Iterator[tuple[Node, Node]]:
+        for q in self._quads(None, None, node):
+            yield self.from_ox(q.subject), self.from_ox(q.predicate)
+
+    def has_incoming(self, node: Node, predicate: Node, subject: Node | None = None) -> bool:
+        key = (node, predicate) if subject is None else (node, (subject, predicate))  # type: ignore[assignment]
+        hit = self._incoming.get(key)  # type: ignore[arg-type]
+        if hit is None:
+            hit = self._incoming[key] = any(True for _ in self._quads(subject, predicate, node))  # type: ignore[index]
+        return hit
+
+    def fetch(self, node: Node, depth: int) -> None:
+        """``node``'s triples, the types of its values, and (through deep predicates, up to
+        ``depth`` levels) its values' triples."""
+        if self.done.get(node, -1) >= depth:
+            return
+        self.done[node] = depth
+        for q in self._quads(node, None, None):
+            p, o = self.from_ox(q.predicate), self.from_ox(q.object)
+            self.triples[(node, p, o)] = None  # type: ignore[index]
+            if isinstance(o, Literal):
+                continue
+            if depth > 0 and p in self.deep:
+                self.fetch(o, depth - 1)
+            else:
+                for t in self._quads(o, RDF.type, None):
+                    self.triples[(o, RDF.type, self.from_ox(t.object))] = None  # type: ignore[index]
+
+    def targets(self, targets: Targets, node: Node, view: View, target_sets: Mapping[str, set[Node]]) -> bool:
+        """Whether a shape with ``targets`` targets ``node`` in the union of the records."""
+        if node in targets.nodes:
+            return True
+        if any(node in view.instances(c) for c in targets.classes):
+            return True
+        own = view.out.get(node, {})
+        if any(p in own for p in targets.subjects_of):
+            return True
+        if any(self.has_incoming(node, p) for p in targets.objects_of):
+            return True
+        for kind, a, b in targets.patterns:
+            if kind == "s" and b in own.get(a, ()):
+                return True
+            if kind == "o" and self.has_incoming(node, b, a):
+                return True
+        return any(node in target_sets.get(text, ()) for text in targets.queries)
+
+
+class _Rows:
+    """Answers pyshacl's SPARQL constraint code from rows computed once over the whole store."""
+
+    def __init__(self, by_this: dict[Node | None, list[dict[str, Node]]]) -> None:
+        self.by_this = by_this
+
+    def query(self, _text: str, initBindings: Mapping[str, Node] | None = None) -> _Result:
+        if initBindings and "this" in initBindings:
+            return _Result(self.by_this.get(initBindings["this"], []))
+        return _Result([r for rows in self.by_this.values() for r in rows])
+
+
+class _Result:
+    def __init__(self, rows: list[dict[str, Node]]) -> None:
+        self.bindings = rows
+
+    def __len__(self) -> int:
+        return len(self.bindings)
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[_Row]:
+        return iter(_Row(r) for r in self.bindings)
+
+
+class _Row:
+    def __init__(self, values: dict[str, Node]) -> None:
+        self.values = values
+
+    def asdict(self) -> dict[str, Node]:
+        return dict(self.values)
+
+
+def _sparql_findings(
+    store: Any, plan: Plan, sparql_foci: Mapping[Node, set[Node]], scope: Scope
+) -> list[tuple[int, Finding]]:
+    """``sh:sparql`` constraints in union mode: each query runs once over the store with ``$this``
+    free, and pyshacl's own code turns the rows of each focus node into results."""
+    out: list[tuple[int, Finding]] = []
+    for shape_node, cs in plan.sparql_shapes.items():
+        foci = sparql_foci.get(shape_node, set())
+        if not foci or cs.deactivated:
+            continue
+        for kind, arg in cs.steps:
+            if kind != "sparql":
+                continue
+            component = arg[0]
+            for helper in component.sparql_constraints:
+                if helper.deactivated:
+                    continue
+                rows = _rows_for(store, helper, foci, scope)
+                for f in foci:
+                    _nc, reps = component._evaluate_sparql_constraint(helper, rows, {f: set()})
+                    out.extend((term_hash(r.focus), _finding(plan, r)) for r in reps)
+    return out
+
+
+def _rows_for(store: Any, helper: Any, foci: set[Node], scope: Scope) -> _Rows:
+    from graph.store import to_ox
+
+    probe = next(iter(foci))
+    init, text = helper.pre_bind_variables(probe)
+    text = helper.apply_prefixes(text)
+    bound = "this" in init
+    by_this: dict[Node | None, list[dict[str, Node]]] = defaultdict(list)
+    if bound and not _this_free_is_safe(text):
+        import pyoxigraph as ox
+
+        for f in foci:
+            for row in run_select(store, text, scope, substitutions={ox.Variable("this"): to_ox(f)}):
+                row.setdefault("this", f)
+                by_this[f].append(row)
+        return _Rows(by_this)
+    for row in run_select(store, _project_this(text) if bound else text, scope):
+        by_this[row.get("this") if bound else None].append(row)
+    return _Rows(by_this)
+
+
+class Scope:
+    """Where the SPARQL parts run: the union of the source-record graphs.
+
+    Oxigraph answers a query over "all graphs as one" fast, but over an explicit list of a
+    hundred thousand graphs very slowly.  The store also holds graphs that are not records (the
+    ontology, the inferences, the quarantine).  A query may use the fast union when none of
+    those other graphs holds a triple with a predicate the query mentions; otherwise it gets the
+    explicit list, which is exact and slow.
+    """
+
+    def __init__(self, store: Any, names: list[str]) -> None:
+        import pyoxigraph as ox
+
+        self.store = store
+        wanted = set(names)
+        self.others = [g for g in store.db.named_graphs() if g.value not in wanted]
+        self.others.append(ox.DefaultGraph())
+        self.names = names
+        self._decided: dict[str, dict[str, Any]] = {}
+
+    def arguments(self, text: str) -> dict[str, Any]:
+        hit = self._decided.get(text)
+        if hit is None:
+            hit = self._decided[text] = self._decide(text)
+        return hit
+
+    def _decide(self, text: str) -> dict[str, Any]:
+        import pyoxigraph as ox
+
+        predicates = query_predicates(text)
+        if predicates is not None and not any(self._holds(g, p) for g in self.others for p in predicates):
+            return {"use_default_graph_as_union": True}
+        return {"default_graph": [ox.NamedNode(n) for n in self.names]}
+
+    def _holds(self, graph: Any, predicate: URIRef) -> bool:
+        import pyoxigraph as ox
+
+        return any(True for _ in self.store.db.quads_for_pattern(None, ox.NamedNode(str(predicate)), None, graph))
+
+
+def query_predicates(text: str) -> set[URIRef] | None:
+    """The predicates a query's triple patterns and paths use; ``None`` when one is a variable,
+    a negated path or anything else that could match any predicate."""
+    from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
+
+    try:
+        algebra = prepareQuery(text, initNs=_default_prefixes()).algebra
+    except Exception:
+        return None
+    found: set[URIRef] = set()
+
+    def path(p: Any) -> bool:
+        if isinstance(p, URIRef):
+            found.add(p)
+            return True
+        if isinstance(p, SequencePath | AlternativePath):
+            return all(path(x) for x in p.args)
+        if isinstance(p, MulPath):  # zero-length matches reach every node of every graph
+            return p.mod == "+" and path(p.path)
+        if isinstance(p, InvPath):
+            return path(p.arg)
+        return False
+
+    def walk(node: Any) -> bool:
+        if getattr(node, "name", None) in ("BGP",):
+            return all(path(t[1]) for t in node.triples)
+        if getattr(node, "name", None) in ("ServiceGraphPattern", "Graph"):
+            return False
+        if isinstance(node, dict):
+            return all(walk(v) for k, v in node.items() if k not in ("PV", "_vars"))
+        if isinstance(node, list | tuple):
+            return all(walk(v) for v in node)
+        return True
+
+    return found if walk(algebra) else None
+
+
+def run_select(store: Any, text: str, scope: Scope, **kwargs: Any) -> list[dict[str, Node]]:
+    """A SELECT over the union of the source-record graphs, rows as rdflib terms.  Prefixes
+    rdflib binds by default (``rdf:``, ``xsd:``...) are known, as they are to pyshacl."""
+    result = store.raw_query(text, prefixes=_default_prefixes(), **scope.arguments(text), **kwargs)
+    names = [v.value for v in result.variables]
+    rows = []
+    for sol in result:
+        row = {}
+        for name in names:
+            value = sol[name]
+            if value is not None:
+                row[name] = from_ox(value)
+        rows.append(row)
+    return rows
+
+
+_PREFIXES: dict[str, str] = {}
+
+
+def _default_prefixes() -> dict[str, str]:
+    if not _PREFIXES:
+        _PREFIXES.update({str(k): str(v) for k, v in Graph().namespaces() if k})
+    return _PREFIXES
+
+
+def _this_free_is_safe(text: str) -> bool:
+    """Running the query once with ``?this`` free and keeping each focus node's rows equals
+    pyshacl's pre-binding when ``?this`` is bound by the main pattern and the query has no
+    sub-select (where a pre-bound ``$this`` reaches and a free one does not)."""
+    try:
+        algebra = prepareQuery(text).algebra
+    except Exception:
+        return False
+    this = Variable("this")
+
+    def has_subselect(node: Any) -> bool:
+        if getattr(node, "name", None) == "ToMultiSet":
+            return True
+        if isinstance(node, dict):
+            return any(has_subselect(v) for k, v in node.items() if k not in ("PV", "_vars"))
+        if isinstance(node, list | tuple):
+            return any(has_subselect(v) for v in node)
+        return False
+
+    def binds(node: Any) -> bool:
+        name = getattr(node, "name", None)
+        if name == "BGP":
+            return any(this in t for t in node.triples)
+        if name == "Extend" and node.var == this:
+            return False
+        if name in ("Filter", "Extend", "Project", "Distinct", "Reduced", "Slice", "OrderBy", "Group", "AggregateJoin"):
+            return binds(node.p)
+        if name == "Join":
+            return binds(node.p1) or binds(node.p2)
+        if name in ("LeftJoin", "Minus"):
+            return binds(node.p1)
+        if name == "Union":
+            return binds(node.p1) and binds(node.p2)
+        return False
+
+    return not has_subselect(algebra.p) and binds(algebra.p)
+
+
+_SELECT = re.compile(r"SELECT(\s+(?:DISTINCT|REDUCED))?\s", re.IGNORECASE)
+
+
+def _project_this(text: str) -> str:
+    """The query with ``?this`` among the projected variables."""
+    algebra = prepareQuery(text).algebra
+    if Variable("this") in algebra.PV:
+        return text
+    pos = _keyword_position(text)
+    if pos is None:
+        raise Unsupported("cannot find the SELECT of a SPARQL constraint")
+    m = _SELECT.match(text, pos)
+    assert m is not None
+    return text[: m.end()] + "?this " + text[m.end() :]
+
+
+def _keyword_position(text: str) -> int | None:
+    """Where the first ``SELECT`` keyword starts, skipping IRIs, strings and comments."""
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j + 1
+        elif c == "<":
+            j = text.find(">", i)
+            i = n if j < 0 else j + 1
+        elif c in "\"'":
+            j = text.find(c, i + 1)
+            i = n if j < 0 else j + 1
+        elif _SELECT.match(text, i) and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_:")):
+            return i
+        else:
+            i += 1
+    return None
+
+
+def _explicit_targets(plan: Plan, units: list[Unit]) -> list[tuple[int, Finding]]:
+    """``sh:targetNode`` nodes that no record mentions: validated once, with no data."""
+    wanted = {n for _cs, t in plan.top for n in t.nodes}
+    if not wanted:
+        return []
+    present: set[int] = set()
+    hashes = {term_hash(n): n for n in wanted}
+    for u in units:
+        present.update(set(hashes).intersection(array("q", u.nodes)))
+    missing = {n for h, n in hashes.items() if h not in present}
+    if not missing:
+        return []
+    ctx = Context(plan, View([]))
+    out: list[tuple[int, Finding]] = []
+    for cs, targets in plan.top:
+        foci = {n for n in targets.nodes if n in missing}
+        out.extend((term_hash(r.focus), _finding(plan, r)) for r in validate_shape(cs, foci, ctx)[1])
+    return out
+
+
+def _fallback_union(store: Any, plan: Plan) -> list[tuple[int, Finding]]:
+    from graph.build import asserted_data
+
+    assert plan.fallback is not None
+    return [(term_hash(focus), f) for focus, f in pyshacl_findings(asserted_data(store), plan.fallback)]
+
+
+def _attribute_all(findings: list[tuple[int, Finding]], units: list[Unit]) -> list[Issue]:
+    needed = {h for h, _f in findings}
+    owners: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for u in units:
+        for h in needed.intersection(array("q", u.nodes)):
+            owners[h].append((u.trial, u.source))
+    return [i for h, f in findings for i in attribute(f, owners.get(h, ()))]
+
+
+def _plain_store(store: Any, shapes: Graph) -> StoreValidation:
+    """Stores other than Oxigraph (a remote endpoint): plain pyshacl over the union."""
+    from graph.build import asserted_graph_names
+    from graph.validate import validate_units_plain
+
+    units = {str(n): store.graph(n) for n in asserted_graph_names(store)}
+    issues = validate_units_plain(units, shapes)
+    trials = sorted({t for t in (owner_of(list(g))[0] for g in units.values()) if t})
+    return StoreValidation(issues, trials, len(units), notes=["not an Oxigraph store: plain pyshacl"])
+
+
+def validate_union(
+    graphs: Mapping[str, Graph],
+    *,
+    extra_shapes: Sequence[Path] = (),
+    workers: int | None = None,
+    shapes: Graph | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> StoreValidation:
+    """:func:`validate_store` for record graphs held in memory (loaded into an in-memory store)."""
+    from urllib.parse import quote
+
+    from graph.constants import GRAPH_NS
+    from graph.store import OxigraphStore
+
+    store = OxigraphStore(None)
+    with store.write() as w:
+        for key, g in graphs.items():
+            w.replace_graph(URIRef(f"{GRAPH_NS}units/{quote(key, safe='')}"), g)
+    return validate_store(store, extra_shapes=extra_shapes, workers=workers, shapes=shapes, chunk_size=chunk_size)
