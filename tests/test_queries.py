@@ -129,3 +129,16 @@ def test_qc_gates_return_no_rows_on_the_seeds(seed_store: OxigraphStore) -> None
         if q.is_gate:
             result = seed_store.query(q.text)
             assert result.rows == [], f"{q.name} returned {result.rows}"
+
+
+def test_sparqlwrapper_sees_each_query_form_as_it_is() -> None:
+    """Regression: SPARQLWrapper guesses the query form from keywords anywhere in the text, so a
+    header saying "remove" (MOVE) or "described" (DESCRIBE) made it send a SELECT as an update."""
+    from rdflib.plugins.sparql import prepareQuery
+    from SPARQLWrapper import SPARQLWrapper
+
+    for q in catalogue().values():
+        form = prepareQuery(q.text).algebra.name.removesuffix("Query").upper()
+        client = SPARQLWrapper("http://127.0.0.1:9/sparql")
+        client.setQuery(q.text)
+        assert client.queryType == form, f"{q.path}: SPARQLWrapper reads it as {client.queryType}"
