@@ -1248,8 +1248,8 @@ class StoreValidation:
     records: int
     divergent_nodes: int = 0
     notes: list[str] = field(default_factory=list)
-    #: records read again because they hold a node that records describe differently
-    rechecked_records: int = 0
+    #: nodes evaluated again because records describe them (or a node they depend on) differently
+    rechecked_nodes: int = 0
     #: seconds per stage
     timings: dict[str, float] = field(default_factory=dict)
 
