@@ -35,7 +35,6 @@ GRAPH_NS = BASE + "graph/"
 ONTOLOGY_GRAPH = GRAPH_NS + "ontology"
 INFERRED_GRAPH = GRAPH_NS + "inferred"
 QUARANTINE_GRAPH = GRAPH_NS + "quarantine"
-IDENTITY_GRAPH = GRAPH_NS + "identity"
 
 MESH_NS = "http://id.nlm.nih.gov/mesh/"
 ROR_NS = "https://ror.org/"
