@@ -18,16 +18,16 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
-from graph import identity as ids
 from graph import fastvalidate, merge, orgs, rdf, reason, sources
+from graph import identity as ids
 from graph.constants import GRAPH_NS, INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH
 from graph.errors import RecordError
 from graph.model import Identifier, TrialRecord
 from graph.namespace import TG
-from graph.normalize import TRIAL_REGISTRIES
 from graph.store import OxigraphStore, Store
 from graph.validate import Issue, shapes_graph
 
@@ -95,7 +95,9 @@ def assign_identity(
                 continue
             g = evidence.setdefault(ev.from_record, Graph())
             source, _, record_id = ev.from_record.partition("/")
-            node = URIRef(f"{ids.record_graph(source, record_id)}/evidence/{ev.kind}/{ids.text_key(ev.to_record + ' ' + ev.id, 30)}")
+            node = URIRef(
+                f"{ids.record_graph(source, record_id)}/evidence/{ev.kind}/{ids.text_key(ev.to_record + ' ' + ev.id, 30)}"
+            )
             g.add((node, RDF.type, TG.MergeEvidence))
             g.add((node, TG.evidenceKind, Literal(ev.kind)))
             g.add((node, TG.mergedIdentifier, Literal(ev.id)))
@@ -117,14 +119,14 @@ def _versions(store: Store) -> dict[str, str]:
 
 
 def _ntriples(g: Graph) -> set[str]:
-    return {
-        f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in g if p != URIRef("http://www.w3.org/ns/prov#generatedAtTime")
-    }
+    return {f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in g if p != URIRef("http://www.w3.org/ns/prov#generatedAtTime")}
 
 
 def _quarantine_triples(record: TrialRecord, problems: list[Issue]) -> Graph:
     g = Graph()
-    node = URIRef(f"{QUARANTINE_GRAPH}/{record.source}/{ids.record_graph(record.source, record.record_id).rsplit('/', 1)[-1]}")
+    node = URIRef(
+        f"{QUARANTINE_GRAPH}/{record.source}/{ids.record_graph(record.source, record.record_id).rsplit('/', 1)[-1]}"
+    )
     g.add((node, RDF.type, TG.QuarantinedRecord))
     g.add((node, TG.sourceKind, Literal(record.source)))
     g.add((node, TG.recordId, Literal(record.record_id)))
@@ -134,16 +136,16 @@ def _quarantine_triples(record: TrialRecord, problems: list[Issue]) -> Graph:
     return g
 
 
-def quarantined(store: Store) -> list[dict[str, object]]:
+def quarantined(store: Store) -> list[dict[str, Any]]:
     """Quarantined records with their problems, as stored by the last builds."""
     g = store.graph(URIRef(QUARANTINE_GRAPH))
     out = []
-    for node in sorted(g.subjects(RDF.type, TG.QuarantinedRecord)):
+    for node in sorted(g.subjects(RDF.type, TG.QuarantinedRecord), key=str):
         out.append(
             {
                 "record": f"{g.value(node, TG.sourceKind)}/{g.value(node, TG.recordId)}",
                 "file": str(g.value(node, TG.quarantinedFrom)),
-                "problems": [json.loads(str(p)) for p in sorted(g.objects(node, TG.problem))],
+                "problems": [json.loads(str(p)) for p in sorted(g.objects(node, TG.problem), key=str)],
             }
         )
     return out
@@ -222,13 +224,9 @@ def build(
     results: dict[str, list[Issue]] = {}
     if validate_records and candidates:
         progress("validating", 0, len(candidates))
-        results = fastvalidate.validate_records(
-            {key: g for key, (_r, _n, g) in candidates.items()}, shapes=shapes
-        )
+        results = fastvalidate.validate_records({key: g for key, (_r, _n, g) in candidates.items()}, shapes=shapes)
     for key, (record, name, g) in candidates.items():
-        problems = [
-            replace(i, source=record.source_file) for i in results.get(key, []) if i.severity == "violation"
-        ]
+        problems = [replace(i, source=record.source_file) for i in results.get(key, []) if i.severity == "violation"]
         if problems:
             report.quarantined[key] = problems
             quarantine[key] = _quarantine_triples(record, problems)
@@ -249,18 +247,22 @@ def build(
                 _update_quarantine(store, w, quarantine, cleared)
             report.reasoning = reason.maintain(w.db, staged, engine=engine, ontology=onto, progress=progress)
     else:  # a remote endpoint: atomic per graph
-        with store.write() as w:
-            w.replace_graph(URIRef(ONTOLOGY_GRAPH), onto)
+        with store.write() as remote:
+            remote.replace_graph(URIRef(ONTOLOGY_GRAPH), onto)
             for name, g in staged.items():
-                w.replace_graph(name, g)
+                remote.replace_graph(name, g)
             if changed:
-                _update_quarantine(store, w, quarantine, cleared)
+                _update_quarantine(store, remote, quarantine, cleared)
         if staged or not store.graph(URIRef(INFERRED_GRAPH)):
             inferred = reason.inferred_for(asserted_data(store), engine=engine, ontology=onto)
-            with store.write() as w:
-                w.replace_graph(URIRef(INFERRED_GRAPH), inferred)
+            with store.write() as remote:
+                remote.replace_graph(URIRef(INFERRED_GRAPH), inferred)
     report.trials = int(
-        str(store.query("PREFIX tg: <https://w3id.org/trialgraph/ontology#> SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a tg:Trial }").rows[0][0])
+        str(
+            store.query(
+                "PREFIX tg: <https://w3id.org/trialgraph/ontology#> SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a tg:Trial }"
+            ).rows[0][0]
+        )
     )
     report.triples = int(str(store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows[0][0]))
     report.seconds = time.perf_counter() - started

@@ -76,17 +76,45 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @store_option
-@click.option("--shapes", "extra_shapes", multiple=True, type=click.Path(exists=True, path_type=Path), help="Extra SHACL shapes (files or folders), added to the built-in ones.")
+@click.option(
+    "--shapes",
+    "extra_shapes",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Extra SHACL shapes (files or folders), added to the built-in ones.",
+)
 @click.option("--view/--no-view", "write_view", default=False, help="Also write the HTML view.")
 @click.option("--view-output", default="trialgraph.html", show_default=True, type=click.Path(path_type=Path))
-@click.option("--reasoner", type=click.Choice(["fast", "owlrl"]), default="fast", show_default=True, help="fast: compiled rules inside Oxigraph; owlrl: the reference engine (slow, same answer).")
-@click.option("--ror-dump", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="A ROR data dump (JSON or zip) to resolve organisation names against.")
-@click.option("--review", "review_output", type=click.Path(dir_okay=False, path_type=Path), help="Write uncertain organisation matches (with scores) to this JSON file for review.")
+@click.option(
+    "--reasoner",
+    type=click.Choice(["fast", "owlrl"]),
+    default="fast",
+    show_default=True,
+    help="fast: compiled rules inside Oxigraph; owlrl: the reference engine (slow, same answer).",
+)
+@click.option(
+    "--ror-dump",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A ROR data dump (JSON or zip) to resolve organisation names against.",
+)
+@click.option(
+    "--review",
+    "review_output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write uncertain organisation matches (with scores) to this JSON file for review.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @handles_errors
 def build(
-    paths: tuple[Path, ...], store: str, extra_shapes: tuple[Path, ...], write_view: bool, view_output: Path,
-    reasoner: str, ror_dump: Path | None, review_output: Path | None, quiet: bool,
+    paths: tuple[Path, ...],
+    store: str,
+    extra_shapes: tuple[Path, ...],
+    write_view: bool,
+    view_output: Path,
+    reasoner: str,
+    ror_dump: Path | None,
+    review_output: Path | None,
+    quiet: bool,
 ) -> None:
     """Read trial records under PATHS (default: data/), load them into the store, reason and
     validate.  Exit 1 when records were quarantined for violations, 2 when some could not be
@@ -99,7 +127,12 @@ def build(
     st = open_store(store)
     with progress_bar(disabled=quiet) as progress:
         report = run_build(
-            targets, st, progress=progress, extra_shapes=extra_shapes, engine=reasoner, ror_dump=ror_dump  # type: ignore[arg-type]
+            targets,
+            st,
+            progress=progress,
+            extra_shapes=extra_shapes,
+            engine="owlrl" if reasoner == "owlrl" else "fast",
+            ror_dump=ror_dump,
         )
     from rich.markup import escape
 
@@ -121,7 +154,9 @@ def build(
     for o in report.older:
         err.print(f"[yellow]kept newer[/yellow] {escape(o)}")
     for key, problems in report.quarantined.items():
-        err.print(f"[red]quarantined[/red] {escape(key)}: " + "; ".join(escape(f"{p.field}: {p.message}") for p in problems))
+        err.print(
+            f"[red]quarantined[/red] {escape(key)}: " + "; ".join(escape(f"{p.field}: {p.message}") for p in problems)
+        )
     out = Console(highlight=False, soft_wrap=True)
     out.print(
         f"{report.records_read} records read: {len(report.loaded)} loaded, {len(report.unchanged)} unchanged, "
@@ -161,7 +196,9 @@ def build(
     type=click.Path(exists=True, path_type=Path),
     help="Extra SHACL shapes (files or folders), added to the built-in ones.",
 )
-@click.option("--quarantine", "list_quarantine", is_flag=True, help="Only list the quarantined records and their problems.")
+@click.option(
+    "--quarantine", "list_quarantine", is_flag=True, help="Only list the quarantined records and their problems."
+)
 @click.option(
     "--engine",
     type=click.Choice(["fast", "plain"]),
@@ -327,20 +364,34 @@ def fetch() -> None:
 @click.option("--max", "max_studies", type=int, help="Stop after this many studies.")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for the raw API pages.")
 @click.option("--page-size", type=int, default=100, show_default=True)
-@click.option("--base-url", default="https://clinicaltrials.gov/api/v2", show_default=True, help="API base (for mirrors).")
+@click.option(
+    "--base-url", default="https://clinicaltrials.gov/api/v2", show_default=True, help="API base (for mirrors)."
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @handles_errors
 def fetch_ctgov_cmd(
-    term: str | None, condition: str | None, status: str | None, max_studies: int | None, out: Path,
-    page_size: int, base_url: str, quiet: bool,
+    term: str | None,
+    condition: str | None,
+    status: str | None,
+    max_studies: int | None,
+    out: Path,
+    page_size: int,
+    base_url: str,
+    quiet: bool,
 ) -> None:
     """Save ClinicalTrials.gov API v2 pages into OUT; run again to resume.  Then
     `trialgraph build OUT`."""
     from graph.fetch import fetch_ctgov
 
     result = fetch_ctgov(
-        query=term, condition=condition, status=status, max_studies=max_studies, out=out,
-        base_url=base_url, page_size=page_size, progress=not quiet,
+        query=term,
+        condition=condition,
+        status=status,
+        max_studies=max_studies,
+        out=out,
+        base_url=base_url,
+        page_size=page_size,
+        progress=not quiet,
     )
     state = "complete" if result.complete else "incomplete: run the same command again to resume"
     click.echo(f"{result.studies} studies in {result.pages} pages under {result.out} ({state})")
@@ -366,10 +417,12 @@ def conflicts(store: str, fmt: str) -> None:
 
     table = Table("trial", "field", "source", "value", show_lines=True)
     for row in rows:
+        values: list[dict[str, str]] = row["values"]  # type: ignore[assignment]
         table.add_row(
-            _plain(row["trial"]), _plain(row["field"]),
-            "\n".join(_plain(s["source"]) for s in row["values"]),
-            "\n".join(_plain(s["value"]) for s in row["values"]),
+            _plain(row["trial"]),
+            _plain(row["field"]),
+            "\n".join(_plain(s["source"]) for s in values),
+            "\n".join(_plain(s["value"]) for s in values),
         )
     Console(highlight=False).print(table)
     err.print(f"{len(rows)} conflicts")
@@ -380,19 +433,31 @@ def conflicts(store: str, fmt: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
-    "--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.1),
+    "--timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
     help="Seconds a query may run before it is cancelled.",
 )
 @click.option(
-    "--max-rows", default=10_000, show_default=True, type=click.IntRange(min=1),
+    "--max-rows",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=1),
     help="Result rows (or triples) at most; more is cut and flagged.",
 )
 @click.option(
-    "--max-query-bytes", default=100_000, show_default=True, type=click.IntRange(min=64),
+    "--max-query-bytes",
+    default=100_000,
+    show_default=True,
+    type=click.IntRange(min=64),
     help="Longest query accepted (413 beyond).",
 )
 @click.option(
-    "--max-concurrent", default=4, show_default=True, type=click.IntRange(min=1),
+    "--max-concurrent",
+    default=4,
+    show_default=True,
+    type=click.IntRange(min=1),
     help="Queries that run at once (503 beyond).",
 )
 @handles_errors

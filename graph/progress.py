@@ -7,7 +7,15 @@ import sys
 from collections.abc import Callable, Iterator
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 Callback = Callable[[str, int, "int | None"], None]
 
@@ -18,7 +26,7 @@ def progress_bar(*, disabled: bool = False) -> Iterator[Callback]:
     if disabled or not sys.stderr.isatty():
         yield lambda _stage, _done, _total: None
         return
-    bars: dict[str, int] = {}
+    bars: dict[str, TaskID] = {}
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description:12}"),

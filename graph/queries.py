@@ -155,7 +155,9 @@ def to_json(result: Result) -> str:
             else:
                 b[var] = {"type": "bnode", "value": str(term)}
         bindings.append(b)
-    return json.dumps({"head": {"vars": result.variables}, "results": {"bindings": bindings}}, ensure_ascii=False, indent=1)
+    return json.dumps(
+        {"head": {"vars": result.variables}, "results": {"bindings": bindings}}, ensure_ascii=False, indent=1
+    )
 
 
 def to_csv(result: Result) -> str:

@@ -280,9 +280,9 @@ def record_graph(
         node = _site(w, site)
         w.add(trial, TG.site, node)
     for alpha2 in record.countries:
-        node = _country(w, alpha2)
-        if node is not None:
-            w.add(trial, TG.recruitsIn, node)
+        country = _country(w, alpha2)
+        if country is not None:
+            w.add(trial, TG.recruitsIn, country)
 
     for cond in record.conditions:
         w.add(trial, TG.condition, _condition(w, cond))

@@ -76,14 +76,20 @@ def test_newer_version_replaces_and_older_never_overwrites(tmp_path: Path) -> No
     report = build([v2], store)
     assert report.loaded == ["ctgov/NCT09999991"]
     store = open_store(path, read_only=True)
-    statuses = {str(r[0]) for r in store.query(
-        "PREFIX tg: <https://w3id.org/trialgraph/ontology#> SELECT ?s WHERE { <https://w3id.org/trialgraph/id/trial/NCT09999991> tg:status ?s }"
-    ).rows}
+    statuses = {
+        str(r[0])
+        for r in store.query(
+            "PREFIX tg: <https://w3id.org/trialgraph/ontology#> SELECT ?s WHERE { <https://w3id.org/trialgraph/id/trial/NCT09999991> tg:status ?s }"
+        ).rows
+    }
     assert statuses == {"https://w3id.org/trialgraph/vocab/status/COMPLETED"}
-    labels = {str(r[0]) for r in store.query(
-        "PREFIX tg: <https://w3id.org/trialgraph/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>"
-        " SELECT ?l WHERE { <https://w3id.org/trialgraph/id/trial/NCT09999991> tg:condition/rdfs:label ?l }"
-    ).rows}
+    labels = {
+        str(r[0])
+        for r in store.query(
+            "PREFIX tg: <https://w3id.org/trialgraph/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>"
+            " SELECT ?l WHERE { <https://w3id.org/trialgraph/id/trial/NCT09999991> tg:condition/rdfs:label ?l }"
+        ).rows
+    }
     assert labels == {"Sarcopenia"}
     # the other study is untouched
     assert store.query("ASK { <https://w3id.org/trialgraph/id/trial/NCT03418623> ?p ?o }").boolean
@@ -104,7 +110,9 @@ def test_a_failed_write_leaves_the_store_intact(tmp_path: Path) -> None:
         raise RuntimeError("interrupted")
     after = sorted(open_store(path, read_only=True).dump("nquads").decode().splitlines())
     assert after == before
-    assert [p.name for p in path.iterdir() if p.name.startswith("db-")] == [Path(open_store(path).root / "current").resolve().name]  # type: ignore[operator]
+    assert [p.name for p in path.iterdir() if p.name.startswith("db-")] == [
+        Path(open_store(path).root / "current").resolve().name
+    ]  # type: ignore[operator]
 
 
 def _bad_copy(tmp_path: Path, text_from: str, text_to: str) -> Path:

@@ -58,7 +58,9 @@ def test_conflicts_lists_the_status_disagreement_and_no_other(tmp_path: Path) ->
     # curated: no status; registry: COMPLETED -> not a conflict.  Give the curated one a status.
     text = (SEED_DATA / "resstore.yaml").read_text()
     assert "study_type: INTERVENTIONAL" in text
-    (folder / "resstore.yaml").write_text(text.replace("study_type: INTERVENTIONAL", "status: RECRUITING\nstudy_type: INTERVENTIONAL", 1))
+    (folder / "resstore.yaml").write_text(
+        text.replace("study_type: INTERVENTIONAL", "status: RECRUITING\nstudy_type: INTERVENTIONAL", 1)
+    )
     (folder / "NCT02849613.json").write_text(json.dumps(RESSTORE_CTGOV))
     store_dir = str(tmp_path / "s")
     runner = CliRunner()

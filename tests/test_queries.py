@@ -12,7 +12,9 @@ from graph.store import OxigraphStore
 
 def rows(store: OxigraphStore, name: str, **params: str) -> list[dict[str, str]]:
     result = run(store, name, params)
-    return [{v: ("" if t is None else str(t)) for v, t in zip(result.variables, row, strict=True)} for row in result.rows]
+    return [
+        {v: ("" if t is None else str(t)) for v, t in zip(result.variables, row, strict=True)} for row in result.rows
+    ]
 
 
 def test_catalogue_has_the_public_queries() -> None:
@@ -115,7 +117,7 @@ def test_parameters_are_required_and_known(seed_store: OxigraphStore) -> None:
     "payload",
     [
         'NCT04445454" } ?s ?p ?o . FILTER(true',
-        "NCT04445454\\\" } } SELECT * WHERE { ?s ?p ?o }",
+        'NCT04445454\\" } } SELECT * WHERE { ?s ?p ?o }',
         "NCT04445454\n} UNION { ?site ?x ?y",
         "<http://example.org/x> } ?s ?p ?o {",
     ],
