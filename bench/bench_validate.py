@@ -191,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{size:>8} {triples:>10} {fast_s:8.1f} {plain_cell:>9} {speed:>9}  {same:>9}  {len(fast_issues)}",
                 flush=True,
             )
+            print(f"{'':>8} fast, seconds per stage: {note}", flush=True)
             store.close()  # type: ignore[attr-defined]
             if args.keep is None:
                 shutil.rmtree(root / f"s{size}", ignore_errors=True)
