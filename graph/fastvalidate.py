@@ -1448,10 +1448,11 @@ class _Region:
         self.db = store.db
         self.graphs = graphs
         self.deep = deep
-        self.from_ox = from_ox
+        self.conv = _Converter()
         self.ox = ox
         self.triples: dict[Triple, None] = {}
         self.done: dict[Node, int] = {}
+        self.typed: set[Node] = set()
         self._incoming: dict[tuple[Node, Node | None], bool] = {}
 
     def _quads(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Any]:
@@ -1481,9 +1482,12 @@ class _Region:
                         found.append(node)
         return found
 
-    def incoming(self, node: Node) -> Iterator[tuple[Node, Node]]:
-        for q in self._quads(None, None, node):
-            yield self.from_ox(q.subject), self.from_ox(q.predicate)
+    def term(self, t: Any) -> Node:
+        return self.conv.get(t)[0]
+
+    def incoming(self, node: Node) -> set[tuple[Node, Node]]:
+        """(subject, predicate) of every triple with ``node`` as object, in any record."""
+        return {(self.term(q.subject), self.term(q.predicate)) for q in self._quads(None, None, node)}
 
     def has_incoming(self, node: Node, predicate: Node, subject: Node | None = None) -> bool:
         key = (node, predicate) if subject is None else (node, (subject, predicate))  # type: ignore[assignment]
@@ -1494,20 +1498,27 @@ class _Region:
 
     def fetch(self, node: Node, depth: int) -> None:
         """``node``'s triples, the types of its values, and (through deep predicates, up to
-        ``depth`` levels) its values' triples."""
+        ``depth`` levels) its values' triples.  A node many records describe is read once, and
+        each value's types once."""
         if self.done.get(node, -1) >= depth:
             return
         self.done[node] = depth
-        for q in self._quads(node, None, None):
-            p, o = self.from_ox(q.predicate), self.from_ox(q.object)
-            self.triples[(node, p, o)] = None  # type: ignore[index]
+        pairs = {(self.term(q.predicate), self.term(q.object)) for q in self._quads(node, None, None)}
+        for p, o in pairs:
+            self.triples[(node, p, o)] = None
             if isinstance(o, Literal):
                 continue
             if depth > 0 and p in self.deep:
                 self.fetch(o, depth - 1)
             else:
-                for t in self._quads(o, RDF.type, None):
-                    self.triples[(o, RDF.type, self.from_ox(t.object))] = None  # type: ignore[index]
+                self._types(o)
+
+    def _types(self, node: Node) -> None:
+        if node in self.typed:
+            return
+        self.typed.add(node)
+        for t in {self.term(q.object) for q in self._quads(node, RDF.type, None)}:
+            self.triples[(node, RDF.type, t)] = None
 
     def targets(self, targets: Targets, node: Node, view: View, target_sets: Mapping[str, set[Node]]) -> bool:
         """Whether a shape with ``targets`` targets ``node`` in the union of the records."""
