@@ -14,21 +14,23 @@ Rules kept here:
 from __future__ import annotations
 
 import json
+import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib.term import Node
 
-from graph import fastvalidate, merge, orgs, rdf, reason, sources
+from graph import batch, merge, orgs, rdf, reason, sources
 from graph import identity as ids
 from graph.constants import GRAPH_NS, INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH
 from graph.errors import RecordError
 from graph.model import Identifier, TrialRecord
 from graph.namespace import TG
-from graph.store import OxigraphStore, Store
+from graph.store import OxigraphStore, Store, from_ox
 from graph.validate import Issue, shapes_graph
 
 Progress = Callable[[str, int, int | None], None]
@@ -78,13 +80,13 @@ def existing_identifiers(store: Store) -> dict[str, str]:
 
 def assign_identity(
     records: Sequence[TrialRecord], existing: dict[str, str]
-) -> tuple[dict[str, Identifier], dict[str, Graph], list[str]]:
+) -> tuple[dict[str, Identifier], dict[str, list[rdf.Triple]], list[str]]:
     """Preferred identifier per record key, the merge evidence of each record as triples (kept in
     the record's own graph, so it goes when the record goes), and the identity conflicts that were
     reported instead of merged (see :mod:`graph.merge`)."""
     result = merge.cluster(list(records), existing)
     preferred: dict[str, Identifier] = {}
-    evidence: dict[str, Graph] = {}
+    evidence: dict[str, list[rdf.Triple]] = {}
     for c in result.clusters:
         for key in c.keys:
             preferred[key] = c.preferred
@@ -93,16 +95,18 @@ def assign_identity(
                 # joining a stored trial depends on what earlier builds stored, not on the
                 # records: keeping it would make re-imports differ.  The shared id shows it.
                 continue
-            g = evidence.setdefault(ev.from_record, Graph())
             source, _, record_id = ev.from_record.partition("/")
-            node = URIRef(
-                f"{ids.record_graph(source, record_id)}/evidence/{ev.kind}/{ids.text_key(ev.to_record + ' ' + ev.id, 30)}"
+            key = ids.text_key(ev.to_record + " " + ev.id, 30)
+            node = URIRef(f"{ids.record_graph(source, record_id)}/evidence/{ev.kind}/{key}")
+            evidence.setdefault(ev.from_record, []).extend(
+                [
+                    (node, RDF.type, TG.MergeEvidence),
+                    (node, TG.evidenceKind, Literal(ev.kind)),
+                    (node, TG.mergedIdentifier, Literal(ev.id)),
+                    (node, RDFS.comment, Literal(f"{ev.from_record} -> {ev.to_record}")),
+                    (ids.trial_iri(c.preferred), TG.evidence, node),
+                ]
             )
-            g.add((node, RDF.type, TG.MergeEvidence))
-            g.add((node, TG.evidenceKind, Literal(ev.kind)))
-            g.add((node, TG.mergedIdentifier, Literal(ev.id)))
-            g.add((node, RDFS.comment, Literal(f"{ev.from_record} -> {ev.to_record}")))
-            g.add((ids.trial_iri(c.preferred), TG.evidence, node))
     return preferred, evidence, [c.message for c in result.conflicts]
 
 
@@ -118,19 +122,38 @@ def _versions(store: Store) -> dict[str, str]:
     return {str(g): str(v) for g, v in store.query(q).rows}
 
 
-def _ntriples(g: Graph) -> set[str]:
-    return {f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in g if p != URIRef("http://www.w3.org/ns/prov#generatedAtTime")}
+_GENERATED_AT = "http://www.w3.org/ns/prov#generatedAtTime"
 
 
-def _quarantine_triples(record: TrialRecord, problems: list[Issue]) -> Graph:
+def _same_content(store: Store, name: URIRef, nquads: bytes) -> bool:
+    """Whether the stored graph ``name`` holds exactly the triples of ``nquads`` (the load
+    time aside)."""
+    new = [q for q in batch.parse_nquads(nquads) if q.predicate.value != _GENERATED_AT]
+    if isinstance(store, OxigraphStore):
+        import pyoxigraph as ox
+
+        stored = {
+            (q.subject, q.predicate, q.object)
+            for q in store.db.quads_for_pattern(None, None, None, ox.NamedNode(str(name)))
+            if q.predicate.value != _GENERATED_AT
+        }
+        return stored == {(q.subject, q.predicate, q.object) for q in new}
+    triples = [(from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)) for q in new]
+    return _ntriples(store.graph(name)) == _ntriples(triples)  # type: ignore[arg-type]
+
+
+def _ntriples(triples: Iterable[tuple[Node, Node, Node]]) -> set[str]:
+    return {f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in triples if str(p) != _GENERATED_AT}
+
+
+def _quarantine_triples(key: str, source_file: str, problems: list[Issue]) -> Graph:
     g = Graph()
-    node = URIRef(
-        f"{QUARANTINE_GRAPH}/{record.source}/{ids.record_graph(record.source, record.record_id).rsplit('/', 1)[-1]}"
-    )
+    source, _, record_id = key.partition("/")
+    node = URIRef(f"{QUARANTINE_GRAPH}/{source}/{ids.record_graph(source, record_id).rsplit('/', 1)[-1]}")
     g.add((node, RDF.type, TG.QuarantinedRecord))
-    g.add((node, TG.sourceKind, Literal(record.source)))
-    g.add((node, TG.recordId, Literal(record.record_id)))
-    g.add((node, TG.quarantinedFrom, Literal(record.source_file)))
+    g.add((node, TG.sourceKind, Literal(source)))
+    g.add((node, TG.recordId, Literal(record_id)))
+    g.add((node, TG.quarantinedFrom, Literal(source_file)))
     for issue in problems:
         g.add((node, TG.problem, Literal(json.dumps(issue.as_dict(), sort_keys=True))))
     return g
@@ -174,6 +197,12 @@ def asserted_data(store: Store) -> Graph:
     return out
 
 
+#: Records per batch of the second pass: the most records (and their graphs) a process holds.
+BATCH_SIZE = 500
+#: N-Quads gathered before one bulk load into the staging store.
+LOAD_CHUNK = 64 << 20
+
+
 def build(
     paths: Iterable[str | Path],
     store: Store,
@@ -183,90 +212,198 @@ def build(
     validate_records: bool = True,
     engine: reason.Engine = "fast",
     ror_dump: Path | None = None,
+    batch_size: int = BATCH_SIZE,
+    workers: int | None = None,
 ) -> BuildReport:
+    """Two passes, so that memory stays bounded however many records come in.  The first reads
+    every record, spills it to a temporary file and keeps only its head (identifiers and
+    participations): organisation names and trial identity are decided across all records.  The
+    second turns the spilled records into triples, validates and writes them a batch at a time
+    (:mod:`graph.batch`, in ``workers`` processes; default: one per core)."""
     started = time.perf_counter()
     report = BuildReport()
-    records: list[TrialRecord] = []
-    for item in sources.read_all(paths):
-        if isinstance(item, RecordError):
-            report.errors.append(item)
-        else:
-            records.append(item)
-            report.warnings.extend(f"{item.source_file}: {item.record_id}: {w}" for w in item.warnings)
-        progress("read", len(records) + len(report.errors), None)
-    report.records_read = len(records)
-
-    records = _resolve_organizations(records, ror_dump, report)
-    existing = existing_identifiers(store)
-    preferred, evidence, report.identity_conflicts = assign_identity(records, existing)
-    versions = _versions(store)
-    stored_graphs = set(store.named_graphs())
-    shapes = shapes_graph(extra_shapes)
-    onto = reason.ontology_graph()
-
-    staged: dict[URIRef, Graph] = {}
-    quarantine: dict[str, Graph] = {}
-    cleared: set[str] = set()
-    candidates: dict[str, tuple[TrialRecord, URIRef, Graph]] = {}
-    for n, record in enumerate(records, 1):
-        key = _record_key(record)
-        name = ids.record_graph(record.source, record.record_id)
-        old_version = versions.get(str(name))
-        if old_version and record.version and record.version < old_version:
-            report.older.append(f"{key} (store has {old_version}, file has {record.version})")
-            continue
-        g = rdf.record_graph(record, preferred[key])
-        if key in evidence:
-            g += evidence[key]
-        candidates[key] = (record, name, g)
-        progress("records", n, len(records))
-
-    results: dict[str, list[Issue]] = {}
-    if validate_records and candidates:
-        progress("validating", 0, len(candidates))
-        results = fastvalidate.validate_records({key: g for key, (_r, _n, g) in candidates.items()}, shapes=shapes)
-    for key, (record, name, g) in candidates.items():
-        problems = [replace(i, source=record.source_file) for i in results.get(key, []) if i.severity == "violation"]
-        if problems:
-            report.quarantined[key] = problems
-            quarantine[key] = _quarantine_triples(record, problems)
-            continue
-        cleared.add(key)
-        if name in stored_graphs and _ntriples(store.graph(name)) == _ntriples(g):
-            report.unchanged.append(key)
-            continue
-        staged[name] = g
-        report.loaded.append(key)
-
-    changed = bool(staged) or bool(quarantine) or bool(cleared)
-    progress("reasoning", 0, None)
-    if isinstance(store, OxigraphStore):
-        # records, quarantine and inferences land in one atomic write
-        with store.write() as w:
-            if changed:
-                _update_quarantine(store, w, quarantine, cleared)
-            report.reasoning = reason.maintain(w.db, staged, engine=engine, ontology=onto, progress=progress)
-    else:  # a remote endpoint: atomic per graph
-        with store.write() as remote:
-            remote.replace_graph(URIRef(ONTOLOGY_GRAPH), onto)
-            for name, g in staged.items():
-                remote.replace_graph(name, g)
-            if changed:
-                _update_quarantine(store, remote, quarantine, cleared)
-        if staged or not store.graph(URIRef(INFERRED_GRAPH)):
-            inferred = reason.inferred_for(asserted_data(store), engine=engine, ontology=onto)
-            with store.write() as remote:
-                remote.replace_graph(URIRef(INFERRED_GRAPH), inferred)
+    with tempfile.TemporaryDirectory(prefix="trialgraph-build-") as tmp:
+        spill = batch.Spill(Path(tmp), batch_size)
+        heads: dict[str, TrialRecord] = {}
+        for item in sources.read_all(paths):
+            if isinstance(item, RecordError):
+                report.errors.append(item)
+            else:
+                spill.add(item)
+                heads[_record_key(item)] = _head(item)  # a key seen twice: the last record wins
+                report.warnings.extend(f"{item.source_file}: {item.record_id}: {w}" for w in item.warnings)
+            progress("read", len(spill) + len(report.errors), None)
+        spill.close()
+        report.records_read = len(spill)
+        _write_records(store, spill, heads, report, progress, extra_shapes, validate_records, engine, ror_dump, workers)
     report.trials = int(
         str(
             store.query(
-                "PREFIX tg: <https://w3id.org/trialgraph/ontology#> SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a tg:Trial }"
+                "PREFIX tg: <https://w3id.org/trialgraph/ontology#> "
+                "SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a tg:Trial }"
             ).rows[0][0]
         )
     )
     report.triples = int(str(store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows[0][0]))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _head(record: TrialRecord) -> TrialRecord:
+    """What identity and organisation resolution need of a record (its ids, its
+    participations), without the bulk (sites, outcomes...) that only the triples need."""
+    bulk = ("sites", "outcomes", "arms", "interventions", "conditions", "keywords", "references", "officials")
+    return replace(record, **{name: [] for name in bulk})
+
+
+def _write_records(
+    store: Store,
+    spill: batch.Spill,
+    heads: dict[str, TrialRecord],
+    report: BuildReport,
+    progress: Progress,
+    extra_shapes: Sequence[Path],
+    validate_records: bool,
+    engine: reason.Engine,
+    ror_dump: Path | None,
+    workers: int | None,
+) -> None:
+    progress("identity", 0, None)
+    resolved = _resolve_organizations(list(heads.values()), ror_dump, report)
+    participations = {_record_key(r): r.participations for r in resolved}
+    preferred, evidence, report.identity_conflicts = assign_identity(resolved, existing_identifiers(store))
+    del resolved
+    winners = {key: head.source_file for key, head in heads.items()}
+    stored_graphs = set(store.named_graphs())
+    shapes = shapes_graph(extra_shapes)
+    onto = reason.ontology_graph()
+    jobs = batch.jobs_for(spill, winners, participations, preferred, evidence, _versions(store), validate_records)
+    # most of the store changes, or the closure is to be remade anyway: load as we go and
+    # remake the closure once, rather than hold every graph for the incremental reasoner
+    large = len(heads) > max(reason.LARGE_BATCH, len(stored_graphs) // 4) or (
+        isinstance(store, OxigraphStore) and reason.needs_recompute(store.db, engine=engine, ontology=onto)
+    )
+    outcomes = _Outcomes(store, stored_graphs, report)
+    done, total = 0, len(spill)
+    progress("records", 0, total)
+    if isinstance(store, OxigraphStore):
+        # records, quarantine and inferences land in one atomic write
+        with store.write() as w:
+            loader = _Loader(w.db)
+            staged: dict[URIRef, list[rdf.Triple]] = {}
+            for results in batch.run_jobs(jobs, shapes, workers):
+                for name, nquads in outcomes.take(results):
+                    if large:
+                        loader.replace(name, nquads)
+                    else:
+                        staged[name] = _triples(nquads)
+                done += len(results)
+                progress("records", done, total)
+            loader.close()
+            written = loader.written
+            del loader  # the staging store must have no other handle when the write commits
+            if outcomes.changed:
+                _update_quarantine(store, w, outcomes.quarantine, outcomes.cleared)
+            progress("reasoning", 0, None)
+            if large and written:
+                report.reasoning = reason.recompute(w.db, engine=engine, ontology=onto, progress=progress)
+            else:
+                report.reasoning = reason.maintain(w.db, staged, engine=engine, ontology=onto, progress=progress)
+        return
+    # a remote endpoint: atomic per graph
+    written = 0
+    with store.write() as remote:
+        remote.replace_graph(URIRef(ONTOLOGY_GRAPH), onto)
+        for results in batch.run_jobs(jobs, shapes, workers):
+            for name, nquads in outcomes.take(results):
+                remote.replace_graph(name, _as_graph(_triples(nquads)))
+                written += 1
+            done += len(results)
+            progress("records", done, total)
+        if outcomes.changed:
+            _update_quarantine(store, remote, outcomes.quarantine, outcomes.cleared)
+    progress("reasoning", 0, None)
+    if written or not store.graph(URIRef(INFERRED_GRAPH)):
+        inferred = reason.inferred_for(asserted_data(store), engine=engine, ontology=onto)
+        with store.write() as remote:
+            remote.replace_graph(URIRef(INFERRED_GRAPH), inferred)
+
+
+def _triples(nquads: bytes) -> list[rdf.Triple]:
+    return [
+        (from_ox(q.subject), from_ox(q.predicate), from_ox(q.object))  # type: ignore[misc]
+        for q in batch.parse_nquads(nquads)
+    ]
+
+
+def _as_graph(triples: Iterable[rdf.Triple]) -> Graph:
+    g = Graph()
+    for t in triples:
+        g.add(t)
+    return g
+
+
+class _Outcomes:
+    """The parent's side of the second pass: the report, the quarantine, and whether a record's
+    graph differs from the stored one."""
+
+    def __init__(self, store: Store, stored_graphs: set[URIRef], report: BuildReport) -> None:
+        self.store = store
+        self.stored_graphs = stored_graphs
+        self.report = report
+        self.quarantine: dict[str, Graph] = {}
+        self.cleared: set[str] = set()
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.report.loaded) or bool(self.quarantine) or bool(self.cleared)
+
+    def take(self, results: list[batch.Outcome]) -> Iterator[tuple[URIRef, bytes]]:
+        """(graph name, N-Quads) of each record to be written."""
+        for out in results:
+            if out.kind == "older":
+                self.report.older.append(out.message)
+            elif out.kind == "quarantined":
+                self.report.quarantined[out.key] = out.problems
+                self.quarantine[out.key] = _quarantine_triples(out.key, out.source_file, out.problems)
+            else:
+                self.cleared.add(out.key)
+                if out.name in self.stored_graphs and _same_content(self.store, out.name, out.nquads):
+                    self.report.unchanged.append(out.key)
+                    continue
+                self.report.loaded.append(out.key)
+                yield out.name, out.nquads
+
+
+class _Loader:
+    """Record graphs into an Oxigraph staging store, in bulk: a replaced graph is dropped first,
+    and the N-Quads go in with one bulk load per chunk (several times faster than transactional
+    inserts; the staging store is private until the write commits)."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+        self.pending: list[bytes] = []
+        self.size = 0
+        self.written = 0
+
+    def replace(self, name: URIRef, nquads: bytes) -> None:
+        import pyoxigraph as ox
+
+        node = ox.NamedNode(str(name))
+        if self.db.contains_named_graph(node):
+            self.db.remove_graph(node)
+        self.pending.append(nquads)
+        self.size += len(nquads)
+        self.written += 1
+        if self.size >= LOAD_CHUNK:
+            self.close()
+
+    def close(self) -> None:
+        import pyoxigraph as ox
+
+        if self.pending:
+            self.db.bulk_load(b"".join(self.pending), format=ox.RdfFormat.N_QUADS)
+            self.pending, self.size = [], 0
 
 
 def _update_quarantine(store: Store, w: object, new: dict[str, Graph], cleared: set[str]) -> None:

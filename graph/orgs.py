@@ -24,6 +24,7 @@ decide (usually by adding an alias to the curated file).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -76,6 +77,8 @@ def _latin_lookalike(ch: str) -> str:
 
 
 def _script(ch: str) -> str:
+    if ch.isascii():  # most names are; the Unicode tables are the slow path
+        return "LATIN" if ch.isalpha() else "COMMON"
     return str(categories.alias(ch)) if ch.isalpha() else "COMMON"
 
 
@@ -86,6 +89,8 @@ def search_key(text: str) -> str:
     For matching only: a wholly Cyrillic or Greek word is folded too, so the key is not meant to be
     read."""
     text = unicodedata.normalize("NFKC", text)
+    if text.isascii():
+        return text.casefold()
     folded = "".join(_latin_lookalike(ch) if _script(ch) in _FOLDED_SCRIPTS else ch for ch in text)
     return folded.casefold()
 
@@ -100,6 +105,7 @@ def mixed_script(text: str) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def match_key(name: str) -> str:
     """:func:`graph.normalize.org_key` of the look-alike-folded name, applied until it is stable.
 

@@ -8,9 +8,11 @@ Entities get IRIs (:mod:`graph.identity`); no blank nodes are minted.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
+from rdflib.term import Node
 
 from graph import identity as ids
 from graph.model import Condition, Identifier, Intervention, MeshTerm, Organization, PartialDate, Site, TrialRecord
@@ -18,6 +20,8 @@ from graph.namespace import TG, concept, mesh
 from graph.normalize import ENUMS, country_info
 
 _DATE_TYPES = {"year": XSD.gYear, "month": XSD.gYearMonth, "day": XSD.date}
+
+Triple = tuple[URIRef, URIRef, Node]
 
 #: Role -> the qualified property that links a trial to a participation in that role.
 ROLE_PROPERTY = {
@@ -38,10 +42,12 @@ def date_literal(d: PartialDate) -> Literal:
 
 
 class _Writer:
-    """Accumulates the triples of one record."""
+    """Accumulates the triples of one record, once each and in a stable order.  A plain dict,
+    not an rdflib graph: indexing every triple in rdflib's memory store was most of the cost of
+    an import, and nothing here needs to look a triple up."""
 
-    def __init__(self, g: Graph, trial: URIRef) -> None:
-        self.g = g
+    def __init__(self, trial: URIRef) -> None:
+        self.out: dict[Triple, None] = {}
         self.trial = trial
 
     def add(self, s: URIRef, p: URIRef, o: object) -> None:
@@ -49,7 +55,10 @@ class _Writer:
             return
         if not isinstance(o, URIRef | Literal):
             o = Literal(o)
-        self.g.add((s, p, o))
+        self.out[(s, p, o)] = None  # type: ignore[index]
+
+    def extend(self, triples: tuple[Triple, ...]) -> None:
+        self.out.update(dict.fromkeys(triples))
 
     def coded(self, s: URIRef, p: URIRef, scheme: str, value: str | None) -> None:
         """A controlled value: its SKOS concept when known, else the text as a literal (the
@@ -57,36 +66,42 @@ class _Writer:
         if not value:
             return
         if value in ENUMS[scheme]:
-            self.g.add((s, p, concept(scheme, value)))
+            self.out[(s, p, concept(scheme, value))] = None
         else:
-            self.g.add((s, p, Literal(value)))
+            self.out[(s, p, Literal(value))] = None
 
     def date(self, p: URIRef, p_type: URIRef, d: PartialDate | None) -> None:
         if d is None:
             return
-        self.g.add((self.trial, p, date_literal(d)))
+        self.out[(self.trial, p, date_literal(d))] = None
         self.coded(self.trial, p_type, "date-type", d.type)
 
     def label(self, s: URIRef, text: str) -> None:
-        self.g.add((s, RDFS.label, Literal(text)))
+        self.out[(s, RDFS.label, Literal(text))] = None
 
 
 def _country(w: _Writer, alpha2: str | None) -> URIRef | None:
     if not alpha2:
         return None
+    node, triples = _country_triples(alpha2)
+    w.extend(triples)
+    return node
+
+
+@lru_cache(maxsize=1024)
+def _country_triples(alpha2: str) -> tuple[URIRef, tuple[Triple, ...]]:
+    """A country node's triples: the same few for every site and trial in that country."""
+    node = ids.country_iri(alpha2)
     info = country_info(alpha2)
     if info is None:  # kept so that the shapes can report it
-        node = ids.country_iri(alpha2)
-        w.add(node, RDF.type, TG.Country)
-        w.add(node, TG.alpha2, alpha2)
-        return node
+        return node, ((node, RDF.type, TG.Country), (node, TG.alpha2, Literal(alpha2)))
     name, alpha3, _numeric = info
-    node = ids.country_iri(alpha2)
-    w.add(node, RDF.type, TG.Country)
-    w.label(node, name)
-    w.add(node, TG.alpha2, alpha2.upper())
-    w.add(node, TG.alpha3, alpha3)
-    return node
+    return node, (
+        (node, RDF.type, TG.Country),
+        (node, RDFS.label, Literal(name)),
+        (node, TG.alpha2, Literal(alpha2.upper())),
+        (node, TG.alpha3, Literal(alpha3)),
+    )
 
 
 def _organization(w: _Writer, org: Organization) -> URIRef:
@@ -177,12 +192,25 @@ def record_graph(
     *,
     loaded_at: datetime | None = None,
 ) -> Graph:
-    """All triples one record asserts.  ``preferred`` is the id identity resolution chose for
-    the trial (by default the record's own preferred id); the trial IRI is minted from it."""
+    """:func:`record_triples` as an rdflib graph."""
     g = Graph()
+    for triple in record_triples(record, preferred, loaded_at=loaded_at):
+        g.add(triple)
+    return g
+
+
+def record_triples(
+    record: TrialRecord,
+    preferred: Identifier | None = None,
+    *,
+    loaded_at: datetime | None = None,
+) -> list[Triple]:
+    """All triples one record asserts, each once.  ``preferred`` is the id identity resolution
+    chose for the trial (by default the record's own preferred id); the trial IRI is minted
+    from it."""
     preferred = preferred or record.primary_id
     trial = ids.trial_iri(preferred)
-    w = _Writer(g, trial)
+    w = _Writer(trial)
     w.add(trial, RDF.type, TG.Trial)
     w.add(trial, DCTERMS.identifier, preferred.value)
 
@@ -311,7 +339,7 @@ def record_graph(
         w.add(trial, TG.pmid, pmid)
 
     _provenance(w, record, loaded_at)
-    return g
+    return list(w.out)
 
 
 def _provenance(w: _Writer, record: TrialRecord, loaded_at: datetime | None) -> None:

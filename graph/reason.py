@@ -65,7 +65,7 @@ from graph.rules import (
     iri,
     local_bodies,
 )
-from graph.store import OxigraphStore, from_ox, graph_quads
+from graph.store import OxigraphStore, Triples, from_ox, graph_quads
 
 Engine = Literal["fast", "owlrl"]
 ENGINES: tuple[str, ...] = ("fast", "owlrl")
@@ -451,7 +451,7 @@ def _noop(_stage: str, _done: int, _total: int | None) -> None:
     return None
 
 
-def _replace_graph(db: ox.Store, name: URIRef, g: Graph | None) -> None:
+def _replace_graph(db: ox.Store, name: URIRef, g: Triples | None) -> None:
     node = ox.NamedNode(str(name))
     if db.contains_named_graph(node):
         db.remove_graph(node)
@@ -513,9 +513,20 @@ def _recompute_owlrl(db: ox.Store, onto: Graph, started: float) -> InferenceStat
     return InferenceStats("owlrl", "full", time.perf_counter() - started, 1, inferred=len(inferred))
 
 
+def needs_recompute(db: ox.Store, *, engine: Engine = "fast", ontology: Graph | None = None) -> bool:
+    """Whether :func:`maintain` on ``db`` would remake the closure from scratch whatever
+    changes (no closure stored, one made for another ontology, or the owlrl engine).  A caller
+    with many records to write then loads them in bulk and calls :func:`recompute` itself."""
+    _check_engine(engine)
+    if engine == "owlrl" or not db.contains_named_graph(ox.NamedNode(ONTOLOGY_GRAPH)):
+        return True
+    onto = ontology if ontology is not None else ontology_graph()
+    return _stored_fingerprint(db) != _fingerprint(compile_schema(onto), onto)
+
+
 def maintain(
     db: ox.Store,
-    replaced: Mapping[URIRef, Graph | None],
+    replaced: Mapping[URIRef, Triples | None],
     *,
     engine: Engine = "fast",
     ontology: Graph | None = None,
@@ -553,7 +564,7 @@ def maintain(
 
 
 def _incremental(
-    db: ox.Store, schema: Schema, replaced: Mapping[URIRef, Graph | None], progress: Progress
+    db: ox.Store, schema: Schema, replaced: Mapping[URIRef, Triples | None], progress: Progress
 ) -> InferenceStats:
     """DRed: delete what may have depended on retracted premises, rederive what still holds,
     insert the consequences of new premises and of what was rederived."""
@@ -607,7 +618,7 @@ def _incremental(
 
 def update_inferred(
     store: OxigraphStore,
-    replaced: Mapping[URIRef, Graph | None] | None = None,
+    replaced: Mapping[URIRef, Triples | None] | None = None,
     *,
     engine: Engine = "fast",
     ontology: Graph | None = None,

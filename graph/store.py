@@ -14,10 +14,10 @@ import gc
 import os
 import shutil
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -65,7 +65,11 @@ def from_ox(term: Any) -> Node | None:
     raise TypeError(f"unsupported term {term!r}")
 
 
-def graph_quads(g: Graph, name: URIRef) -> list[Any]:
+#: A record's triples: an rdflib graph, or the plain triple list :func:`graph.rdf.record_triples` makes.
+Triples: TypeAlias = Graph | Sequence[tuple[Node, Node, Node]]
+
+
+def graph_quads(g: Triples, name: URIRef) -> list[Any]:
     gn = ox.NamedNode(str(name))
     return [ox.Quad(to_ox(s), to_ox(p), to_ox(o), gn) for s, p, o in g]
 
@@ -136,9 +140,7 @@ def convert_result(raw: Any, limit: int | None) -> Result:
 class Store(Protocol):
     location: str
 
-    def query(
-        self, sparql: str, bindings: Mapping[str, Node] | None = None, *, limit: int | None = None
-    ) -> Result: ...
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None, *, limit: int | None = None) -> Result: ...
 
     def write(self) -> contextlib.AbstractContextManager[Writer]: ...
 
@@ -260,9 +262,7 @@ class OxigraphStore:
             return ox.Store()  # an empty store that was never written answers empty results
         return self._db
 
-    def query(
-        self, sparql: str, bindings: Mapping[str, Node] | None = None, *, limit: int | None = None
-    ) -> Result:
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None, *, limit: int | None = None) -> Result:
         text = with_values(sparql, bindings) if bindings else sparql
         try:
             raw = self.db.query(text, use_default_graph_as_union=True)
