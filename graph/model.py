@@ -195,6 +195,11 @@ class TrialRecord:
     arms: list[Arm] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
     references: list[str] = field(default_factory=list)  # PubMed ids
+    #: MeSH ancestors the registry gives for the study as a whole.  ClinicalTrials.gov lists the
+    #: ancestors of all of a study's MeSH terms together, so when there are several terms the
+    #: ancestors cannot be hung on any one of them; they are kept on the trial.
+    condition_ancestors: list[MeshTerm] = field(default_factory=list)
+    intervention_ancestors: list[MeshTerm] = field(default_factory=list)
     url: str | None = None
     #: Non-fatal problems found while reading (unknown enumeration value kept as text...).
     warnings: list[str] = field(default_factory=list)

@@ -97,6 +97,8 @@ class TG(DefinedNamespace):
     conditionOf: URIRef
     broaderCondition: URIRef
     meshAncestor: URIRef  # Trial -> Condition: ancestor of one of its MeSH conditions
+    conditionAncestor: URIRef  # Trial -> Condition: a MeSH ancestor the registry gives for the study
+    interventionAncestor: URIRef  # Trial -> Intervention: the same for interventions
     intervention: URIRef
     interventionOf: URIRef
     broaderIntervention: URIRef

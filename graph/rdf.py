@@ -146,6 +146,14 @@ def _mesh_condition(w: _Writer, term: MeshTerm) -> URIRef:
     return node
 
 
+def _mesh_intervention(w: _Writer, term: MeshTerm) -> URIRef:
+    node = ids.mesh_intervention_iri(term.id)
+    w.add(node, RDF.type, TG.Intervention)
+    w.label(node, term.label)
+    w.add(node, TG.mesh, mesh(term.id))
+    return node
+
+
 def _condition(w: _Writer, cond: Condition) -> URIRef:
     node = ids.condition_iri(cond)
     w.add(node, RDF.type, TG.Condition)
@@ -167,11 +175,7 @@ def _intervention(w: _Writer, item: Intervention) -> URIRef:
     if item.mesh:
         w.add(node, TG.mesh, mesh(item.mesh))
     for term in item.broader:
-        parent = ids.mesh_intervention_iri(term.id)
-        w.add(parent, RDF.type, TG.Intervention)
-        w.label(parent, term.label)
-        w.add(parent, TG.mesh, mesh(term.id))
-        w.add(node, TG.broaderIntervention, parent)
+        w.add(node, TG.broaderIntervention, _mesh_intervention(w, term))
     cell = item.cell_product
     if cell is not None:
         key = " ".join(x for x in (cell.cell_type, cell.tissue_source, cell.origin) if x)
@@ -314,10 +318,14 @@ def record_triples(
 
     for cond in record.conditions:
         w.add(trial, TG.condition, _condition(w, cond))
+    for term in record.condition_ancestors:
+        w.add(trial, TG.conditionAncestor, _mesh_condition(w, term))
     for kw in record.keywords:
         w.add(trial, TG.keyword, kw)
     for item in record.interventions:
         w.add(trial, TG.intervention, _intervention(w, item))
+    for term in record.intervention_ancestors:
+        w.add(trial, TG.interventionAncestor, _mesh_intervention(w, term))
     for arm in record.arms:
         a = URIRef(f"{trial}/arm/{ids.slug(arm.label)}")
         w.add(a, RDF.type, TG.Arm)

@@ -277,12 +277,29 @@ def test_one_mesh_condition_gets_all_ancestors() -> None:
     assert record.why_stopped == "recruiting or enrolling participants has halted prematurely and will not resume"
 
 
-def test_several_mesh_conditions_get_no_ancestors() -> None:
-    # NCT06388018: 3 meshes, 15 ancestors; which ancestor belongs to which term is not said
+def test_several_mesh_conditions_keep_their_ancestors_on_the_study() -> None:
+    # NCT06388018: 3 meshes, 15 ancestors; which ancestor belongs to which term is not said, so
+    # no term gets any and the study keeps all 15
     record = one("NCT06388018_page.json")
     mesh = [c for c in record.conditions if c.mesh]
     assert [c.mesh for c in mesh] == ["D000012509", "D000016889", "D000018203"]
     assert all(c.broader == () for c in mesh)
+    assert len(record.condition_ancestors) == 15
+
+
+def test_nct02552212_study_level_ancestors() -> None:
+    # 4 condition meshes (Spondylitis ... Non-Radiographic Axial Spondyloarthritis) with 9
+    # ancestors listed together, the first "Bone Diseases, Infectious", the last "Arthritis";
+    # 1 intervention mesh with 6 ancestors, which that one term gets
+    record = one("NCT02552212.json")
+    labels = [t.label for t in record.condition_ancestors]
+    assert len(labels) == 9
+    assert labels[0] == "Bone Diseases, Infectious" and labels[-1] == "Arthritis"
+    assert "Spinal Diseases" in labels
+    assert record.intervention_ancestors == []
+    (mesh_intervention,) = [i for i in record.interventions if i.mesh]
+    assert "Tumor Necrosis Factor Inhibitors" in [t.label for t in mesh_intervention.broader]
+    assert len(mesh_intervention.broader) == 6
 
 
 # -- a hand-made page of edge cases (tests/data/ctgov/edge-cases_page.json) -------------------------

@@ -144,3 +144,17 @@ def test_sparqlwrapper_sees_each_query_form_as_it_is() -> None:
         client = SPARQLWrapper("http://127.0.0.1:9/sparql")
         client.setQuery(q.text)
         assert client.queryType == form, f"{q.path}: SPARQLWrapper reads it as {client.queryType}"
+
+
+def test_trials_by_condition_finds_a_study_through_its_study_level_ancestors(ctgov_store: OxigraphStore) -> None:
+    # NCT02552212 has four MeSH conditions (Spondylitis, Spondylarthritis, Axial
+    # Spondyloarthritis, Non-Radiographic Axial Spondyloarthritis), none of them "Spinal
+    # Diseases"; the registry lists Spinal Diseases among the study's ancestors
+    found = rows(ctgov_store, "trials-by-condition", condition="spinal diseases")
+    assert {"id": "NCT02552212", "condition": "Spinal Diseases"} in [
+        {"id": r["id"], "condition": r["condition"]} for r in found
+    ]
+    # and a single-term study still reaches its ancestors through its one condition:
+    # NCT00973089's only MeSH term is Dental Caries, under Tooth Diseases
+    teeth = rows(ctgov_store, "trials-by-condition", condition="tooth diseases")
+    assert [(r["id"], r["condition"]) for r in teeth if r["id"] == "NCT00973089"] == [("NCT00973089", "Dental Caries")]

@@ -124,7 +124,9 @@ def synthetic(real: list[TrialRecord]) -> list[TrialRecord]:
     no MeSH tree of its own: its ancestors come only from the seed records that give the tree."""
     small = [r for r in real if r.source == "ctgov" and len(r.sites) <= 3][:6]
     copies = [_copy(r, k) for k, r in enumerate(small * 2)]
-    stroke = dataclasses.replace(_copy(small[0], 99), conditions=[Condition("ischemic stroke", mesh="D000083242")])
+    stroke = dataclasses.replace(
+        _copy(small[0], 99), conditions=[Condition("ischemic stroke", mesh="D000083242")], condition_ancestors=[]
+    )
     return [*copies, stroke]
 
 

@@ -433,19 +433,22 @@ def _mesh_terms(at: _At, key: str) -> list[MeshTerm]:
     return out
 
 
-def _browse(browse: _At) -> tuple[list[MeshTerm], tuple[MeshTerm, ...]]:
-    """(mesh terms, their ancestors); the ancestors can only be given to a term when it is alone,
-    because the API lists the ancestors of all terms together."""
+def _browse(browse: _At) -> tuple[list[MeshTerm], tuple[MeshTerm, ...], list[MeshTerm]]:
+    """(mesh terms, ancestors of the one term, ancestors of the whole study).  The API lists the
+    ancestors of all terms together: they can be given to a term only when it is alone, and are
+    otherwise kept for the study."""
     meshes = _mesh_terms(browse, "meshes")
-    ancestors = tuple(_mesh_terms(browse, "ancestors"))
-    return meshes, (ancestors if len(meshes) == 1 else ())
+    ancestors = _mesh_terms(browse, "ancestors")
+    if len(meshes) == 1:
+        return meshes, tuple(ancestors), []
+    return meshes, (), ancestors
 
 
 def _conditions(record: TrialRecord, protocol: _At, derived: _At) -> None:
     conditions = protocol.obj("conditionsModule")
     record.conditions.extend(Condition(label) for label in conditions.texts("conditions"))
     record.keywords.extend(conditions.texts("keywords"))
-    meshes, broader = _browse(derived.obj("conditionBrowseModule"))
+    meshes, broader, record.condition_ancestors = _browse(derived.obj("conditionBrowseModule"))
     record.conditions.extend(Condition(m.label, mesh=m.id, broader=broader) for m in meshes)
 
 
@@ -464,7 +467,7 @@ def _interventions(record: TrialRecord, arms: _At, derived: _At, notes: _Notes) 
                 description=at.text("description"),
             )
         )
-    meshes, broader = _browse(derived.obj("interventionBrowseModule"))
+    meshes, broader, record.intervention_ancestors = _browse(derived.obj("interventionBrowseModule"))
     record.interventions.extend(Intervention(m.label, mesh=m.id, broader=broader) for m in meshes)
     for at in arms.objs("armGroups"):
         label = at.text("label")
