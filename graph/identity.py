@@ -45,7 +45,7 @@ def org_iri(org: Organization) -> URIRef:
 
 def site_iri(site: Site) -> URIRef:
     country = (site.country or "xx").lower()
-    parts = [site.facility] + ([site.city] if site.city else [])
+    parts = [site.facility] + ([site.city] if site.city else []) + ([site.scope] if site.scope else [])
     return ID[f"site/{country}/{slug(' '.join(parts), 120)}"]
 
 

@@ -68,6 +68,10 @@ class Site:
     longitude: float | None = None
     #: Recruitment status at this site (API v2 ``RecruitmentStatus``).
     status: str | None = None
+    #: For a location the registry gives without a facility name: the record it comes from.
+    #: "Unknown site, Boston" of one trial says nothing about that of another, so the two must
+    #: not become one site node.
+    scope: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ class TG(DefinedNamespace):
     Trial: URIRef
     Organization: URIRef
     Site: URIRef
+    TrialSite: URIRef
     Condition: URIRef
     Intervention: URIRef
     Arm: URIRef
@@ -97,6 +98,8 @@ class TG(DefinedNamespace):
     conditionOf: URIRef
     broaderCondition: URIRef
     meshAncestor: URIRef  # Trial -> Condition: ancestor of one of its MeSH conditions
+    trialSite: URIRef  # Trial -> TrialSite: the trial's use of one site
+    atSite: URIRef  # TrialSite -> Site
     conditionAncestor: URIRef  # Trial -> Condition: a MeSH ancestor the registry gives for the study
     interventionAncestor: URIRef  # Trial -> Intervention: the same for interventions
     intervention: URIRef

@@ -311,6 +311,13 @@ def record_triples(
     for site in record.sites:
         node = _site(w, site)
         w.add(trial, TG.site, node)
+        if site.status:
+            # the site node is shared by every trial there; its status in this trial is not
+            use = URIRef(f"{trial}/site/{node.rsplit('/site/', 1)[-1]}")
+            w.add(use, RDF.type, TG.TrialSite)
+            w.add(use, TG.atSite, node)
+            w.coded(use, TG.siteStatus, "status", site.status)
+            w.add(trial, TG.trialSite, use)
     for alpha2 in record.countries:
         country = _country(w, alpha2)
         if country is not None:

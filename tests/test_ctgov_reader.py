@@ -6,6 +6,7 @@ comment next to each), never printed by the reader.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import zipfile
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from graph.errors import RecordError
+from graph.identity import site_iri
 from graph.model import Identifier, MeshTerm, PartialDate, TrialRecord
 from graph.normalize import clean_text
 from graph.sources import ReadResult, discover, format_for
@@ -257,6 +259,13 @@ def test_locations_without_a_facility_are_named_after_their_city() -> None:
     assert record.sites[0].facility == "Unknown site, Birmingham"
     assert record.sites[0].state == "Alabama"
     assert all(site.facility == f"Unknown site, {site.city}" for site in record.sites)
+    # an unnamed location belongs to its trial: another trial's "Unknown site, Birmingham" is
+    # another site node
+    assert record.sites[0].scope == "NCT02210780"
+    other = dataclasses.replace(record.sites[0], scope="NCT00000001")
+    assert site_iri(record.sites[0]) != site_iri(other)
+    named = one("NCT02552212.json").sites[0]  # As0006 125, Birmingham: a named facility
+    assert named.scope is None
     assert any("42 location(s) have no facility name" in w for w in record.warnings)
 
 

@@ -158,3 +158,35 @@ def test_trials_by_condition_finds_a_study_through_its_study_level_ancestors(ctg
     # NCT00973089's only MeSH term is Dental Caries, under Tooth Diseases
     teeth = rows(ctgov_store, "trials-by-condition", condition="tooth diseases")
     assert [(r["id"], r["condition"]) for r in teeth if r["id"] == "NCT00973089"] == [("NCT00973089", "Dental Caries")]
+
+
+def _site_statuses(store: OxigraphStore, nct: str) -> dict[str, set[str]]:
+    q = f"""PREFIX tg: <https://w3id.org/trialgraph/ontology#>
+    PREFIX dcterms: <http://purl.org/dc/terms/>
+    PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+    SELECT ?facility ?status WHERE {{
+      ?t dcterms:identifier "{nct}" ; tg:trialSite ?use .
+      ?use tg:atSite ?site ; tg:siteStatus ?status .
+      ?site rdfs:label ?facility .
+    }}"""
+    out: dict[str, set[str]] = {}
+    for facility, status in store.query(q).rows:
+        out.setdefault(str(facility), set()).add(str(status).rsplit("/", 1)[-1])
+    return out
+
+
+def test_site_recruitment_status_is_kept_per_trial(ctgov_store: OxigraphStore) -> None:
+    # NCT03475563.json: three locations, each "status": "RECRUITING", the first Hospital
+    # Universitari Parc Taulí in Sabadell
+    statuses = _site_statuses(ctgov_store, "NCT03475563")
+    uses = ctgov_store.query(
+        """PREFIX tg: <https://w3id.org/trialgraph/ontology#> PREFIX dcterms: <http://purl.org/dc/terms/>
+        SELECT (COUNT(DISTINCT ?use) AS ?n) WHERE { ?t dcterms:identifier "NCT03475563" ; tg:trialSite ?use }"""
+    ).rows[0][0]
+    assert int(str(uses)) == 3
+    assert statuses["Hospital Universitari Parc Taulí"] == {"RECRUITING"}
+    assert all(s == {"RECRUITING"} for s in statuses.values())
+    # NCT04267848.json: the first location, Anchorage Associates in Radiation Medicine, is SUSPENDED
+    assert _site_statuses(ctgov_store, "NCT04267848")["Anchorage Associates in Radiation Medicine"] == {"SUSPENDED"}
+    # NCT02552212.json gives no status for any of its 105 locations
+    assert _site_statuses(ctgov_store, "NCT02552212") == {}

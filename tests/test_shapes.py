@@ -205,6 +205,7 @@ def test_every_constraint_has_a_name_a_severity_and_a_message() -> None:
 SCHEME_OF = {
     "status": "status",
     "lastKnownStatus": "status",
+    "siteStatus": "status",
     "phase": "phase",
     "studyType": "study-type",
     "allocation": "allocation",

@@ -388,9 +388,11 @@ def _sites(record: TrialRecord, contacts: _At, notes: _Notes) -> None:
     for at in contacts.objs("locations"):
         city = at.text("city")
         facility = at.text("facility")
+        scope = None
         if not facility:
             facility = unnamed_facility(city)
             unnamed.append(at.where("facility"))
+            scope = record.record_id
         country_name = at.text("country")
         country = country_code(country_name)
         if country_name and country is None:
@@ -406,6 +408,7 @@ def _sites(record: TrialRecord, contacts: _At, notes: _Notes) -> None:
                 latitude=geo.number("lat"),
                 longitude=geo.number("lon"),
                 status=notes.enum(at, "status", "status"),
+                scope=scope,
             )
         )
     if unnamed:
