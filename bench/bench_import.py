@@ -186,14 +186,15 @@ def stage_build(path: Path, work: Path) -> Counts:
     from graph.store import open_store
 
     steps: dict[str, float] = {}
-    current = ["start", time.perf_counter()]
+    current = {"step": "start"}
+    since = [time.perf_counter()]
 
     def progress(step: str, _done: int, _total: int | None) -> None:
         step = step.split(":")[0]
-        if step != current[0]:
+        if step != current["step"]:
             now = time.perf_counter()
-            steps[str(current[0])] = steps.get(str(current[0]), 0.0) + now - float(current[1])
-            current[0], current[1] = step, now
+            steps[current["step"]] = steps.get(current["step"], 0.0) + now - since[0]
+            current["step"], since[0] = step, now
 
     store = open_store(work / "store")
     report = build([path], store, progress=progress)
@@ -298,6 +299,12 @@ def parser_figures(repeat: int = 20) -> dict[str, float]:
     return out
 
 
+def _children_cpu() -> float:
+    """User + system CPU seconds of the finished child processes (and theirs, recursively)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def cpu_calibration() -> float:
     """Seconds for ten million additions in a Python loop: a yardstick for comparing figures
     taken on different (or busy) machines.  An idle 2020s laptop core takes about 0.5 s."""
@@ -339,7 +346,9 @@ def main(argv: list[str] | None = None) -> int:
             command = [sys.executable, __file__, "--child", stage, str(path), str(json_bytes)]
             if args.tracemalloc:
                 command.append("--tracemalloc")
+            cpu_before = _children_cpu()
             done = subprocess.run(command, capture_output=True, text=True, check=False, env=os.environ.copy())
+            cpu = _children_cpu() - cpu_before
             if done.returncode != 0:
                 print(f"stage {stage} failed:\n{done.stderr}", file=sys.stderr)
                 return 1
@@ -347,6 +356,11 @@ def main(argv: list[str] | None = None) -> int:
             if "skipped" in figures:
                 print(f"stage {stage}: skipped: {figures['skipped']}")
             else:
+                # CPU seconds of the stage and its worker processes: unlike wall time, hardly
+                # changed by other jobs on the machine
+                figures["cpu_s"] = round(cpu, 1)
+                figures["studies_per_cpu_s"] = round(int(figures["studies"]) / cpu, 1) if cpu else None
+                figures["load_after"] = round(os.getloadavg()[0], 1)
                 print(f"stage {stage}: " + ", ".join(f"{k}={v}" for k, v in figures.items() if k != "stage"))
     return 0
 

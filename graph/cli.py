@@ -103,6 +103,16 @@ def main() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write uncertain organisation matches (with scores) to this JSON file for review.",
 )
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="Worker processes for records (default: one per core)."
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    help="Records per batch: a worker holds one batch (and its triples) in memory at a time.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @handles_errors
 def build(
@@ -114,6 +124,8 @@ def build(
     reasoner: str,
     ror_dump: Path | None,
     review_output: Path | None,
+    workers: int | None,
+    batch_size: int,
     quiet: bool,
 ) -> None:
     """Read trial records under PATHS (default: data/), load them into the store, reason and
@@ -133,6 +145,8 @@ def build(
             extra_shapes=extra_shapes,
             engine="owlrl" if reasoner == "owlrl" else "fast",
             ror_dump=ror_dump,
+            workers=workers,
+            batch_size=batch_size,
         )
     from rich.markup import escape
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
@@ -175,6 +177,12 @@ class TG(DefinedNamespace):
     problem: URIRef
 
 
+# rdflib resolves each ``TG.name`` through the metaclass on every access (about 100 times the
+# cost of a plain attribute), and record building reads these terms millions of times: the
+# declared names become plain class attributes.  Undeclared names still fail as before.
+for _name in TG.__annotations__:
+    type.__setattr__(TG, _name, TG._NS[_name])
+
 VOCAB = Namespace(VOCAB_NS)
 ID = Namespace(ID_NS)
 MESH = Namespace(MESH_NS)
@@ -203,6 +211,7 @@ SCHEMES: dict[str, tuple[URIRef, ...]] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def concept(scheme: str, value: str) -> URIRef:
     """IRI of a controlled value, e.g. ``concept("phase", "PHASE1")``."""
     return VOCAB[f"{scheme}/{value}"]
