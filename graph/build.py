@@ -17,7 +17,7 @@ import json
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -250,10 +250,17 @@ def build(
 
 
 def _head(record: TrialRecord) -> TrialRecord:
-    """What identity and organisation resolution need of a record (its ids, its
-    participations), without the bulk (sites, outcomes...) that only the triples need."""
-    bulk = ("sites", "outcomes", "arms", "interventions", "conditions", "keywords", "references", "officials")
-    return replace(record, **{name: [] for name in bulk})
+    """What identity and organisation resolution need of a record: its ids and its
+    participations.  Everything else waits in the spill files; the build holds one head per
+    record, so a head must stay small."""
+    return TrialRecord(
+        record.source,
+        record.record_id,
+        record.source_file,
+        record.identifiers,
+        version=record.version,
+        participations=record.participations,
+    )
 
 
 def _write_records(
