@@ -2,9 +2,10 @@
 
 Standalone script, never a test::
 
-    python bench/bench_import.py                 # 100,000 synthetic studies, read stage
+    python bench/bench_import.py                 # 100,000 synthetic studies: read, then the whole build
     python bench/bench_import.py --n 20000 --shape pages
     python bench/bench_import.py --stage rdf --n 2000
+    python bench/bench_import.py --stage build --n 100000 --max-sites 200   # registry-like mix
 
 The synthetic set is made from the real API v2 files in ``../shared/data/ctgov-v2``: each
 synthetic study is a real one with its NCT id rewritten (``NCT9xxxxxxx``), so the mix of sizes
@@ -318,7 +319,7 @@ def cpu_calibration() -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="synthetic studies (default 100000)")
-    parser.add_argument("--stage", choices=sorted(STAGES), action="append", help="stage(s) to run (default read)")
+    parser.add_argument("--stage", choices=sorted(STAGES), action="append", help="stage(s) to run (default: read, then build)")
     parser.add_argument("--shape", choices=("zip", "pages"), default="zip", help="bulk zip or API pages")
     parser.add_argument("--max-sites", type=int, help="leave out real studies with more locations than this")
     parser.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (slower)")
@@ -342,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{json_bytes / 2**20:.0f} MiB of JSON, "
             f"{disk / 2**20:.0f} MiB on disk as {args.shape} (made in {time.perf_counter() - started:.0f} s)"
         )
-        for stage in args.stage or ["read"]:
+        for stage in args.stage or ["read", "build"]:
             command = [sys.executable, __file__, "--child", stage, str(path), str(json_bytes)]
             if args.tracemalloc:
                 command.append("--tracemalloc")

@@ -1,7 +1,7 @@
 """Runs every benchmark in bench/ one after another and prints their figures.
 
 Usage: ``python bench/run.py [NAME ...]`` (``import``, ``validate``, ``reason``, ``view``; default
-all).  Each script uses its default sizes, up to 100,000 trials: minutes.  Run a script on its own
+all).  Each script uses its default sizes, up to 100,000 trials: an hour or more on 2 cores.  Run a script on its own
 for its options (``python bench/bench_import.py --help``).  Benchmarks print figures (trials/s,
 seconds, MB); they never assert timings.
 """
