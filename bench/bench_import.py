@@ -319,7 +319,7 @@ def cpu_calibration() -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="synthetic studies (default 100000)")
-    parser.add_argument("--stage", choices=sorted(STAGES), action="append", help="stage(s) to run (default: read, then build)")
+    parser.add_argument("--stage", choices=sorted(STAGES), action="append", help="stage(s) (default: read, build)")
     parser.add_argument("--shape", choices=("zip", "pages"), default="zip", help="bulk zip or API pages")
     parser.add_argument("--max-sites", type=int, help="leave out real studies with more locations than this")
     parser.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (slower)")
