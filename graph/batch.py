@@ -149,7 +149,7 @@ def run_job(job: Job, shapes: Graph) -> list[Outcome]:
     results: dict[str, list[Issue]] = {}
     if job.validate and candidates:
         graphs = {k: t for k, (_r, _n, t) in candidates.items()}
-        results = fastvalidate.validate_records(graphs, shapes=shapes, workers=1)  # type: ignore[arg-type]
+        results = fastvalidate.validate_records(graphs, shapes=shapes, workers=1)
     cache: dict[Node, Any] = {}
     for key, (record, name, triples) in candidates.items():
         problems = [replace(i, source=record.source_file) for i in results.get(key, []) if i.severity == "violation"]

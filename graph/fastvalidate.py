@@ -32,6 +32,13 @@ Two modes:
     every record that mentions the focus node, as :func:`graph.validate.validate_units_plain`
     does.
 
+    Reading is the cost at registry scale: an on-disk Oxigraph store decodes each term with a
+    RocksDB look-up (3 to 4 microseconds).  So a chunk is read with one ``SELECT DISTINCT ?s ?p
+    ?o`` over its graphs, serialised as TSV: Oxigraph joins and deduplicates on encoded terms
+    and decodes each distinct triple once, never the graph names; Python splits the text and
+    turns each distinct token into an rdflib term once per process.  Which records mention a
+    node is asked of the store only for the nodes that have findings, at the end.
+
 A shape that uses something this module does not evaluate (complex property paths, SHACL rules,
 ``sh:qualifiedValueShape``, custom components, constraints without ``sh:message``...) is validated
 by plain pyshacl instead, so results never depend on which engine ran.  ``tests/test_validate.py``
@@ -43,10 +50,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -170,6 +177,24 @@ class View:
     def __init__(self, triples: Iterable[Triple], hierarchy: Iterable[tuple[Node, Node]] | None = None) -> None:
         self.out: dict[Node, dict[Node, set[Node]]] = {}
         self.by_pred: dict[Node, dict[tuple[Node, Node], None]] = defaultdict(dict)
+        self._fill(triples)
+        self._finish(hierarchy)
+
+    @classmethod
+    def from_index(
+        cls,
+        out: dict[Node, dict[Node, set[Node]]],
+        by_pred: dict[Node, dict[tuple[Node, Node], None]],
+        hierarchy: Iterable[tuple[Node, Node]] | None = None,
+    ) -> View:
+        """A view over an index built elsewhere (:class:`_Chunk`), without copying it."""
+        view = cls.__new__(cls)
+        view.out = out
+        view.by_pred = by_pred
+        view._finish(hierarchy)
+        return view
+
+    def _fill(self, triples: Iterable[Triple]) -> None:
         out = self.out
         by_pred = self.by_pred
         for s, p, o in triples:
@@ -182,6 +207,8 @@ class View:
             else:
                 objs.add(o)
             by_pred[p][(s, o)] = None
+
+    def _finish(self, hierarchy: Iterable[tuple[Node, Node]] | None) -> None:
         pairs = list(hierarchy) if hierarchy is not None else list(self.by_pred.get(RDFS.subClassOf, {}))
         self.supers: dict[Node, set[Node]] = defaultdict(set)
         self.subs: dict[Node, set[Node]] = defaultdict(set)
@@ -192,6 +219,7 @@ class View:
         self._subjects_of: dict[Node, set[Node]] = {}
         self._objects_of: dict[Node, set[Node]] = {}
         self._typed: dict[Node, set[Node]] | None = None
+        self._by_object: dict[Node, dict[Node, set[Node]]] = {}
 
     # what pyshacl's components read
     def objects(self, subject: Node | None = None, predicate: Node | None = None) -> Iterator[Node]:
@@ -261,6 +289,15 @@ class View:
         for c in classes:
             out |= self._typed.get(c, set())
         return out
+
+    def subjects_with(self, predicate: Node, obj: Node) -> set[Node]:
+        """Subjects of ``predicate`` with value ``obj`` (one pass over the predicate, then cached)."""
+        by_object = self._by_object.get(predicate)
+        if by_object is None:
+            by_object = self._by_object[predicate] = defaultdict(set)
+            for s, o in self.by_pred.get(predicate, {}):
+                by_object[o].add(s)
+        return by_object.get(obj, set())
 
     def nodes(self) -> set[Node]:
         if self._nodes is None:
@@ -366,6 +403,8 @@ class Plan:
     #: Predicates the shapes read (``None``: all of them, e.g. for ``sh:closed``).  Other triples
     #: cannot change a result, so union mode neither indexes nor compares them.
     observed: frozenset[Node] | None = None
+    #: One object per IRI for the paths of every compiled shape (see :class:`_Terms`).
+    canonical: dict[Node, Node] = field(default_factory=dict)
 
 
 def compile_plan(shapes: Graph, mode: str = "each") -> Plan:
@@ -413,7 +452,34 @@ def _compile_plan(shapes: Graph, mode: str) -> Plan:
         plan.fallback = _fallback_graph(shapes, keep={s.node for s in unsupported})
     plan.deep, plan.depth = _nesting([cs for cs, _t in plan.top])
     plan.observed = _observed(plan)
+    _canonical_paths(plan)
     return plan
+
+
+def _canonical_paths(plan: Plan) -> None:
+    """Make every shape with the same path hold the same path object.  rdflib compares equal
+    terms that are different objects in Python code, which is most of the cost of a look-up;
+    the data's terms are then made the very same objects (:class:`_Terms`)."""
+    from pyshacl.consts import RDF_type
+
+    canonical = plan.canonical
+    canonical[RDF_type] = RDF_type
+    seen: set[int] = set()
+
+    def walk(cs: CShape) -> None:
+        if id(cs) in seen:
+            return
+        seen.add(id(cs))
+        if cs.path is not None:
+            cs.path = canonical.setdefault(cs.path, cs.path)
+        for kind, arg in cs.steps:
+            if kind in _LOGIC_IRI or kind == "property":
+                for group in arg:
+                    for member in group:
+                        walk(member)
+
+    for cs, _targets in plan.top:
+        walk(cs)
 
 
 def _observed(plan: Plan) -> frozenset[Node] | None:
@@ -615,7 +681,8 @@ def _compile(
         if name in _VALUE_COMPONENTS:
             component = cls(shape)
             _report_as_raw(component, cs)
-            cs.steps.append(("value", component))
+            fast = _FAST.get(name)
+            cs.steps.append(("value", component if fast is None else fast(component)))
             if reachable and not cs.messages:
                 raise Unsupported("a constraint without sh:message")
         elif name == "SPARQLBasedConstraint":
@@ -645,6 +712,88 @@ def _compile(
             raise Unsupported(name)
     cache[key] = cs
     return cs
+
+
+class _FastDatatype:
+    """pyshacl's ``sh:datatype`` check, with its results, minus rdflib's Python-level equality
+    per value: datatypes are compared as text, and pyshacl's own value-type test is asked once
+    per Python type of value."""
+
+    def __init__(self, component: Any) -> None:
+        from pyshacl.constraints.core.value_constraints import RDF_langString, RDFS_Datatype, RDFS_Literal
+        from rdflib.namespace import XSD
+
+        self.component = component
+        self.rule = component.datatype_rule
+        self.special = isinstance(self.rule, URIRef) and self.rule in (RDFS_Literal, RDFS_Datatype, RDF_langString)
+        self.is_string = self.rule == XSD.string
+        self._actual: dict[type, bool] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.component, name)
+
+    def _matches(self, v: Literal) -> bool:
+        key = type(v.value)
+        hit = self._actual.get(key)
+        if hit is None:
+            hit = self._actual[key] = bool(self.component._assert_actual_datatype(v, self.rule))
+        return hit
+
+    def evaluate(self, executor: Any, target_graph: Any, fv: Mapping[Node, Any], path: list[Any]) -> Any:
+        if self.special or not isinstance(self.rule, URIRef):
+            return self.component.evaluate(executor, target_graph, fv, path)
+        rule = self.rule
+        reports = []
+        for f, values in fv.items():
+            for v in values:
+                matches = False
+                if isinstance(v, Literal):
+                    datatype = v.datatype
+                    if datatype is not None and type(datatype) is URIRef and str.__eq__(datatype, rule):
+                        matches = getattr(v, "ill_typed", None) is not True and self._matches(v)
+                    elif datatype is None and v.language is None and self.is_string:
+                        matches = self._matches(v)
+                if not matches:
+                    reports.append(self.component.make_v_result(target_graph, f, value_node=v))
+        return not reports, reports
+
+
+class _FastClass:
+    """pyshacl's ``sh:class`` check (its rdflib branch), with its results, comparing classes
+    as text instead of with rdflib's Python-level equality."""
+
+    def __init__(self, component: Any) -> None:
+        self.component = component
+        self.rules = list(component.class_rules)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.component, name)
+
+    def evaluate(self, executor: Any, target_graph: Any, fv: Mapping[Node, Any], path: list[Any]) -> Any:
+        from pyshacl.consts import RDF_type, RDFS_subClassOf
+
+        if executor.sparql_mode:
+            return self.component.evaluate(executor, target_graph, fv, path)
+        reports = []
+        for rule in self.rules:
+            kind = type(rule)
+            for f, values in fv.items():
+                for v in values:
+                    found = False
+                    if not isinstance(v, Literal):
+                        for ctype in target_graph.objects(v, RDF_type):
+                            if any(
+                                type(c) is kind and str.__eq__(c, rule)
+                                for c in target_graph.transitive_objects(ctype, RDFS_subClassOf)
+                            ):
+                                found = True
+                                break
+                    if not found:
+                        reports.append(self.component.make_v_result(target_graph, f, value_node=v))
+        return not reports, reports
+
+
+_FAST = {"DatatypeConstraintComponent": _FastDatatype, "ClassConstraintComponent": _FastClass}
 
 
 def _cache_pre_binding(helper: Any) -> None:
@@ -822,11 +971,10 @@ def focus_nodes(targets: Targets, ctx: Context) -> set[Node]:
     for p in targets.objects_of:
         found |= view.objects_of(p)
     for kind, a, b in targets.patterns:
-        pairs = view.by_pred.get(b if kind == "o" else a, {})
         if kind == "s":
-            found.update(s for s, o in pairs if o == b)
+            found |= view.subjects_with(a, b)
         else:
-            found.update(o for s, o in pairs if s == a)
+            found.update(view.values(a, b))
     for text in targets.queries:
         if ctx.plan.mode == "union":
             found |= ctx.target_sets.get(text, set()) & view.nodes()
@@ -970,7 +1118,8 @@ def owner_of(triples: Iterable[Triple]) -> tuple[str, str]:
 
 def _record_issues(plan: Plan, key: str, triples: list[Triple]) -> tuple[str, list[Issue]]:
     owner = owner_of(triples)
-    view = View(triples)
+    canonical = plan.canonical
+    view = View([(s, canonical.get(p, p), o) for s, p, o in triples])
     ctx = Context(plan, view)
     findings = [_finding(plan, r) for r in evaluate(ctx)]
     if plan.fallback is not None:
@@ -994,7 +1143,7 @@ def _finding(plan: Plan, r: Raw) -> Finding:
 
 
 def validate_records(
-    graphs: Mapping[str, Graph],
+    graphs: Mapping[str, Graph | Iterable[Triple]],
     *,
     extra_shapes: Sequence[Path] = (),
     workers: int | None = None,
@@ -1002,9 +1151,13 @@ def validate_records(
 ) -> dict[str, list[Issue]]:
     """Each record graph validated on its own, in parallel: for every key the issues plain
     pyshacl gives on that graph (:func:`graph.validate.validate_graph`), each naming the
-    record's trial and source file.  Records with no issue map to an empty list."""
+    record's trial and source file.  Records with no issue map to an empty list.
+
+    A record is an rdflib ``Graph`` or any iterable of rdflib ``(s, p, o)`` triples (a list, a
+    generator, a set): the engine reads the triples once into its own index, so an importer
+    need not build a ``Graph`` per record.  Repeated triples count once, as in a graph."""
     shapes = shapes if shapes is not None else shapes_graph(extra_shapes)
-    items = [(key, [(s, p, stored_term(o)) for s, p, o in g]) for key, g in graphs.items()]
+    items = [(key, [(s, p, _stored(o)) for s, p, o in g]) for key, g in graphs.items()]
     chunks = [items[i : i + CHUNK_SIZE] for i in range(0, len(items), CHUNK_SIZE)]
     out: dict[str, list[Issue]] = {}
     n = _workers(workers, len(chunks))
@@ -1017,6 +1170,15 @@ def validate_records(
         for part in pool.map(_each_chunk, chunks):
             out.update(part)
     return out
+
+
+def _stored(term: Node) -> Node:
+    """:func:`graph.validate.stored_term`, skipping the terms it would give back unchanged (IRIs,
+    plain and language-tagged strings): rebuilding every literal cost a fifth of an import check.
+    Repeated triples need no care: the index keeps sets."""
+    if type(term) is not Literal or term.datatype is None:
+        return term
+    return stored_term(term)
 
 
 def _workers(requested: int | None, chunks: int) -> int:
@@ -1061,17 +1223,18 @@ def _each_chunk(chunk: list[tuple[str, list[Triple]]]) -> dict[str, list[Issue]]
 
 @dataclass
 class Unit:
+    """One source-record graph: its name and who it belongs to."""
+
     key: str
     trial: str
     source: str
-    nodes: bytes  # array('q') of node hashes
 
 
 @dataclass
 class ChunkOut:
     units: list[Unit]
     digests: dict[int, tuple[int, int]]
-    findings: list[tuple[int, Finding]]
+    findings: list[tuple[Node, Finding]]
     sparql_foci: dict[Node, set[Node]]
 
 
@@ -1082,36 +1245,116 @@ class _Converter:
     LIMIT = 1_000_000
 
     def __init__(self) -> None:
-        import pyoxigraph as ox
-
-        self.from_ox = from_ox
         self.cache: dict[Any, tuple[Node, int]] = {}
-        self.type = ox.NamedNode(str(RDF.type))
-        self.trial = ox.NamedNode(str(TG.Trial))
-        self.identifier = ox.NamedNode(str(DCTERMS.identifier))
-        self.source_file = ox.NamedNode(str(TG.sourceFile))
-        self.owner_predicates = frozenset((self.type, self.identifier, self.source_file))
 
     def get(self, t: Any) -> tuple[Node, int]:
         hit = self.cache.get(t)
         if hit is None:
-            node = self.from_ox(t)
-            assert node is not None
+            node = from_ox(t)
             if len(self.cache) > self.LIMIT:
                 self.cache.clear()
             hit = self.cache[t] = (node, key_hash(node_key(node)))
         return hit
 
-    def literal_hash(self, t: Any) -> int:
-        """The hash of a literal no shape reads, without converting it (it only tells which
-        records hold it): its key is built from the stored form, as :func:`node_key` does."""
-        if t.language:
-            key = f'"{t.value}"@{t.language}'
-        elif t.datatype.value == _XSD_STRING:
-            key = f'"{t.value}"'
+
+class _Terms:
+    """Terms written as text (SPARQL TSV results: N-Triples, with bare numbers and booleans) to
+    (rdflib term, hash of its key), cached per process.  The shapes' own terms are cached first,
+    so data terms are the very objects the compiled shapes hold: rdflib compares equal terms that
+    are not the same object in Python, which is most of a lookup's cost."""
+
+    LIMIT = 500_000
+
+    def __init__(self, plan: Plan | None = None) -> None:
+        self.cache: dict[str, tuple[Node, int]] = {}
+        self._seed: dict[str, tuple[Node, int]] = {}
+        if plan is not None:
+            from pyshacl.consts import RDF_type, RDFS_subClassOf
+
+            for node in (*plan.canonical.values(), RDF_type, RDFS_subClassOf):
+                self._seed_term(node)
+            for triple in plan.shapes:
+                for node in triple:
+                    self._seed_term(node)
+        self.cache.update(self._seed)
+
+    def _seed_term(self, node: Node) -> None:
+        if isinstance(node, URIRef | Literal):
+            token = term_token(node)
+            if token is not None and token not in self._seed:
+                self._seed[token] = (node, key_hash(node_key(node)))
+
+    def get(self, token: str) -> tuple[Node, int]:
+        hit = self.cache.get(token)
+        if hit is None:
+            node = text_term(token)
+            if len(self.cache) > self.LIMIT:
+                self.cache.clear()
+                self.cache.update(self._seed)
+            hit = self.cache[token] = (node, key_hash(node_key(node)))
+        return hit
+
+
+def term_token(node: Node) -> str | None:
+    """The N-Triples text of a term as the store writes it (``None`` for a literal the store
+    would rewrite, which then never matches a data term)."""
+    from graph.store import to_ox
+
+    try:
+        return str(to_ox(stored_term(node)))
+    except Exception:
+        return None
+
+
+_NT_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
+_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def _unescape(text: str) -> str:
+    """N-Triples string escapes (``\\n``, ``\\"``, ``\\u00e9``...) undone."""
+    if "\\" not in text:
+        return text
+
+    def one(m: re.Match[str]) -> str:
+        code = m.group(1) or m.group(2)
+        if code is not None:
+            return chr(int(code, 16))
+        return _ECHAR.get(m.group(3), m.group(3))
+
+    return _NT_ESCAPE.sub(one, text)
+
+
+def text_term(token: str) -> Node:
+    """One term of Oxigraph's text output as rdflib, the way :func:`from_ox` reads it from the
+    store (a plain string as a plain literal).  SPARQL TSV writes canonical-looking booleans,
+    integers, decimals and doubles bare (Turtle's short forms), with their lexical form kept."""
+    first = token[0]
+    if first == "<":
+        return URIRef(_unescape(token[1:-1]))
+    if first == "_":
+        return BNode(token[2:])
+    if first != '"':
+        if token in ("true", "false"):
+            kind = "boolean"
+        elif "e" in token or "E" in token:
+            kind = "double"
+        elif "." in token:
+            kind = "decimal"
         else:
-            key = f'"{t.value}"^^<{t.datatype.value}>'
-        return key_hash(key)
+            kind = "integer"
+        return Literal(token, datatype=URIRef(_XSD + kind))
+    end = token.rfind('"')
+    lexical = _unescape(token[1:end])
+    rest = token[end + 1 :]
+    if not rest:
+        return Literal(lexical)
+    if rest[0] == "@":
+        return Literal(lexical, lang=rest[1:])
+    datatype = rest[3:-1]
+    if datatype == _XSD_STRING:
+        return Literal(lexical)
+    return Literal(lexical, datatype=URIRef(datatype))
 
 
 def from_ox(term: Any) -> Node:
@@ -1130,115 +1373,195 @@ def term_hash(term: Node) -> int:
 
 _TYPE_HASH = term_hash(RDF.type)
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_MASK = 0xFFFFFFFFFFFFFFFF
 
 
 class _Chunk:
-    """The records of one chunk, deduplicated into one set of triples with hashed terms."""
+    """The triples of a chunk of records, deduplicated by Oxigraph (``SELECT DISTINCT`` over
+    the chunk's graphs, so a site, organisation or country that many records describe is
+    decoded once per chunk), indexed for :class:`View`, with a digest of every node."""
 
-    def __init__(self) -> None:
-        self.units: list[Unit] = []
-        self.triples: dict[tuple[int, int, int], Triple] = {}
+    def __init__(self, plan: Plan) -> None:
+        #: predicates the shapes read, as text (``None``: all); other triples cannot change a result
+        self.observed = None if plan.observed is None else {f"<{p}>" for p in plan.observed}
+        #: predicates targets look up by predicate (the others are only read subject first)
+        self.indexed = {f"<{p}>" for p in _target_predicates(plan)}
+        self.out: dict[Node, dict[Node, set[Node]]] = {}
+        self.by_pred: dict[Node, dict[tuple[Node, Node], None]] = defaultdict(dict)
+        self.full: dict[int, int] = {}
+        self.types: dict[int, int] = {}
+        self.objects: set[int] = set()
 
-    def add(self, key: str, quads: Iterable[Any], conv: _Converter, observed: frozenset[Node] | None = None) -> None:
-        """One record: its triples the shapes read join the chunk's index; every term it
-        mentions joins its list of nodes (for attribution)."""
-        import pyoxigraph as ox
-
-        hashes: set[int] = set()
-        trials: list[Any] = []
-        ids: dict[Any, str] = {}
-        source = ""
-        cache = conv.cache
-        get = conv.get
-        triples = self.triples
-        owner = conv.owner_predicates
-        ox_literal = ox.Literal
-        for q in quads:
-            qs, qp, qo = q.subject, q.predicate, q.object
-            if qp in owner:
-                if qp == conv.type:
-                    if qo == conv.trial:
-                        trials.append(qs)
-                elif qp == conv.identifier:
-                    ids[qs] = qo.value
-                elif not source:
-                    source = qo.value
-            s, hs = cache.get(qs) or get(qs)
-            p, hp = cache.get(qp) or get(qp)
-            hashes.add(hs)
-            if observed is not None and p not in observed:
-                hashes.add(conv.literal_hash(qo) if type(qo) is ox_literal else (cache.get(qo) or get(qo))[1])
+    def add_tsv(self, data: bytes, terms: _Terms) -> None:
+        """Rows ``?s ?p ?o`` in SPARQL TSV (the first line names the variables)."""
+        cache = terms.cache
+        get = terms.get
+        out = self.out
+        by_pred = self.by_pred
+        full = self.full
+        types = self.types
+        objects = self.objects
+        observed = self.observed
+        indexed = self.indexed
+        lines = data.decode("utf-8").split("\n")
+        for line in lines[1:]:
+            if not line:
                 continue
-            o, ho = cache.get(qo) or get(qo)
-            hashes.add(ho)
-            triples[(hs, hp, ho)] = (s, p, o)
-        trial = ""
-        for t in sorted(trials, key=lambda n: n.value):
-            trial = ids.get(t, t.value)
-            break
-        self.units.append(Unit(key, trial, source, array("q", sorted(hashes)).tobytes()))
+            st, pt, ot = line.split("\t")
+            if observed is not None and pt not in observed:
+                continue
+            s, hs = cache.get(st) or get(st)
+            p, hp = cache.get(pt) or get(pt)
+            o, ho = cache.get(ot) or get(ot)
+            h = hash((hp, ho))
+            full[hs] = (full.get(hs, 0) + h) & _MASK
+            if hp == _TYPE_HASH:
+                types[hs] = (types.get(hs, 0) + h) & _MASK
+            if type(o) is not Literal:
+                objects.add(ho)
+            preds = out.get(s)
+            if preds is None:
+                preds = out[s] = {}
+            objs = preds.get(p)
+            if objs is None:
+                preds[p] = {o}
+            else:
+                objs.add(o)
+            if pt in indexed:
+                by_pred[p][(s, o)] = None
 
-    def digests(self, type_hash: int) -> dict[int, tuple[int, int]]:
+    @staticmethod
+    def nodes_for(wanted: set[int], data: bytes, terms: _Terms) -> dict[int, Node]:
+        """The nodes behind some hashes, from rows as :meth:`add_tsv` reads them."""
+        found: dict[int, Node] = {}
+        for line in data.decode("utf-8").split("\n")[1:]:
+            if line:
+                for token in line.split("\t"):
+                    node, h = terms.get(token)
+                    if h in wanted:
+                        found[h] = node
+        return found
+
+    def view(self, hierarchy: Iterable[tuple[Node, Node]] | None) -> View:
+        return View.from_index(self.out, self.by_pred, hierarchy)
+
+    def digests(self) -> dict[int, tuple[int, int]]:
         """Node hash -> (digest of the node's own triples, digest of its types): order-free sums
         of triple hashes; (0, 0) for a node that is only an object here."""
-        full: dict[int, int] = defaultdict(int)
-        types: dict[int, int] = defaultdict(int)
-        objects: set[int] = set()
-        mask = 0xFFFFFFFFFFFFFFFF
-        for (hs, hp, ho), (_s, _p, o) in self.triples.items():
-            h = hash((hp, ho))
-            full[hs] = (full[hs] + h) & mask
-            if hp == type_hash:
-                types[hs] = (types[hs] + h) & mask
-            if not isinstance(o, Literal):
-                objects.add(ho)
-        final = {h: (d or 1, types.get(h, 0)) for h, d in full.items()}
-        for h in objects:
+        types = self.types
+        final = {h: (d or 1, types.get(h, 0)) for h, d in self.full.items()}
+        for h in self.objects:
             final.setdefault(h, (0, 0))
         return final
 
-    def hashes(self) -> dict[Node, int]:
-        out: dict[Node, int] = {}
-        for (hs, _hp, ho), (s, _p, o) in self.triples.items():
-            out[s] = hs
-            out[o] = ho
-        return out
+
+def _target_predicates(plan: Plan) -> set[Node]:
+    """Predicates that union-mode evaluation looks up by predicate: types, the class hierarchy
+    and the predicates of targets (``sh:sparql`` runs on the store, not on the index)."""
+    found: set[Node] = {RDF.type, RDFS.subClassOf}
+    for _cs, targets in plan.top:
+        found.update(targets.subjects_of)
+        found.update(targets.objects_of)
+        for kind, a, b in targets.patterns:
+            found.add(b if kind == "o" else a)
+    return found
+
+
+def _iri_list(names: Iterable[str]) -> str:
+    return " ".join(f"<{n}>" for n in names)
+
+
+def chunk_rows(db: Any, names: Sequence[str]) -> bytes:
+    """The distinct triples of some record graphs as SPARQL TSV: Oxigraph joins and deduplicates
+    them on its encoded terms and decodes each distinct triple once, without the graph name.
+    (Restricting the predicates in the query costs more than decoding the few others.)"""
+    import pyoxigraph as ox
+
+    text = f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?g {{ {_iri_list(names)} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+    return bytes(db.query(text).serialize(format=ox.QueryResultsFormat.TSV))
+
+
+_TRIALS_QUERY = "SELECT ?g ?s WHERE { GRAPH ?g { ?s a <https://w3id.org/trialgraph/ontology#Trial> } }"
+_IDS_QUERY = "SELECT ?g ?s ?v WHERE { GRAPH ?g { ?s <http://purl.org/dc/terms/identifier> ?v } }"
+_SOURCES_QUERY = "SELECT ?g ?v WHERE { GRAPH ?g { ?x <https://w3id.org/trialgraph/ontology#sourceFile> ?v } }"
+
+
+def store_units(db: Any, names: Sequence[str]) -> dict[str, Unit]:
+    """Who each record belongs to: (preferred trial id, source file), as
+    :func:`graph.validate.unit_owner` reads them from the record graph; one query for the
+    whole store and each kind of triple (per chunk, Oxigraph would scan every graph each time,
+    and an ``OPTIONAL`` join costs more than the three queries)."""
+    wanted = set(names)
+    trials: dict[str, dict[str, list[str]]] = defaultdict(dict)
+    sources: dict[str, list[str]] = defaultdict(list)
+    for row in db.query(_TRIALS_QUERY):
+        if row[0].value in wanted:
+            trials[row[0].value].setdefault(row[1].value, [])
+    for row in db.query(_IDS_QUERY):
+        ids = trials.get(row[0].value, {}).get(row[1].value)
+        if ids is not None:
+            ids.append(row[2].value)
+    for row in db.query(_SOURCES_QUERY):
+        if row[0].value in wanted:
+            sources[row[0].value].append(row[1].value)
+    units = {}
+    for name in names:
+        trial = ""
+        own = trials.get(name)
+        if own:
+            first = min(own)
+            trial = min(own[first]) if own[first] else first
+        units[name] = Unit(name, trial, min(sources[name]) if sources.get(name) else "")
+    return units
 
 
 def _chunk_eval(
-    plan: Plan, chunk: _Chunk, target_sets: Mapping[str, set[Node]], hierarchy: list[tuple[Node, Node]]
+    plan: Plan,
+    chunk: _Chunk,
+    units: list[Unit],
+    target_sets: Mapping[str, set[Node]],
+    hierarchy: list[tuple[Node, Node]],
 ) -> ChunkOut:
-    """One chunk of records, validated together: findings, which nodes each record holds, and a
-    digest of every node's triples (to find nodes that chunks see differently)."""
-    view = View(chunk.triples.values(), hierarchy)
-    ctx = Context(plan, view, target_sets=target_sets, present_only=True)
-    hashes = chunk.hashes()
-    findings = [(hashes.get(r.focus) or term_hash(r.focus), _finding(plan, r)) for r in evaluate(ctx)]
-    return ChunkOut(chunk.units, chunk.digests(_TYPE_HASH), findings, dict(ctx.sparql_foci))
+    """One chunk of records, validated together: findings, and a digest of every node's triples
+    (to find nodes that chunks see differently)."""
+    ctx = Context(plan, chunk.view(hierarchy), target_sets=target_sets, present_only=True)
+    findings = [(r.focus, _finding(plan, r)) for r in evaluate(ctx)]
+    return ChunkOut(units, chunk.digests(), findings, dict(ctx.sparql_foci))
 
 
-def _union_chunk(task: tuple[list[str], list[tuple[str, bytes]]]) -> ChunkOut:
-    names, payloads = task
-    conv = _STATE.setdefault("conv", _Converter())
-    chunk = _Chunk()
-    observed = _STATE["plan"].observed
-    for name in names:
-        chunk.add(name, _read_unit(_STATE["db"], name), conv, observed)
-    for name, data in payloads:
-        chunk.add(name, _parse_unit(data), conv, observed)
-    return _chunk_eval(_STATE["plan"], chunk, _STATE["target_sets"], _STATE["hierarchy"])
+def _union_chunk(task: tuple[list[str], bytes | None, list[Unit]]) -> ChunkOut:
+    """A worker's share: a chunk of records, read from the store (on disk) or sent as rows."""
+    with _no_full_gc():
+        return _one_chunk(*task)
 
 
-def _read_unit(db: Any, name: str) -> Iterator[Any]:
-    import pyoxigraph as ox
+def _one_chunk(names: list[str], rows: bytes | None, units: list[Unit]) -> ChunkOut:
+    plan = _STATE["plan"]
+    terms = _STATE.get("terms")
+    if terms is None:
+        terms = _STATE["terms"] = _Terms(plan)
+    if rows is None:
+        rows = chunk_rows(_STATE["db"], names)
+    chunk = _Chunk(plan)
+    chunk.add_tsv(rows, terms)
+    return _chunk_eval(plan, chunk, units, _STATE["target_sets"], _STATE["hierarchy"])
 
-    return iter(db.quads_for_pattern(None, None, None, ox.NamedNode(name)))
 
+@contextmanager
+def _no_full_gc() -> Iterator[None]:
+    """Python's cyclic collector, left on, walks the whole term cache again and again while a
+    chunk allocates (it doubled the time of a chunk); the index holds no cycles, so only the
+    young objects are collected, once per chunk."""
+    import gc
 
-def _parse_unit(data: bytes) -> Iterator[Any]:
-    import pyoxigraph as ox
-
-    return iter(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect(1)
+        if was:
+            gc.enable()
 
 
 @dataclass
@@ -1274,6 +1597,7 @@ def validate_store(
     clock = _Clock()
     plan = compile_plan(shapes, "union")
     names = _ordered_units(store)
+    owners = store_units(store.db, names)
     scope = Scope(store, names)
     hierarchy = _hierarchy(store, names)
     target_sets = _target_sets(store, plan, scope)
@@ -1281,24 +1605,22 @@ def validate_store(
     chunks = [names[i : i + chunk_size] for i in range(0, len(names), chunk_size)]
     n = _workers(workers, len(chunks))
     on_disk = store.root is not None and store._current() is not None
-    outs: list[ChunkOut] = []
+    fold = _Fold()
     if n <= 1:
-        conv = _Converter()
+        terms = _Terms(plan)
         for names_ in chunks:
-            chunk = _Chunk()
-            for name in names_:
-                chunk.add(name, _read_unit(store.db, name), conv, plan.observed)
-            outs.append(_chunk_eval(plan, chunk, target_sets, hierarchy))
+            with _no_full_gc():
+                chunk = _Chunk(plan)
+                chunk.add_tsv(chunk_rows(store.db, names_), terms)
+                fold.add(_chunk_eval(plan, chunk, [owners[n] for n in names_], target_sets, hierarchy))
     else:
         db_path = str(store._current()) if on_disk else None
-        if on_disk:
-            tasks: list[tuple[list[str], list[tuple[str, bytes]]]] = [(chunk, []) for chunk in chunks]
-        else:
-            tasks = [([], [(name, _dump_unit(store, name)) for name in chunk]) for chunk in chunks]
+        tasks = [(c, None if on_disk else chunk_rows(store.db, c), [owners[n] for n in c]) for c in chunks]
         with _pool(n, _init_worker, (shapes, "union", db_path, target_sets, hierarchy)) as pool:
-            outs = list(pool.map(_union_chunk, tasks))
+            for out in pool.map(_union_chunk, tasks):
+                fold.add(out)
     clock.lap("records")
-    return _merge(store, plan, outs, scope, target_sets, hierarchy, clock)
+    return _merge(store, plan, fold, scope, target_sets, hierarchy, clock)
 
 
 class _Clock:
@@ -1317,12 +1639,6 @@ class _Clock:
         self.last = now
 
 
-def _dump_unit(store: Any, name: str) -> bytes:
-    import pyoxigraph as ox
-
-    return bytes(store.db.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name)) or b"")
-
-
 def _ordered_units(store: Any) -> list[str]:
     """Source-record graph names, the records of one trial next to each other (so that a chunk
     usually holds all of a trial's records)."""
@@ -1330,9 +1646,9 @@ def _ordered_units(store: Any) -> list[str]:
 
     names = [str(n) for n in asserted_graph_names(store)]
     trial_of: dict[str, str] = {}
-    q = "PREFIX tg: <https://w3id.org/trialgraph/ontology#> SELECT ?g ?t WHERE { GRAPH ?g { ?g tg:sourceRecord ?t } }"
-    for g, t in store.query(q).rows:
-        trial_of.setdefault(str(g), str(t))
+    q = "SELECT ?g ?t WHERE { GRAPH ?g { ?g <https://w3id.org/trialgraph/ontology#sourceRecord> ?t } }"
+    for row in store.db.query(q):  # plain strings: rdflib terms for 100,000 rows cost seconds
+        trial_of.setdefault(row[0].value, row[1].value)
     return sorted(names, key=lambda n: (trial_of.get(n, "\uffff"), n))
 
 
@@ -1357,27 +1673,46 @@ def _target_sets(store: Any, plan: Plan, scope: Scope) -> dict[str, set[Node]]:
     return out
 
 
+class _Fold:
+    """Chunk results folded as they arrive: each chunk's digests are compared with what earlier
+    chunks said and then dropped, so the digests of all chunks are never held at once."""
+
+    def __init__(self) -> None:
+        self.outs: list[ChunkOut] = []
+        self.seen: dict[int, tuple[int, int]] = {}
+        self.divergent: set[int] = set()
+        self.retyped: set[int] = set()
+        #: divergent node hash -> index of a chunk that holds the node
+        self.where: dict[int, int] = {}
+
+    def add(self, out: ChunkOut) -> None:
+        seen = self.seen
+        index = len(self.outs)
+        for h, d in out.digests.items():
+            prev = seen.setdefault(h, d)
+            if prev != d:
+                self.divergent.add(h)
+                self.where.setdefault(h, index)
+                if prev[1] != d[1]:
+                    self.retyped.add(h)
+        out.digests = {}
+        self.outs.append(out)
+
+
 def _merge(
     store: Any,
     plan: Plan,
-    outs: list[ChunkOut],
+    fold: _Fold,
     scope: Scope,
     target_sets: Mapping[str, set[Node]],
     hierarchy: list[tuple[Node, Node]],
     clock: _Clock,
 ) -> StoreValidation:
+    outs = fold.outs
+    fold.seen = {}
+    divergent = fold.divergent
     units = [u for o in outs for u in o.units]
-    seen: dict[int, tuple[int, int]] = {}
-    divergent: set[int] = set()
-    retyped: set[int] = set()
-    for o in outs:
-        for h, d in o.digests.items():
-            prev = seen.setdefault(h, d)
-            if prev != d:
-                divergent.add(h)
-                if prev[1] != d[1]:
-                    retyped.add(h)
-    findings: list[tuple[int, Finding]] = [f for o in outs for f in o.findings]
+    findings: list[tuple[Node, Finding]] = [f for o in outs for f in o.findings]
     sparql_foci: dict[Node, set[Node]] = defaultdict(set)
     for o in outs:
         for shape, foci in o.sparql_foci.items():
@@ -1385,17 +1720,15 @@ def _merge(
     clock.lap("merge")
     affected = 0
     if divergent:
-        findings, affected = _correct(
-            store, plan, units, divergent, retyped, findings, target_sets, hierarchy, sparql_foci
-        )
+        findings, affected = _correct(store, plan, fold, findings, target_sets, hierarchy, sparql_foci)
     clock.lap("cross-record")
     findings.extend(_sparql_findings(store, plan, sparql_foci, scope))
-    findings.extend(_explicit_targets(plan, units))
+    findings.extend(_explicit_targets(store, plan, units))
     clock.lap("sparql")
     if plan.fallback is not None:
         findings.extend(_fallback_union(store, plan))
         clock.lap("plain pyshacl")
-    issues = sorted_issues(_attribute_all(findings, units))
+    issues = sorted_issues(_attribute_all(store, findings, units))
     trials = sorted({u.trial for u in units if u.trial})
     clock.lap("report")
     return StoreValidation(issues, trials, len(units), len(divergent), list(plan.notes), affected, clock.laps)
@@ -1404,21 +1737,20 @@ def _merge(
 def _correct(
     store: Any,
     plan: Plan,
-    units: list[Unit],
-    divergent: set[int],
-    retyped: set[int],
-    findings: list[tuple[int, Finding]],
+    fold: _Fold,
+    findings: list[tuple[Node, Finding]],
     target_sets: Mapping[str, set[Node]],
     hierarchy: list[tuple[Node, Node]],
     sparql_foci: dict[Node, set[Node]],
-) -> tuple[list[tuple[int, Finding]], int]:
+) -> tuple[list[tuple[Node, Finding]], int]:
     """Nodes that records describe differently are evaluated again on everything the records
     say about them, read from the store node by node; so are the nodes whose result depends on
     them (those pointing at a node whose types differ, for ``sh:class``, or pointing at it through
     a predicate whose values are checked against a nested shape).  Their findings replace the
     per-chunk ones.  Returns the findings and the number of nodes evaluated again."""
-    region = _Region(store, {u.key for u in units}, plan.deep)
-    nodes = region.resolve(divergent, units)
+    retyped = fold.retyped
+    region = _Region(store, {u.key for o in fold.outs for u in o.units}, plan.deep)
+    nodes = region.resolve(fold)
     redo = set(nodes)
     for node in list(nodes):
         h = term_hash(node)
@@ -1429,14 +1761,14 @@ def _correct(
         region.fetch(node, plan.depth)
     view = View(region.triples, hierarchy)
     ctx = Context(plan, view, target_sets=target_sets)
-    fresh: list[tuple[int, Finding]] = []
+    fresh: list[tuple[Node, Finding]] = []
     for cs, targets in plan.top:
         foci = {n for n in redo if region.targets(targets, n, view, target_sets)}
-        fresh.extend((term_hash(r.focus), _finding(plan, r)) for r in validate_shape(cs, foci, ctx)[1])
+        fresh.extend((r.focus, _finding(plan, r)) for r in validate_shape(cs, foci, ctx)[1])
     for shape, foci in ctx.sparql_foci.items():
         sparql_foci[shape] |= foci
     redo_hashes = {term_hash(n) for n in redo}
-    return [f for f in findings if f[0] not in redo_hashes] + fresh, len(redo)
+    return [f for f in findings if term_hash(f[0]) not in redo_hashes] + fresh, len(redo)
 
 
 class _Region:
@@ -1464,22 +1796,16 @@ class _Region:
             if q.graph_name.value in self.graphs:
                 yield q
 
-    def resolve(self, hashes: set[int], units: list[Unit]) -> list[Node]:
-        """The nodes behind some hashes, found in the first record holding each."""
-        wanted = set(hashes)
+    def resolve(self, fold: _Fold) -> list[Node]:
+        """The nodes behind the divergent hashes, read again from a chunk that holds each."""
+        by_chunk: dict[int, set[int]] = defaultdict(set)
+        for h in fold.divergent:
+            by_chunk[fold.where[h]].add(h)
         found: list[Node] = []
-        conv = _Converter()
-        for u in units:
-            if not wanted:
-                break
-            if wanted.isdisjoint(array("q", u.nodes)):
-                continue
-            for q in self.db.quads_for_pattern(None, None, None, self.ox.NamedNode(u.key)):
-                for t in (q.subject, q.object):
-                    node, h = conv.get(t)
-                    if h in wanted:
-                        wanted.discard(h)
-                        found.append(node)
+        terms = _Terms()
+        for index, wanted in sorted(by_chunk.items()):
+            rows = chunk_rows(self.db, [u.key for u in fold.outs[index].units])
+            found.extend(_Chunk.nodes_for(wanted, rows, terms).values())
         return found
 
     def term(self, t: Any) -> Node:
@@ -1575,10 +1901,10 @@ class _Row:
 
 def _sparql_findings(
     store: Any, plan: Plan, sparql_foci: Mapping[Node, set[Node]], scope: Scope
-) -> list[tuple[int, Finding]]:
+) -> list[tuple[Node, Finding]]:
     """``sh:sparql`` constraints in union mode: each query runs once over the store with ``$this``
     free, and pyshacl's own code turns the rows of each focus node into results."""
-    out: list[tuple[int, Finding]] = []
+    out: list[tuple[Node, Finding]] = []
     for shape_node, cs in plan.sparql_shapes.items():
         foci = sparql_foci.get(shape_node, set())
         if not foci or cs.deactivated:
@@ -1593,7 +1919,7 @@ def _sparql_findings(
                 rows = _rows_for(store, helper, foci, scope)
                 for f in foci:
                     _nc, reps = component._evaluate_sparql_constraint(helper, rows, {f: set()})
-                    out.extend((term_hash(r.focus), _finding(plan, r)) for r in reps)
+                    out.extend((r.focus, _finding(plan, r)) for r in reps)
     return out
 
 
@@ -1795,40 +2121,78 @@ def _keyword_position(text: str) -> int | None:
     return None
 
 
-def _explicit_targets(plan: Plan, units: list[Unit]) -> list[tuple[int, Finding]]:
+def _explicit_targets(store: Any, plan: Plan, units: list[Unit]) -> list[tuple[Node, Finding]]:
     """``sh:targetNode`` nodes that no record mentions: validated once, with no data."""
     wanted = {n for _cs, t in plan.top for n in t.nodes}
     if not wanted:
         return []
-    present: set[int] = set()
-    hashes = {term_hash(n): n for n in wanted}
-    for u in units:
-        present.update(set(hashes).intersection(array("q", u.nodes)))
-    missing = {n for h, n in hashes.items() if h not in present}
+    present = _owners(store, wanted, {u.key: (u.trial, u.source) for u in units})
+    missing = {n for n in wanted if n not in present}
     if not missing:
         return []
     ctx = Context(plan, View([]))
-    out: list[tuple[int, Finding]] = []
+    out: list[tuple[Node, Finding]] = []
     for cs, targets in plan.top:
         foci = {n for n in targets.nodes if n in missing}
-        out.extend((term_hash(r.focus), _finding(plan, r)) for r in validate_shape(cs, foci, ctx)[1])
+        out.extend((r.focus, _finding(plan, r)) for r in validate_shape(cs, foci, ctx)[1])
     return out
 
 
-def _fallback_union(store: Any, plan: Plan) -> list[tuple[int, Finding]]:
+def _fallback_union(store: Any, plan: Plan) -> list[tuple[Node, Finding]]:
     from graph.build import asserted_data
 
     assert plan.fallback is not None
-    return [(term_hash(focus), f) for focus, f in pyshacl_findings(asserted_data(store), plan.fallback)]
+    return list(pyshacl_findings(asserted_data(store), plan.fallback))
 
 
-def _attribute_all(findings: list[tuple[int, Finding]], units: list[Unit]) -> list[Issue]:
-    needed = {h for h, _f in findings}
-    owners: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for u in units:
-        for h in needed.intersection(array("q", u.nodes)):
-            owners[h].append((u.trial, u.source))
-    return [i for h, f in findings for i in attribute(f, owners.get(h, ()))]
+#: Focus nodes per attribution query.
+OWNER_BATCH = 2000
+
+
+def _owners(
+    store: Any, nodes: Iterable[Node], graphs: Mapping[str, tuple[str, str]]
+) -> dict[Node, list[tuple[str, str]]]:
+    """(trial, source file) of every record graph that mentions each node as subject or object,
+    asked of the store for the nodes that have findings only (the graph names of the other
+    triples are never decoded)."""
+    import pyoxigraph as ox
+
+    from graph.store import to_ox
+
+    out: dict[Node, list[tuple[str, str]]] = defaultdict(list)
+    by_token: dict[str, Node] = {}
+    for node in dict.fromkeys(nodes):
+        if isinstance(node, BNode):
+            term = ox.BlankNode(str(node))
+            quads = [
+                *store.db.quads_for_pattern(term, None, None, None),
+                *store.db.quads_for_pattern(None, None, term, None),
+            ]
+            for g in {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}:
+                if g in graphs:
+                    out[node].append(graphs[g])
+        else:
+            by_token[str(to_ox(stored_term(node)))] = node
+    tokens = list(by_token)
+    for i in range(0, len(tokens), OWNER_BATCH):
+        values = " ".join(tokens[i : i + OWNER_BATCH])
+        text = (
+            f"SELECT DISTINCT ?f ?g WHERE {{ {{ VALUES ?f {{ {values} }} GRAPH ?g {{ ?f ?p ?o }} }} UNION "
+            f"{{ VALUES ?f {{ {values} }} GRAPH ?g {{ ?s ?p ?f }} }} }}"
+        )
+        for row in store.db.query(text):
+            owner = graphs.get(row[1].value)
+            found = by_token.get(str(row[0]))
+            if owner is not None and found is not None:
+                out[found].append(owner)
+    return out
+
+
+def _attribute_all(store: Any, findings: list[tuple[Node, Finding]], units: list[Unit]) -> list[Issue]:
+    """Issues for the findings, each finding once (chunks that share a node all report it)."""
+    unique = list(dict.fromkeys(findings))
+    owners = _owners(store, (n for n, _f in unique), {u.key: (u.trial, u.source) for u in units})
+    return [i for n, f in unique for i in attribute(f, owners.get(n, ()))]
 
 
 def _plain_store(store: Any, shapes: Graph) -> StoreValidation:

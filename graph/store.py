@@ -352,7 +352,14 @@ class OxigraphStore:
         self._open_current()
 
     def close(self) -> None:
+        """Let go of the database, and of this process's shared handle to it, so that another
+        process can open it for writing (the handle is shared by every store object on the same
+        folder in this process: close them all before that)."""
         self._db = None
+        if self.root is not None:
+            current = self._current()
+            if current is not None:
+                _release(current)
         gc.collect()
 
 

@@ -15,18 +15,20 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
 
 from graph import rdf, sources
 from graph.build import asserted_graph_names, assign_identity
 from graph.check import _plain, check_store, gate_issues
 from graph.cli import main
 from graph.errors import RecordError
-from graph.fastvalidate import validate_records, validate_store, validate_union
+from graph.fastvalidate import text_term, validate_records, validate_store, validate_union
 from graph.model import Identifier, Organization, PartialDate, Participation, TrialRecord
 from graph.store import OxigraphStore
 from graph.validate import (
@@ -103,6 +105,60 @@ def test_records_one_by_one_match_plain_pyshacl() -> None:
     for key, g in units.items():
         assert fast[key] == validate_graph(g, SHAPES), key
     assert validate_records(units, shapes=SHAPES, workers=1) == fast
+
+
+def test_records_given_as_triples_match_records_given_as_graphs() -> None:
+    """An importer may hand over plain triples instead of rdflib graphs: a list, or a generator
+    that repeats a triple (counted once, as a graph would)."""
+    records = read(CTGOV / "NCT00763412.json", SEED / "resstore.yaml")
+    units = graphs(records)
+    as_graphs = validate_records(units, shapes=SHAPES, workers=1)
+    as_lists = validate_records({k: list(g) for k, g in units.items()}, shapes=SHAPES, workers=1)
+
+    def twice(g: Graph) -> Iterator[tuple[Node, Node, Node]]:
+        yield from g
+        yield from g
+
+    as_generators = validate_records({k: twice(g) for k, g in units.items()}, shapes=SHAPES, workers=1)
+    assert as_lists == as_generators == as_graphs
+    assert any(as_graphs.values()), "the two records do have warnings to compare"
+
+
+def test_text_terms_read_back_as_the_store_gives_them() -> None:
+    """The store engine reads Oxigraph's SPARQL TSV: N-Triples terms, except that canonical
+    booleans and numbers come bare (Turtle's short forms)."""
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    assert text_term("31") == Literal("31", datatype=URIRef(xsd + "integer"))
+    assert text_term("-4.50") == Literal("-4.50", datatype=URIRef(xsd + "decimal"))
+    assert text_term("1.5E3") == Literal("1.5E3", datatype=URIRef(xsd + "double"))
+    assert text_term("false") == Literal("false", datatype=URIRef(xsd + "boolean"))
+    assert text_term('"a\\"b\\nc\\\\d"@en') == Literal('a"b\nc\\d', lang="en")
+    assert text_term(f'"x"^^<{xsd}string>') == Literal("x")  # a plain literal, as from_ox gives
+    assert text_term(f'"2020-02"^^<{xsd}gYearMonth>') == Literal("2020-02", datatype=URIRef(xsd + "gYearMonth"))
+    assert text_term("_:b7") == BNode("b7")
+    assert text_term("<https://example.org/a%20b>") == URIRef("https://example.org/a%20b")
+
+
+def test_text_terms_of_a_real_record_equal_the_decoded_quads() -> None:
+    """Every term of a real record (titles with quotes and accents, dates, integers, booleans)
+    read from TSV equals the term decoded from the store's own quads."""
+    import pyoxigraph as ox
+
+    from graph.store import from_ox, graph_quads
+
+    name = URIRef("urn:x-test:record")
+    g = next(iter(graphs(read(CTGOV / "NCT02552212.json", SEED / "resstore.yaml")).values()))
+    db = ox.Store()
+    db.extend(graph_quads(g, name))
+    expected = {
+        tuple(from_ox(t) for t in (q.subject, q.predicate, q.object)) for q in db.quads_for_pattern(None, None, None)
+    }
+    solutions = db.query("SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert isinstance(solutions, ox.QuerySolutions)
+    tsv = bytes(solutions.serialize(format=ox.QueryResultsFormat.TSV) or b"")
+    rows = [line.split("\t") for line in tsv.decode("utf-8").split("\n")[1:] if line]
+    assert {tuple(text_term(t) for t in row) for row in rows} == expected
+    assert len(rows) == len(g)
 
 
 # -- cross-record checks -----------------------------------------------------------------------
@@ -469,7 +525,10 @@ def test_which_queries_may_run_over_all_graphs_at_once() -> None:
     from graph.fastvalidate import _this_free_is_safe, query_predicates
 
     tg = "https://w3id.org/trialgraph/ontology#"
-    assert query_predicates(f"SELECT ?this WHERE {{ ?this <{tg}a>/<{tg}b> ?v }}") == {URIRef(tg + "a"), URIRef(tg + "b")}
+    assert query_predicates(f"SELECT ?this WHERE {{ ?this <{tg}a>/<{tg}b> ?v }}") == {
+        URIRef(tg + "a"),
+        URIRef(tg + "b"),
+    }
     assert query_predicates("SELECT ?this WHERE { ?this ?p ?v }") is None  # any predicate
     assert query_predicates(f"SELECT ?this WHERE {{ ?this <{tg}a>* ?v }}") is None  # reaches every node
     assert _this_free_is_safe(f"SELECT $this ?v WHERE {{ $this <{tg}a> ?v FILTER(?v > 1) }}")
