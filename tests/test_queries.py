@@ -190,3 +190,9 @@ def test_site_recruitment_status_is_kept_per_trial(ctgov_store: OxigraphStore) -
     assert _site_statuses(ctgov_store, "NCT04267848")["Anchorage Associates in Radiation Medicine"] == {"SUSPENDED"}
     # NCT02552212.json gives no status for any of its 105 locations
     assert _site_statuses(ctgov_store, "NCT02552212") == {}
+    # the trial-sites query shows the status as the API value
+    sites = rows(ctgov_store, "trial-sites", id="NCT03475563")
+    assert {(r["city"], r["status"]) for r in sites if r["facility"] == "Hospital Universitari Parc Taulí"} == {
+        ("Sabadell", "RECRUITING")
+    }
+    assert {r["status"] for r in rows(ctgov_store, "trial-sites", id="NCT02552212")} == {""}
