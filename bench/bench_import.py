@@ -328,8 +328,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.child:  # one stage, in a fresh process, figures as JSON on stdout
         stage, path, json_bytes = args.child
-        with tempfile.TemporaryDirectory(prefix="trialgraph-bench-work-") as work:
-            print(json.dumps(run_stage(stage, Path(path), Path(work), int(json_bytes), args.tracemalloc)))
+        # the figures are printed (and flushed) before the work folder goes, and a folder that
+        # cannot be removed costs no figures
+        with tempfile.TemporaryDirectory(prefix="trialgraph-bench-work-", ignore_cleanup_errors=True) as work:
+            print(json.dumps(run_stage(stage, Path(path), Path(work), int(json_bytes), args.tracemalloc)), flush=True)
         return 0
 
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, 10M-add loop {cpu_calibration()} s")
@@ -350,10 +352,12 @@ def main(argv: list[str] | None = None) -> int:
             cpu_before = _children_cpu()
             done = subprocess.run(command, capture_output=True, text=True, check=False, env=os.environ.copy())
             cpu = _children_cpu() - cpu_before
+            lines = done.stdout.strip().splitlines()
             if done.returncode != 0:
                 print(f"stage {stage} failed:\n{done.stderr}", file=sys.stderr)
-                return 1
-            figures = json.loads(done.stdout.strip().splitlines()[-1])
+                if not lines or not lines[-1].startswith("{"):
+                    return 1
+            figures = json.loads(lines[-1])
             if "skipped" in figures:
                 print(f"stage {stage}: skipped: {figures['skipped']}")
             else:
