@@ -73,11 +73,12 @@ def test_query_page_runs_a_named_query(server: str, page: tuple[Any, list[str], 
     p.click("#run")
     p.wait_for_selector("#results tbody tr")
     headers = p.locator("#results thead th").all_inner_texts()
-    assert headers == ["site", "facility", "city", "country"]
+    assert headers == ["site", "facility", "city", "country", "status"]
     rows = p.locator("#results tbody tr")
     assert rows.count() == 1
     cells = rows.nth(0).locator("td").all_inner_texts()
-    assert tuple(cells[1:]) == SITE_ROW
+    assert tuple(cells[1:4]) == SITE_ROW
+    assert cells[4] == ""  # the location gives no recruitment status
     assert p.inner_text("#status") == "1 row"
     # the row's IRI links to the site's page on this server
     assert p.get_attribute("#results tbody a", "href") == "id/site/fr/neurosurgery-lariboisiere-hospital-paris"
