@@ -169,6 +169,18 @@ def key_hash(key: str) -> int:
 _NOTHING: frozenset[Node] = frozenset()
 
 
+def _put(out: dict[Node, dict[Node, set[Node]]], s: Node, p: Node, o: Node) -> None:
+    """``o`` into the index ``subject -> predicate -> objects``."""
+    preds = out.get(s)
+    if preds is None:
+        preds = out[s] = {}
+    objs = preds.get(p)
+    if objs is None:
+        preds[p] = {o}
+    else:
+        objs.add(o)
+
+
 class View:
     """An index of one record graph, or of the union of a few, with the few graph methods that
     pyshacl's value constraint components call (``objects``, ``transitive_objects``,
@@ -198,14 +210,7 @@ class View:
         out = self.out
         by_pred = self.by_pred
         for s, p, o in triples:
-            preds = out.get(s)
-            if preds is None:
-                preds = out[s] = {}
-            objs = preds.get(p)
-            if objs is None:
-                preds[p] = {o}
-            else:
-                objs.add(o)
+            _put(out, s, p, o)
             by_pred[p][(s, o)] = None
 
     def _finish(self, hierarchy: Iterable[tuple[Node, Node]] | None) -> None:
@@ -1419,14 +1424,7 @@ class _Chunk:
                 types[hs] = (types.get(hs, 0) + h) & _MASK
             if type(o) is not Literal:
                 objects.add(ho)
-            preds = out.get(s)
-            if preds is None:
-                preds = out[s] = {}
-            objs = preds.get(p)
-            if objs is None:
-                preds[p] = {o}
-            else:
-                objs.add(o)
+            _put(out, s, p, o)
             if pt in indexed:
                 by_pred[p][(s, o)] = None
 

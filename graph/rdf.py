@@ -138,20 +138,20 @@ def _site(w: _Writer, site: Site) -> URIRef:
     return node
 
 
-def _mesh_condition(w: _Writer, term: MeshTerm) -> URIRef:
-    node = ids.mesh_condition_iri(term.id)
-    w.add(node, RDF.type, TG.Condition)
+def _mesh_node(w: _Writer, node: URIRef, cls: URIRef, term: MeshTerm) -> URIRef:
+    """A MeSH descriptor as a condition or intervention node."""
+    w.add(node, RDF.type, cls)
     w.label(node, term.label)
     w.add(node, TG.mesh, mesh(term.id))
     return node
+
+
+def _mesh_condition(w: _Writer, term: MeshTerm) -> URIRef:
+    return _mesh_node(w, ids.mesh_condition_iri(term.id), TG.Condition, term)
 
 
 def _mesh_intervention(w: _Writer, term: MeshTerm) -> URIRef:
-    node = ids.mesh_intervention_iri(term.id)
-    w.add(node, RDF.type, TG.Intervention)
-    w.label(node, term.label)
-    w.add(node, TG.mesh, mesh(term.id))
-    return node
+    return _mesh_node(w, ids.mesh_intervention_iri(term.id), TG.Intervention, term)
 
 
 def _condition(w: _Writer, cond: Condition) -> URIRef:
