@@ -27,13 +27,10 @@ from rdflib.term import Node
 
 from graph import fastvalidate, rdf
 from graph import identity as ids
+from graph.merge import record_key
 from graph.model import Identifier, Participation, TrialRecord
 from graph.store import to_ox
 from graph.validate import Issue
-
-
-def record_key(record: TrialRecord) -> str:
-    return f"{record.source}/{record.record_id}"
 
 
 class Spill:

@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from graph import batch, merge, orgs, rdf, reason, sources
 from graph import identity as ids
-from graph.constants import GRAPH_NS, INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH
+from graph.constants import BATCH_SIZE, GRAPH_NS, INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH
 from graph.errors import RecordError
 from graph.model import Identifier, TrialRecord
 from graph.namespace import TG
@@ -64,10 +65,6 @@ class BuildReport:
 
 def _noop(_stage: str, _done: int, _total: int | None) -> None:
     return None
-
-
-def _record_key(record: TrialRecord) -> str:
-    return f"{record.source}/{record.record_id}"
 
 
 def existing_identifiers(store: Store) -> dict[str, str]:
@@ -130,16 +127,13 @@ def _same_content(store: Store, name: URIRef, nquads: bytes) -> bool:
     time aside)."""
     new = [q for q in batch.parse_nquads(nquads) if q.predicate.value != _GENERATED_AT]
     if isinstance(store, OxigraphStore):
-        import pyoxigraph as ox
-
         stored = {
             (q.subject, q.predicate, q.object)
             for q in store.db.quads_for_pattern(None, None, None, ox.NamedNode(str(name)))
             if q.predicate.value != _GENERATED_AT
         }
         return stored == {(q.subject, q.predicate, q.object) for q in new}
-    triples = [(from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)) for q in new]
-    return _ntriples(store.graph(name)) == _ntriples(triples)  # type: ignore[arg-type]
+    return _ntriples(store.graph(name)) == _ntriples(_rdflib_triples(new))
 
 
 def _ntriples(triples: Iterable[tuple[Node, Node, Node]]) -> set[str]:
@@ -187,18 +181,14 @@ def asserted_data(store: Store) -> Graph:
     """The union of all source-record graphs (no ontology, no inferences)."""
     out = Graph()
     if isinstance(store, OxigraphStore):
-        from graph.store import from_ox
-
-        for q in store.quads(asserted_graph_names(store)):
-            out.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))  # type: ignore[arg-type]
+        for triple in _rdflib_triples(store.quads(asserted_graph_names(store))):
+            out.add(triple)
         return out
     for name in asserted_graph_names(store):
         out += store.graph(name)
     return out
 
 
-#: Records per batch of the second pass: the most records (and their graphs) a process holds.
-BATCH_SIZE = 500
 #: N-Quads gathered before one bulk load into the staging store.
 LOAD_CHUNK = 64 << 20
 
@@ -230,7 +220,7 @@ def build(
                 report.errors.append(item)
             else:
                 spill.add(item)
-                heads[_record_key(item)] = _head(item)  # a key seen twice: the last record wins
+                heads[merge.record_key(item)] = _head(item)  # a key seen twice: the last record wins
                 report.warnings.extend(f"{item.source_file}: {item.record_id}: {w}" for w in item.warnings)
             progress("read", len(spill) + len(report.errors), None)
         spill.close()
@@ -277,7 +267,7 @@ def _write_records(
 ) -> None:
     progress("identity", 0, None)
     resolved = _resolve_organizations(list(heads.values()), ror_dump, report)
-    participations = {_record_key(r): r.participations for r in resolved}
+    participations = {merge.record_key(r): r.participations for r in resolved}
     preferred, evidence, report.identity_conflicts = assign_identity(resolved, existing_identifiers(store))
     del resolved
     winners = {key: head.source_file for key, head in heads.items()}
@@ -337,9 +327,14 @@ def _write_records(
 
 
 def _triples(nquads: bytes) -> list[rdf.Triple]:
+    return _rdflib_triples(batch.parse_nquads(nquads))
+
+
+def _rdflib_triples(quads: Iterable[Any]) -> list[rdf.Triple]:
+    """Oxigraph quads as rdflib triples (the graph name dropped)."""
     return [
         (from_ox(q.subject), from_ox(q.predicate), from_ox(q.object))  # type: ignore[misc]
-        for q in batch.parse_nquads(nquads)
+        for q in quads
     ]
 
 
@@ -394,8 +389,6 @@ class _Loader:
         self.written = 0
 
     def replace(self, name: URIRef, nquads: bytes) -> None:
-        import pyoxigraph as ox
-
         node = ox.NamedNode(str(name))
         if self.db.contains_named_graph(node):
             self.db.remove_graph(node)
@@ -406,8 +399,6 @@ class _Loader:
             self.close()
 
     def close(self) -> None:
-        import pyoxigraph as ox
-
         if self.pending:
             self.db.bulk_load(b"".join(self.pending), format=ox.RdfFormat.N_QUADS)
             self.pending, self.size = [], 0

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-from graph.constants import DATA_DIR, STORE_ENV, default_store
+from graph.constants import BATCH_SIZE, DATA_DIR, STORE_ENV, default_store
 from graph.errors import TrialgraphError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,6 +39,16 @@ def handles_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+shapes_option = click.option(
+    "--shapes",
+    "extra_shapes",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Extra SHACL shapes (files or folders), added to the built-in ones.",
+)
+workers_option = click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core)."
+)
 store_option = click.option(
     "--store",
     envvar=STORE_ENV,
@@ -76,13 +86,7 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @store_option
-@click.option(
-    "--shapes",
-    "extra_shapes",
-    multiple=True,
-    type=click.Path(exists=True, path_type=Path),
-    help="Extra SHACL shapes (files or folders), added to the built-in ones.",
-)
+@shapes_option
 @click.option("--view/--no-view", "write_view", default=False, help="Also write the HTML view.")
 @click.option("--view-output", default="trialgraph.html", show_default=True, type=click.Path(path_type=Path))
 @click.option(
@@ -103,13 +107,11 @@ def main() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write uncertain organisation matches (with scores) to this JSON file for review.",
 )
-@click.option(
-    "--workers", type=click.IntRange(min=1), default=None, help="Worker processes for records (default: one per core)."
-)
+@workers_option
 @click.option(
     "--batch-size",
     type=click.IntRange(min=1),
-    default=500,
+    default=BATCH_SIZE,
     show_default=True,
     help="Records per batch: a worker holds one batch (and its triples) in memory at a time.",
 )
@@ -203,13 +205,7 @@ def build(
     show_default=True,
     help="Lowest severity that makes the exit code 1.",
 )
-@click.option(
-    "--shapes",
-    "extra_shapes",
-    multiple=True,
-    type=click.Path(exists=True, path_type=Path),
-    help="Extra SHACL shapes (files or folders), added to the built-in ones.",
-)
+@shapes_option
 @click.option(
     "--quarantine", "list_quarantine", is_flag=True, help="Only list the quarantined records and their problems."
 )
@@ -220,7 +216,7 @@ def build(
     show_default=True,
     help="fast: record by record, in parallel; plain: pyshacl over the whole graph (same results, slow).",
 )
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core).")
+@workers_option
 @handles_errors
 def validate(
     store: str,

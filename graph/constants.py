@@ -23,6 +23,9 @@ QUERIES_DIR = _resource_dir("queries")
 #: Curated records shipped with a source checkout (``trialgraph build`` reads it by default).
 DATA_DIR = PACKAGE_DIR.parent / "data"
 
+#: Records per batch of a build's second pass: the most records (and their graphs) a process holds.
+BATCH_SIZE = 500
+
 #: Everything trialgraph mints lives under this base.
 BASE = "https://w3id.org/trialgraph/"
 ONTOLOGY_IRI = BASE + "ontology"

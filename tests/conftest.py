@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rdflib import Graph
 
 from graph.build import build
 from graph.store import OxigraphStore, open_store
@@ -19,6 +20,14 @@ ICTRP_FILE = SHARED_DATA / "ictrp" / "ictrp-export-sample.xml"
 SEED_DATA = ROOT / "data"
 TEST_DATA = Path(__file__).resolve().parent / "data"
 CHROMIUM = "/usr/bin/chromium"
+
+
+def turtle_graph(*files: Path) -> Graph:
+    """The Turtle files, parsed into one graph."""
+    graph = Graph()
+    for file in files:
+        graph.parse(file, format="turtle")
+    return graph
 
 
 @pytest.fixture(scope="session")

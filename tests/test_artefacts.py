@@ -16,6 +16,8 @@ from rdflib.plugins.sparql import prepareQuery
 from graph.constants import ID_NS, ONTOLOGY_DIR, ONTOLOGY_NS, QUERIES_DIR, SHAPES_DIR, VOCAB_NS
 from graph.queries import parse_header
 
+from .conftest import turtle_graph
+
 try:  # `python -m pytest` puts the checkout on sys.path; plain `pytest` only tests/
     from tests.canonical import FIX_COMMAND, canonical_turtle
 except ModuleNotFoundError:  # pragma: no cover - depends on how pytest was started
@@ -38,10 +40,7 @@ def shacl_shacl() -> Graph:
 
 @pytest.fixture(scope="module")
 def shapes() -> Graph:
-    g = Graph()
-    for path in SHAPE_FILES:
-        g.parse(path, format="turtle")
-    return g
+    return turtle_graph(*SHAPE_FILES)
 
 
 @pytest.fixture(scope="module")

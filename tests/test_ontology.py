@@ -18,6 +18,8 @@ from graph.identity import registry_iri
 from graph.namespace import FHIR, SCHEMA, TG, VOCAB, concept
 from graph.normalize import ENUMS, REGISTRIES
 
+from .conftest import turtle_graph
+
 try:  # `python -m pytest` (make test) puts the checkout on sys.path; plain `pytest` only tests/
     from tests.canonical import FIX_COMMAND, canonical_text, canonical_turtle, main
 except ModuleNotFoundError:  # pragma: no cover - depends on how pytest was started
@@ -80,26 +82,19 @@ INVERSES = {
 SKOS_MAPPINGS = {SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch}
 
 
-def _load(*files: Path) -> Graph:
-    graph = Graph()
-    for file in files:
-        graph.parse(file, format="turtle")
-    return graph
-
-
 @pytest.fixture(scope="module")
 def ontology() -> Graph:
-    return _load(ONTOLOGY_FILE)
+    return turtle_graph(ONTOLOGY_FILE)
 
 
 @pytest.fixture(scope="module")
 def vocab() -> Graph:
-    return _load(VOCAB_FILE)
+    return turtle_graph(VOCAB_FILE)
 
 
 @pytest.fixture(scope="module")
 def alignments() -> Graph:
-    return _load(ALIGNMENTS_FILE)
+    return turtle_graph(ALIGNMENTS_FILE)
 
 
 def _tg(name: str) -> URIRef:
@@ -129,7 +124,7 @@ def test_ontology_folder_holds_the_three_files() -> None:
 
 @pytest.mark.parametrize("path", TTL_FILES, ids=lambda p: p.name)
 def test_file_parses_as_one_ontology_without_imports(path: Path) -> None:
-    graph = _load(path)
+    graph = turtle_graph(path)
     ontologies = set(graph.subjects(RDF.type, OWL.Ontology))
     assert len(ontologies) == 1, f"{path.name}: expected one owl:Ontology, found {ontologies}"
     imports = list(graph.triples((None, OWL.imports, None)))
@@ -394,7 +389,7 @@ PERSON = EX["person/jane-doe"]
 
 @pytest.fixture(scope="module")
 def closure() -> Graph:
-    graph = _load(ONTOLOGY_FILE, ALIGNMENTS_FILE)  # vocab.ttl adds nothing to reason about, only time
+    graph = turtle_graph(ONTOLOGY_FILE, ALIGNMENTS_FILE)  # vocab.ttl adds nothing to reason about, only time
     graph.parse(data=DATA, format="turtle")
     # the settings graph.reason uses
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(graph)
