@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -63,9 +64,17 @@ PAGE_SIZE = 100
 # -- the synthetic set ----------------------------------------------------------------------------
 
 
-def real_studies(folder: Path = SHARED_CTGOV, max_sites: int | None = None) -> list[tuple[str, bytes]]:
-    """(NCT id, study JSON) for every real study (with at most ``max_sites`` locations), in file
-    order."""
+@dataclass(frozen=True)
+class Template:
+    """A real study: its NCT id, its JSON, and its other ids (sponsor, EudraCT, grant...)."""
+
+    nct: str
+    body: bytes
+    other_ids: tuple[str, ...] = ()
+
+
+def real_studies(folder: Path = SHARED_CTGOV, max_sites: int | None = None) -> list[Template]:
+    """Every real study (with at most ``max_sites`` locations), in file order."""
     out = []
     for path in sorted(folder.glob("*.json")):
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -73,17 +82,46 @@ def real_studies(folder: Path = SHARED_CTGOV, max_sites: int | None = None) -> l
             locations = study["protocolSection"].get("contactsLocationsModule", {}).get("locations", [])
             if max_sites is not None and len(locations) > max_sites:
                 continue
-            nct = study["protocolSection"]["identificationModule"]["nctId"]
-            out.append((nct, json.dumps(study, ensure_ascii=False).encode()))
+            ident = study["protocolSection"]["identificationModule"]
+            others = [ident.get("orgStudyIdInfo", {}).get("id")]
+            others += [info.get("id") for info in ident.get("secondaryIdInfos", [])]
+            out.append(
+                Template(
+                    ident["nctId"],
+                    json.dumps(study, ensure_ascii=False).encode(),
+                    tuple(sorted({x for x in others if x}, key=len, reverse=True)),
+                )
+            )
     return out
 
 
-def synthetic(n: int, templates: list[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
-    """``n`` studies cycling through the templates, each under a new NCT id."""
+_EUDRACT = re.compile(r"^(\d{4})-\d{6}-(\d{2})$")
+
+
+def copy_id(value: str, i: int) -> str:
+    """Study ``i``'s own version of a template's id: a EudraCT number stays one (``2015-001894-41``
+    -> ``2015-000012-41``), any other id gets a suffix."""
+    m = _EUDRACT.match(value)
+    if m:
+        return f"{m.group(1)}-{i % 1_000_000:06d}-{m.group(2)}"
+    return f"{value}-S{i}"
+
+
+def synthetic(n: int, templates: list[Template]) -> Iterator[tuple[str, bytes]]:
+    """``n`` studies cycling through the templates, each under a new NCT id and with its own
+    sponsor, EudraCT and grant ids, as in a registry (copies that kept the template's EudraCT
+    number would all be one trial to identity resolution, and the QC gate on shared registry ids
+    would report every pair of them)."""
     for i in range(n):
-        nct, body = templates[i % len(templates)]
+        t = templates[i % len(templates)]
         new = f"NCT9{i:07d}"
-        yield new, body.replace(nct.encode(), new.encode())
+        body = t.body.replace(t.nct.encode(), new.encode())
+        for other in t.other_ids:
+            body = body.replace(
+                json.dumps(other, ensure_ascii=False).encode(),
+                json.dumps(copy_id(other, i), ensure_ascii=False).encode(),
+            )
+        yield new, body
 
 
 def write_set(folder: Path, n: int, shape: str, max_sites: int | None = None) -> tuple[Path, int]:

@@ -47,14 +47,12 @@ holds both modes to plain pyshacl on the real registry files.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -63,7 +61,9 @@ from rdflib.namespace import DCTERMS, SH
 from rdflib.plugins.sparql.processor import prepareQuery
 from rdflib.term import Node
 
+from graph.digest import key_hash, node_key
 from graph.namespace import TG
+from graph.processes import no_full_gc
 from graph.validate import (
     Finding,
     Issue,
@@ -142,28 +142,6 @@ class Unsupported(Exception):
 
 
 # -- the data ------------------------------------------------------------------------------------
-
-
-def node_key(term: Node) -> str:
-    """A text key of a term, unique enough to hash: the same term gives the same key in every
-    process (Python's own ``hash`` of a string does not)."""
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    if isinstance(term, Literal):
-        if term.language:
-            return f'"{term}"@{term.language}'
-        if term.datatype is not None:
-            return f'"{term}"^^<{term.datatype}>'
-        return f'"{term}"'
-    return str(term)
-
-
-def key_hash(key: str) -> int:
-    return int.from_bytes(
-        hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big", signed=True
-    )
 
 
 _NOTHING: frozenset[Node] = frozenset()
@@ -397,7 +375,8 @@ class Plan:
     #: Shapes graph for plain pyshacl: the shapes this module leaves to it (``None``: none).
     fallback: Graph | None
     labeller: Labeller
-    #: Shapes with ``sh:sparql`` evaluated over the whole store (union mode).
+    #: Shapes with ``sh:sparql`` (union mode: evaluated over the whole store; each mode: over a
+    #: chunk of records at once, each record its own graph, see :func:`_chunk_sparql`).
     sparql_shapes: dict[Node, CShape]
     executor: Any
     notes: list[str] = field(default_factory=list)
@@ -448,8 +427,7 @@ def _compile_plan(shapes: Graph, mode: str) -> Plan:
             try:
                 cs = _compile(s, cache, mode, stack=(), reachable=True)
                 plan.top.append((cs, _targets(s)))
-                if mode == "union":
-                    _collect_sparql(cs, plan.sparql_shapes)
+                _collect_sparql(cs, plan.sparql_shapes)
             except Unsupported as exc:
                 plan.notes.append(f"{s.node}: {exc}: plain pyshacl validates this shape")
                 unsupported.append(s)
@@ -944,6 +922,9 @@ class Context:
         #: union mode: explicit target nodes count only where the data mentions them
         self.present_only = present_only
         self._graphs: dict[frozenset[URIRef] | None, QueryGraph] = {}
+        #: each mode: the rows of each SPARQL constraint (by helper) over this record, worked
+        #: out for a whole chunk of records by Oxigraph (see :func:`_chunk_sparql`)
+        self.sparql_rows: dict[int, _Rows] = {}
 
     def graph(self, predicates: frozenset[URIRef] | None = None) -> QueryGraph:
         """The data as an rdflib graph for pyshacl's SPARQL code.  When the query can only match
@@ -1035,8 +1016,20 @@ def _step(kind: str, arg: Any, cs: CShape, fv: dict[Node, Any], ctx: Context) ->
             ctx.sparql_foci[cs.node].update(fv)
             return True, []
         component, predicates = arg
-        conform, reps = component.evaluate(ctx.plan.executor, ctx.graph(predicates), fv, [])
-        return bool(conform), list(reps)
+        if not ctx.sparql_rows:
+            conform, reps = component.evaluate(ctx.plan.executor, ctx.graph(predicates), fv, [])
+            return bool(conform), list(reps)
+        non_conformant = False
+        found: list[Raw] = []
+        for helper in component.sparql_constraints:
+            if helper.deactivated:
+                continue
+            rows = ctx.sparql_rows.get(id(helper))
+            target = rows if rows is not None else ctx.graph(predicates)
+            nc, reps = component._evaluate_sparql_constraint(helper, target, fv)
+            non_conformant = non_conformant or nc
+            found.extend(reps)
+        return not non_conformant, found
     if kind == "property":
         values = {v for vals in fv.values() for v in vals}
         non_conformant = False
@@ -1121,11 +1114,15 @@ def owner_of(triples: Iterable[Triple]) -> tuple[str, str]:
     return trial, source
 
 
-def _record_issues(plan: Plan, key: str, triples: list[Triple]) -> tuple[str, list[Issue]]:
+def _record_issues(
+    plan: Plan, key: str, triples: list[Triple], sparql_rows: dict[int, _Rows] | None = None
+) -> tuple[str, list[Issue]]:
     owner = owner_of(triples)
     canonical = plan.canonical
     view = View([(s, canonical.get(p, p), o) for s, p, o in triples])
     ctx = Context(plan, view)
+    if sparql_rows:
+        ctx.sparql_rows = sparql_rows
     findings = [_finding(plan, r) for r in evaluate(ctx)]
     if plan.fallback is not None:
         g = Graph()
@@ -1153,6 +1150,7 @@ def validate_records(
     extra_shapes: Sequence[Path] = (),
     workers: int | None = None,
     shapes: Graph | None = None,
+    plan: Plan | None = None,
 ) -> dict[str, list[Issue]]:
     """Each record graph validated on its own, in parallel: for every key the issues plain
     pyshacl gives on that graph (:func:`graph.validate.validate_graph`), each naming the
@@ -1160,16 +1158,18 @@ def validate_records(
 
     A record is an rdflib ``Graph`` or any iterable of rdflib ``(s, p, o)`` triples (a list, a
     generator, a set): the engine reads the triples once into its own index, so an importer
-    need not build a ``Graph`` per record.  Repeated triples count once, as in a graph."""
-    shapes = shapes if shapes is not None else shapes_graph(extra_shapes)
+    need not build a ``Graph`` per record.  Repeated triples count once, as in a graph.
+    ``plan``: the shapes compiled already (``compile_plan(shapes, "each")``), for a caller that
+    validates many batches in one process."""
+    shapes = plan.shapes if plan is not None else shapes if shapes is not None else shapes_graph(extra_shapes)
     items = [(key, [(s, p, _stored(o)) for s, p, o in g]) for key, g in graphs.items()]
     chunks = [items[i : i + CHUNK_SIZE] for i in range(0, len(items), CHUNK_SIZE)]
     out: dict[str, list[Issue]] = {}
     n = _workers(workers, len(chunks))
     if n <= 1:
-        plan = compile_plan(shapes, "each")
+        plan = plan if plan is not None else compile_plan(shapes, "each")
         for chunk in chunks:
-            out.update(_record_issues(plan, key, triples) for key, triples in chunk)
+            out.update(_each(plan, chunk))
         return out
     with _pool(n, _init_worker, (shapes, "each", None, {}, [])) as pool:
         for part in pool.map(_each_chunk, chunks):
@@ -1191,13 +1191,11 @@ def _workers(requested: int | None, chunks: int) -> int:
     return max(1, min(n, chunks))
 
 
-def _pool(n: int, initializer: Any, initargs: tuple[Any, ...]) -> ProcessPoolExecutor:
-    """Workers are started fresh (``spawn``), never forked from a process that holds a store."""
-    import multiprocessing
+def _pool(n: int, initializer: Any, initargs: tuple[Any, ...]) -> Any:
+    """Fresh worker processes that exit with this one (:mod:`graph.processes`)."""
+    from graph.processes import pool
 
-    return ProcessPoolExecutor(
-        n, mp_context=multiprocessing.get_context("spawn"), initializer=initializer, initargs=initargs
-    )
+    return pool(n, initializer, initargs)
 
 
 # -- worker state ----------------------------------------------------------------------------------
@@ -1219,8 +1217,61 @@ def _init_worker(
 
 
 def _each_chunk(chunk: list[tuple[str, list[Triple]]]) -> dict[str, list[Issue]]:
-    plan = _STATE["plan"]
-    return dict(_record_issues(plan, key, triples) for key, triples in chunk)
+    return _each(_STATE["plan"], chunk)
+
+
+def _each(plan: Plan, chunk: list[tuple[str, list[Triple]]]) -> dict[str, list[Issue]]:
+    """A chunk of records, each validated on its own."""
+    rows = _chunk_sparql(plan, chunk)
+    return dict(_record_issues(plan, key, triples, rows.get(key)) for key, triples in chunk)
+
+
+def _chunk_sparql(plan: Plan, chunk: list[tuple[str, list[Triple]]]) -> dict[str, dict[int, _Rows]]:
+    """The rows of every SPARQL constraint for each record of a chunk, as pyshacl would get them
+    running the query on that record's graph alone: Oxigraph runs it on each record's graph of
+    one in-memory store (pyshacl's rdflib evaluation was half the time of an import check).
+    Constraints whose ``$this`` cannot be left free are left to pyshacl (no rows here)."""
+    import pyoxigraph as ox
+
+    from graph.store import to_ox
+
+    helpers = [
+        (h, predicates)
+        for cs in plan.sparql_shapes.values()
+        for kind, arg in cs.steps
+        if kind == "sparql"
+        for component, predicates in [arg]
+        for h in component.sparql_constraints
+        if not h.deactivated
+    ]
+    if not helpers or not chunk:
+        return {}
+    wanted = None if any(p is None for _h, p in helpers) else {p for _h, ps in helpers for p in ps}
+    db = ox.Store()
+    graphs = {key: ox.NamedNode(f"urn:x-trialgraph:record:{i}") for i, (key, _t) in enumerate(chunk)}
+    db.extend(
+        ox.Quad(to_ox(s), to_ox(p), to_ox(o), graphs[key])
+        for key, triples in chunk
+        for s, p, o in triples
+        if wanted is None or p in wanted
+    )
+    out: dict[str, dict[int, _Rows]] = defaultdict(dict)
+    for helper, _predicates in helpers:
+        init, text = helper.pre_bind_variables(URIRef("urn:x-trialgraph:probe"))
+        text = helper.apply_prefixes(text)
+        bound = "this" in init
+        if bound and not _this_free_is_safe(text):
+            continue
+        query = _project_this(text) if bound else text
+        for key, graph in graphs.items():
+            by_this: dict[Node | None, list[dict[str, Node]]] = defaultdict(list)
+            solutions = db.query(query, prefixes=_default_prefixes(), default_graph=[graph])
+            names = [v.value for v in solutions.variables]  # type: ignore[union-attr]
+            for sol in solutions:  # type: ignore[union-attr]
+                row = {n: from_ox(sol[n]) for n in names if sol[n] is not None}
+                by_this[row.get("this") if bound else None].append(row)
+            out[key][id(helper)] = _Rows(by_this)
+    return out
 
 
 # -- the whole store (trialgraph validate) ----------------------------------------------------------
@@ -1529,7 +1580,7 @@ def _chunk_eval(
 
 def _union_chunk(task: tuple[list[str], bytes | None, list[Unit]]) -> ChunkOut:
     """A worker's share: a chunk of records, read from the store (on disk) or sent as rows."""
-    with _no_full_gc():
+    with no_full_gc():
         return _one_chunk(*task)
 
 
@@ -1543,23 +1594,6 @@ def _one_chunk(names: list[str], rows: bytes | None, units: list[Unit]) -> Chunk
     chunk = _Chunk(plan)
     chunk.add_tsv(rows, terms)
     return _chunk_eval(plan, chunk, units, _STATE["target_sets"], _STATE["hierarchy"])
-
-
-@contextmanager
-def _no_full_gc() -> Iterator[None]:
-    """Python's cyclic collector, left on, walks the whole term cache again and again while a
-    chunk allocates (it doubled the time of a chunk); the index holds no cycles, so only the
-    young objects are collected, once per chunk."""
-    import gc
-
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.collect(1)
-        if was:
-            gc.enable()
 
 
 @dataclass
@@ -1607,7 +1641,7 @@ def validate_store(
     if n <= 1:
         terms = _Terms(plan)
         for names_ in chunks:
-            with _no_full_gc():
+            with no_full_gc():
                 chunk = _Chunk(plan)
                 chunk.add_tsv(chunk_rows(store.db, names_), terms)
                 fold.add(_chunk_eval(plan, chunk, [owners[n] for n in names_], target_sets, hierarchy))
@@ -1640,7 +1674,7 @@ class _Clock:
 def _ordered_units(store: Any) -> list[str]:
     """Source-record graph names, the records of one trial next to each other (so that a chunk
     usually holds all of a trial's records)."""
-    from graph.build import asserted_graph_names
+    from graph.layout import asserted_graph_names
 
     names = [str(n) for n in asserted_graph_names(store)]
     trial_of: dict[str, str] = {}
@@ -2044,6 +2078,7 @@ def _default_prefixes() -> dict[str, str]:
     return _PREFIXES
 
 
+@lru_cache(maxsize=256)
 def _this_free_is_safe(text: str) -> bool:
     """Running the query once with ``?this`` free and keeping each focus node's rows equals
     pyshacl's pre-binding when ``?this`` is bound by the main pattern and the query has no
@@ -2085,6 +2120,7 @@ def _this_free_is_safe(text: str) -> bool:
 _SELECT = re.compile(r"SELECT(\s+(?:DISTINCT|REDUCED))?\s", re.IGNORECASE)
 
 
+@lru_cache(maxsize=256)
 def _project_this(text: str) -> str:
     """The query with ``?this`` among the projected variables."""
     algebra = prepareQuery(text).algebra
@@ -2137,7 +2173,7 @@ def _explicit_targets(store: Any, plan: Plan, units: list[Unit]) -> list[tuple[N
 
 
 def _fallback_union(store: Any, plan: Plan) -> list[tuple[Node, Finding]]:
-    from graph.build import asserted_data
+    from graph.layout import asserted_data
 
     assert plan.fallback is not None
     return list(pyshacl_findings(asserted_data(store), plan.fallback))
@@ -2195,7 +2231,7 @@ def _attribute_all(store: Any, findings: list[tuple[Node, Finding]], units: list
 
 def _plain_store(store: Any, shapes: Graph) -> StoreValidation:
     """Stores other than Oxigraph (a remote endpoint): plain pyshacl over the union."""
-    from graph.build import asserted_graph_names
+    from graph.layout import asserted_graph_names
     from graph.validate import validate_units_plain
 
     units = {str(n): store.graph(n) for n in asserted_graph_names(store)}

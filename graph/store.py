@@ -65,6 +65,15 @@ def from_ox(term: Any) -> Node | None:
     raise TypeError(f"unsupported term {term!r}")
 
 
+def turtle_graph(path: Path) -> Graph:
+    """A Turtle file as an rdflib graph, parsed by Oxigraph (ten times faster than rdflib's
+    parser); a file that does not parse raises ``SyntaxError``."""
+    g = Graph()
+    for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+        g.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))  # type: ignore[arg-type]
+    return g
+
+
 #: A record's triples: an rdflib graph, or the plain triple list :func:`graph.rdf.record_triples` makes.
 Triples: TypeAlias = Graph | Sequence[tuple[Node, Node, Node]]
 

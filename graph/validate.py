@@ -31,6 +31,7 @@ from graph.namespace import TG
 SEVERITIES = ("info", "warning", "violation")
 SH_SEVERITY = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 
+
 def severity_rank(name: str) -> int:
     return SEVERITIES.index(name)
 
@@ -118,10 +119,12 @@ def shapes_graph(extra: Sequence[Path] = ()) -> Graph:
             paths.extend(found)
         else:
             paths.append(p)
+    from graph.store import turtle_graph
+
     for path in paths:
         try:
-            g.parse(path, format="turtle")
-        except Exception as exc:  # rdflib raises several unrelated types for bad Turtle
+            g += turtle_graph(path)
+        except Exception as exc:  # a syntax error, or a file that cannot be read
             raise InputError(
                 f"{path}: not valid Turtle: {exc}", hint="fix the file or leave it out of --shapes"
             ) from None
