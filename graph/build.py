@@ -462,10 +462,14 @@ def _fill(
         places.add(result, index)
         done += len(result.outcomes)
         progress("records", done, total)
-    loader.close()
+    if stored_records or incremental:
+        loader.close()
+        ledger.write(db, outcomes.entries)
+    else:  # nothing stored yet: the entries go in with the last bulk load
+        loader.add(ledger.nquads(outcomes.entries))
+        loader.close()
     if outcomes.changed:
         _update_quarantine(store, w, outcomes.quarantine, outcomes.cleared)
-    ledger.write(db, outcomes.entries)
     progress("reasoning", 0, None)
     if reasoner is None or (stored_records and not incremental):
         report.reasoning = reason.recompute(db, engine=engine, ontology=onto, progress=progress)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -116,6 +117,12 @@ def main() -> None:
     help="Records per batch: a worker holds one batch (and its triples) in memory at a time.",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--force", is_flag=True, help="Replace stored records whatever their version (an older file wins too).")
+@click.option(
+    "--timestamp",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ"]),
+    help="Load time written into every record (UTC), for reproducible exports; default: SOURCE_DATE_EPOCH, else now.",
+)
 @handles_errors
 def build(
     paths: tuple[Path, ...],
@@ -129,6 +136,8 @@ def build(
     workers: int | None,
     batch_size: int,
     quiet: bool,
+    force: bool = False,
+    timestamp: datetime | None = None,
 ) -> None:
     """Read trial records under PATHS (default: data/), load them into the store, reason and
     validate.  Exit 1 when records were quarantined for violations, 2 when some could not be
@@ -149,6 +158,8 @@ def build(
             ror_dump=ror_dump,
             workers=workers,
             batch_size=batch_size,
+            force=force,
+            timestamp=timestamp,
         )
     from rich.markup import escape
 

@@ -177,6 +177,13 @@ def write(db: ox.Store, entries: Mapping[str, Entry | None]) -> None:
             db.extend(entry.quads(name))
 
 
+def nquads(entries: Mapping[str, Entry]) -> bytes:
+    """New entries as N-Quads, for a bulk load into a store that holds none of them yet."""
+    return "".join(f"{q} .\n" for name, entry in entries.items() for q in entry.quads(name)).encode(
+        "utf-8", "surrogatepass"
+    )
+
+
 def as_graph(entries: Mapping[str, Entry]) -> Any:
     """The whole ledger as an rdflib graph (for stores written graph by graph)."""
     from rdflib import Graph

@@ -18,11 +18,12 @@ from typing import Any
 WATCH_SECONDS = 0.2
 
 
-def exit_with_parent() -> None:
-    """Make this process die with its parent: on Linux the kernel sends SIGKILL when the parent
-    exits (``PR_SET_PDEATHSIG``); elsewhere, and as a second line, a thread watches the parent's
-    process id."""
-    parent = os.getppid()
+def exit_with_parent(parent: int | None = None) -> None:
+    """Make this process die with its parent (process id ``parent``; default: the current
+    parent): on Linux the kernel sends SIGKILL when the parent exits (``PR_SET_PDEATHSIG``);
+    elsewhere, and as a second line, a thread watches the parent's process id.  A parent that
+    is already gone (it died while this process started) ends this one at once."""
+    parent = os.getppid() if parent is None else parent
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             import ctypes
@@ -59,8 +60,8 @@ def no_full_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _start(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
-    exit_with_parent()
+def _start(parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+    exit_with_parent(parent)
     if initializer is not None:
         initializer(*initargs)
 
@@ -85,7 +86,10 @@ def pool(
     import multiprocessing
 
     executor = ProcessPoolExecutor(
-        n, mp_context=multiprocessing.get_context("spawn"), initializer=_start, initargs=(initializer, initargs)
+        n,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start,
+        initargs=(os.getpid(), initializer, initargs),
     )
     with executor:
         yield executor
