@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 
 from graph import fastvalidate, layout, rdf, versions
 from graph import identity as ids
@@ -40,7 +40,7 @@ from graph.merge import record_key
 from graph.model import Identifier, Participation, TrialRecord
 from graph.processes import no_full_gc
 from graph.reason import reasoner_for
-from graph.store import to_ox
+from graph.store import from_ox, to_ox
 from graph.validate import Issue
 
 _GENERATED_AT = "<http://www.w3.org/ns/prov#generatedAtTime>"
@@ -99,6 +99,9 @@ class Settings:
     folder: Path | None = None
     #: shapes given besides the built-in ones (workers read them themselves)
     extra_shapes: tuple[Path, ...] = ()
+    #: the shapes' fingerprint (:func:`graph.validate.shapes_fingerprint`): validation results
+    #: are kept in the ledger under it
+    shapes: str = ""
 
 
 @dataclass
@@ -186,6 +189,7 @@ class Worker:
         self.reasoner = reasoner_for(ontology)
         self._ox: dict[Any, Any] = {}
         self._text: dict[Any, str] = {}
+        self._stored: dict[Any, Any] = {}
 
     def ox(self, term: Any) -> Any:
         found = self._ox.get(term)
@@ -199,9 +203,30 @@ class Worker:
             found = self._text[term] = str(term)
         return found
 
+    def as_stored(self, triples: list[rdf.Triple]) -> list[rdf.Triple]:
+        """The triples with their literals in the form the store gives them back (a valid
+        number in its canonical form: ``"52.10"^^xsd:decimal`` comes back as ``52.1``): what
+        ``trialgraph validate`` reads, so that a finding kept now reads as one found then."""
+        stored = self._stored
+        fresh = {o for _s, _p, o in triples if type(o) is Literal and o.datatype is not None and o not in stored}
+        if fresh:
+            self._canonicalise(fresh)
+        return [(s, p, stored.get(o, o) if type(o) is Literal else o) for s, p, o in triples]
+
+    def _canonicalise(self, literals: set[Any]) -> None:
+        scratch = ox.Store()
+        p = ox.NamedNode("urn:x-trialgraph:value")
+        order = list(literals)
+        scratch.extend(
+            ox.Quad(ox.NamedNode(f"urn:x-trialgraph:{i}"), p, self.ox(lit), ox.DefaultGraph())
+            for i, lit in enumerate(order)
+        )
+        for q in scratch:
+            self._stored[order[int(q.subject.value.rsplit(":", 1)[1])]] = from_ox(q.object)
+
     def trim(self) -> None:
         """Forget the cached terms when there are too many (called between batches)."""
-        for cache in (self._ox, self._text):
+        for cache in (self._ox, self._text, self._stored):
             if len(cache) > self.LIMIT:
                 cache.clear()
 
@@ -250,15 +275,21 @@ def _run_job(job: Job, worker: Worker) -> BatchResult:
         triples = rdf.record_triples(record, job.preferred[key], loaded_at=settings.loaded_at)
         triples.extend(evidence)
         candidates[key] = _Candidate(record, name, triples, entry, warnings)
-    results: dict[str, list[Issue]] = {}
+    results: dict[str, tuple[list[Issue], fastvalidate.Kept | None]] = {}
     if settings.validate and candidates:
-        graphs = {k: c.triples for k, c in candidates.items()}
-        results = fastvalidate.validate_records(graphs, workers=1, plan=worker.plan)
+        results = fastvalidate.validate_and_keep(
+            worker.plan, {k: worker.as_stored(c.triples) for k, c in candidates.items()}
+        )
+        keep = settings.shapes and fastvalidate.local_sparql(worker.plan)
+        for key, (_issues, kept) in results.items():
+            if keep and kept is not None:
+                candidates[key].entry.validation = kept.dumps(settings.shapes)
     fold: Fold[int] = Fold()
     divergent: dict[int, tuple[str, str | None, str]] = {}
     terms: dict[int, tuple[str, str | None, str]] = {}
     for key, c in candidates.items():
-        problems = [replace(i, source=c.record.source_file) for i in results.get(key, []) if i.severity == "violation"]
+        issues = results[key][0] if key in results else []
+        problems = [replace(i, source=c.record.source_file) for i in issues if i.severity == "violation"]
         if problems:
             outcomes.append(Outcome(key, c.name, c.record.source_file, "quarantined", problems=problems))
             continue

@@ -45,7 +45,7 @@ from graph.layout import (
 from graph.model import Identifier, TrialRecord
 from graph.namespace import TG
 from graph.store import OxigraphStore, Store, graph_quads
-from graph.validate import Issue, shapes_graph
+from graph.validate import Issue, shapes_fingerprint, shapes_graph
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -281,6 +281,7 @@ def _write_records(
     winners = {key: head.source_file for key, head in heads.items()}
     names = {str(ids.record_graph(head.source, head.record_id)) for head in heads.values()}
     shapes = shapes_graph(settings.extra_shapes)
+    settings.shapes = shapes_fingerprint(shapes)
     onto = reason.ontology_graph()
     if isinstance(store, OxigraphStore):
         stored = ledger.read(store.db, names)

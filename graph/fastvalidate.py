@@ -70,6 +70,7 @@ from graph.validate import (
     Labeller,
     attribute,
     pyshacl_findings,
+    shapes_fingerprint,
     shapes_graph,
     sorted_issues,
     stored_term,
@@ -389,6 +390,8 @@ class Plan:
     observed: frozenset[Node] | None = None
     #: One object per IRI for the paths of every compiled shape (see :class:`_Terms`).
     canonical: dict[Node, Node] = field(default_factory=dict)
+    #: Whether every SPARQL constraint is local (see :func:`local_sparql`; ``None``: not known yet).
+    local_sparql: bool | None = None
 
 
 def compile_plan(shapes: Graph, mode: str = "each") -> Plan:
@@ -1012,8 +1015,8 @@ def _step(kind: str, arg: Any, cs: CShape, fv: dict[Node, Any], ctx: Context) ->
         conform, reps = arg.evaluate(ctx.plan.executor, ctx.view, fv, [])
         return bool(conform), list(reps)
     if kind == "sparql":
+        ctx.sparql_foci[cs.node].update(fv)
         if ctx.plan.mode == "union":
-            ctx.sparql_foci[cs.node].update(fv)
             return True, []
         component, predicates = arg
         if not ctx.sparql_rows:
@@ -1115,21 +1118,24 @@ def owner_of(triples: Iterable[Triple]) -> tuple[str, str]:
 
 
 def _record_issues(
-    plan: Plan, key: str, triples: list[Triple], sparql_rows: dict[int, _Rows] | None = None
-) -> tuple[str, list[Issue]]:
+    plan: Plan, key: str, triples: list[Triple], sparql_rows: dict[int, _Rows] | None = None, keep: bool = False
+) -> tuple[str, list[Issue], Kept | None]:
     owner = owner_of(triples)
     canonical = plan.canonical
     view = View([(s, canonical.get(p, p), o) for s, p, o in triples])
     ctx = Context(plan, view)
     if sparql_rows:
         ctx.sparql_rows = sparql_rows
-    findings = [_finding(plan, r) for r in evaluate(ctx)]
+    raws = evaluate(ctx)
+    findings = [_finding(plan, r) for r in raws]
     if plan.fallback is not None:
         g = Graph()
         for t in triples:
             g.add(t)
         findings.extend(f for _focus, f in pyshacl_findings(g, plan.fallback))
-    return key, sorted_issues(i for f in findings for i in attribute(f, [owner]))
+    issues = sorted_issues(i for f in findings for i in attribute(f, [owner]))
+    kept = Kept.of(plan, view, raws, findings, ctx.sparql_foci) if keep and plan.fallback is None else None
+    return key, issues, kept
 
 
 def _finding(plan: Plan, r: Raw) -> Finding:
@@ -1223,7 +1229,22 @@ def _each_chunk(chunk: list[tuple[str, list[Triple]]]) -> dict[str, list[Issue]]
 def _each(plan: Plan, chunk: list[tuple[str, list[Triple]]]) -> dict[str, list[Issue]]:
     """A chunk of records, each validated on its own."""
     rows = _chunk_sparql(plan, chunk)
-    return dict(_record_issues(plan, key, triples, rows.get(key)) for key, triples in chunk)
+    return {key: _record_issues(plan, key, triples, rows.get(key))[1] for key, triples in chunk}
+
+
+def validate_and_keep(
+    plan: Plan, records: Mapping[str, Sequence[Triple]]
+) -> dict[str, tuple[list[Issue], Kept | None]]:
+    """Each record on its own, as :func:`validate_records` does it (the triples in the form the
+    store keeps them), and what :func:`validate_store` needs of each record later on
+    (:class:`Kept`; ``None`` when the shapes need plain pyshacl)."""
+    chunk = [(key, list(triples)) for key, triples in records.items()]
+    rows = _chunk_sparql(plan, chunk)
+    out = {}
+    for key, triples in chunk:
+        _key, issues, kept = _record_issues(plan, key, triples, rows.get(key), keep=True)
+        out[key] = (issues, kept)
+    return out
 
 
 def _chunk_sparql(plan: Plan, chunk: list[tuple[str, list[Triple]]]) -> dict[str, dict[int, _Rows]]:
@@ -1292,6 +1313,226 @@ class ChunkOut:
     digests: dict[int, tuple[int, int]]
     findings: list[tuple[Node, Finding]]
     sparql_foci: dict[Node, set[Node]]
+    #: every node the chunk's records mention (any predicate; hashes packed as little-endian
+    #: int64), when known: a kept result of one record (see :class:`Kept`); a finding on a node
+    #: one record alone mentions needs no look-up to be attributed
+    mentions: bytes | None = None
+    #: nodes the chunk gives a load time (see :data:`_LOAD_TIME`)
+    timed: set[int] = field(default_factory=set)
+
+
+#: Bumped whenever what :class:`Kept` holds, or how, changes: kept results are then ignored.
+KEPT_VERSION = 2
+
+
+@dataclass
+class Kept:
+    """What :func:`validate_store` needs of one record, worked out when a build loads the record
+    (:func:`validate_and_keep`) and kept in the ledger (:mod:`graph.ledger`), so that validating
+    a store whose records a build validated reads none of them again:
+
+    - the record's findings, as they hold in the union of all records as long as every record
+      that mentions one of its nodes describes that node the same way;
+    - the digests of its nodes' triples (as :class:`_Chunk` makes them from the store), which
+      tell where records describe a node differently: those nodes are checked again on the store;
+    - every node it mentions, so that a finding on a node no other record mentions needs no
+      look-up to be attributed.
+
+    Kept results apply when every SPARQL constraint of the shapes is *local* (reads only triples
+    about ``$this``, with predicates the digests cover: :func:`local_sparql`); otherwise
+    :func:`validate_store` reads the records."""
+
+    findings: list[tuple[Node, Finding]]
+    digests: dict[int, tuple[int, int]]
+    #: hashes of the nodes mentioned, packed (see :attr:`ChunkOut.mentions`)
+    mentions: bytes
+    #: (preferred trial id, source file), as :func:`store_units` reads them
+    owner: tuple[str, str] = ("", "")
+    #: nodes the record gives a load time
+    timed: set[int] = field(default_factory=set)
+
+    @classmethod
+    def of(
+        cls, plan: Plan, view: View, raws: list[Raw], findings: list[Finding], _sparql_foci: Mapping[Node, set[Node]]
+    ) -> Kept:
+        import struct
+
+        explicit = {n for _cs, t in plan.top for n in t.nodes}
+        present = view.nodes() if explicit else set()
+        kept = [
+            (r.focus, f)
+            for r, f in zip(raws, findings, strict=False)
+            if not (r.focus in explicit and r.focus not in present)  # union mode: only where present
+        ]
+        digests, mentions, timed = _record_digests(plan, view)
+        packed = struct.pack(f"<{len(mentions)}q", *sorted(mentions))
+        return cls(kept, digests, packed, _owner(view), timed)
+
+    def dumps(self, shapes: str) -> str:
+        """As stored in the ledger: JSON, the digests packed (sorted, so that two builds of the
+        same record write the same text)."""
+        import base64
+        import json
+        import struct
+
+        keys = sorted(self.digests)
+        packed = struct.pack("<" + "qQQ" * len(keys), *(v for k in keys for v in (k, *self.digests[k])))
+        mentions = struct.unpack(f"<{len(self.mentions) // 8}q", self.mentions)
+        extra = sorted(set(mentions) - set(keys))
+        doc = {
+            "v": KEPT_VERSION,
+            "shapes": shapes,
+            "owner": list(self.owner),
+            "timed": sorted(self.timed),
+            "findings": sorted(
+                [term_token(n) or "", f.severity, f.field, f.value, f.rule, f.message, f.focus]
+                for n, f in self.findings
+            ),
+            "digests": base64.b64encode(packed).decode("ascii"),
+            "mentions": base64.b64encode(struct.pack(f"<{len(extra)}q", *extra)).decode("ascii"),
+        }
+        return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def loads(cls, text: str, shapes: str) -> Kept | None:
+        """Kept results made with the same shapes, or ``None``."""
+        import json
+
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(doc, dict) or doc.get("v") != KEPT_VERSION or doc.get("shapes") != shapes:
+            return None
+        return cls._decode(doc)
+
+    @classmethod
+    def _decode(cls, doc: dict[str, Any]) -> Kept:
+        import base64
+        import struct
+
+        raw = base64.b64decode(doc["digests"])
+        values = struct.unpack("<" + "qQQ" * (len(raw) // 24), raw)
+        keys = values[0::3]
+        digests = dict(zip(keys, zip(values[1::3], values[2::3], strict=True), strict=True))
+        mentions = base64.b64decode(doc["mentions"]) + struct.pack(f"<{len(keys)}q", *keys)
+        findings = [(text_term(row[0]), Finding(*row[1:])) for row in doc["findings"]]
+        trial, source = doc["owner"]
+        return cls(findings, digests, mentions, (trial, source), set(doc["timed"]))
+
+    def chunk(self, unit: Unit) -> ChunkOut:
+        return ChunkOut([unit], self.digests, self.findings, {}, self.mentions, self.timed)
+
+
+_HASHES: dict[Node, int] = {}
+
+
+def _hash_of(term: Node) -> int:
+    found = _HASHES.get(term)
+    if found is None:
+        if len(_HASHES) > 500_000:
+            _HASHES.clear()
+        found = _HASHES[term] = term_hash(term)
+    return found
+
+
+def _record_digests(plan: Plan, view: View) -> tuple[dict[int, tuple[int, int]], set[int], set[int]]:
+    """The digests :class:`_Chunk` makes of a chunk holding this record alone, every node the
+    record mentions, and the nodes it gives a load time."""
+    observed = plan.observed
+    times: set[int] = set()
+    full: dict[int, int] = {}
+    types: dict[int, int] = {}
+    objects: set[int] = set()
+    mentions: set[int] = set()
+    for s, preds in view.out.items():
+        hs = _hash_of(s)
+        mentions.add(hs)
+        for p, objs in preds.items():
+            seen = observed is None or p in observed
+            hp = _hash_of(p)
+            timed = p == _LOAD_TIME
+            if timed:
+                times.add(hs)
+            for o in objs:
+                literal = type(o) is Literal
+                ho = _hash_of(o)
+                if not literal:
+                    mentions.add(ho)
+                if not seen:
+                    continue
+                h = hash((hp, _ANY_TIME if timed else ho))
+                full[hs] = (full.get(hs, 0) + h) & _MASK
+                if hp == _TYPE_HASH:
+                    types[hs] = (types.get(hs, 0) + h) & _MASK
+                if not literal:
+                    objects.add(ho)
+    digests = {h: (d or 1, types.get(h, 0)) for h, d in full.items()}
+    for h in objects:
+        digests.setdefault(h, (0, 0))
+    return digests, mentions, times
+
+
+def _owner(view: View) -> tuple[str, str]:
+    """(preferred trial id, source file) of one record, by the rule of :func:`store_units`."""
+    trials = sorted(str(t) for t in view.subjects_with(_TYPE, _TRIAL))
+    trial = ""
+    if trials:
+        first = URIRef(trials[0])
+        ids = sorted(str(v) for v in view.values(first, _IDENTIFIER))
+        trial = ids[0] if ids else trials[0]
+    sources = sorted(str(o) for o in view.objects_of(_SOURCE_FILE))
+    return trial, sources[0] if sources else ""
+
+
+def local_sparql(plan: Plan) -> bool:
+    """Whether every SPARQL constraint of the shapes reads only triples about ``$this`` (with
+    predicates the digests cover), so that a record's own result holds in the union wherever
+    its nodes are described alike.  Worked out once per plan."""
+    if plan.local_sparql is None:
+        plan.local_sparql = all(
+            _is_local(helper, plan)
+            for cs in plan.sparql_shapes.values()
+            for kind, arg in cs.steps
+            if kind == "sparql"
+            for helper in arg[0].sparql_constraints
+            if not helper.deactivated
+        )
+    return plan.local_sparql
+
+
+def _is_local(helper: Any, plan: Plan) -> bool:
+    init, text = helper.pre_bind_variables(URIRef("urn:x-trialgraph:probe"))
+    text = helper.apply_prefixes(text)
+    if "this" not in init or not _this_free_is_safe(text):
+        return False
+    try:
+        algebra = prepareQuery(text, initNs=_default_prefixes()).algebra
+    except Exception:
+        return False
+    this = Variable("this")
+    observed = plan.observed
+    ok = True
+
+    def walk(node: Any) -> None:
+        nonlocal ok
+        name = getattr(node, "name", None)
+        if name in ("ServiceGraphPattern", "Graph"):
+            ok = False
+        if name == "BGP":
+            for s_, p_, _o in node.triples:
+                if s_ != this or not isinstance(p_, URIRef) or (observed is not None and p_ not in observed):
+                    ok = False
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k not in ("PV", "_vars"):
+                    walk(v)
+        elif isinstance(node, list | tuple):
+            for v in node:
+                walk(v)
+
+    walk(algebra)
+    return ok
 
 
 class _Converter:
@@ -1428,6 +1669,13 @@ def term_hash(term: Node) -> int:
 
 
 _TYPE_HASH = term_hash(RDF.type)
+#: The load time a build writes into each record graph says when, not what: in a node's digest
+#: it counts by its presence (this hash stands for any value), so that the digests kept for a
+#: record do not change with the time it was loaded.  Two records giving a node a load time
+#: each make that node divergent (:class:`_Fold`), whatever the times.
+_LOAD_TIME = URIRef("http://www.w3.org/ns/prov#generatedAtTime")
+_LOAD_TIME_TOKEN = f"<{_LOAD_TIME}>"
+_ANY_TIME = term_hash(Literal("any time"))
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _MASK = 0xFFFFFFFFFFFFFFFF
 
@@ -1447,6 +1695,8 @@ class _Chunk:
         self.full: dict[int, int] = {}
         self.types: dict[int, int] = {}
         self.objects: set[int] = set()
+        #: nodes given a load time
+        self.timed: set[int] = set()
 
     def add_tsv(self, data: bytes, terms: _Terms) -> None:
         """Rows ``?s ?p ?o`` in SPARQL TSV (the first line names the variables)."""
@@ -1469,7 +1719,11 @@ class _Chunk:
             s, hs = cache.get(st) or get(st)
             p, hp = cache.get(pt) or get(pt)
             o, ho = cache.get(ot) or get(ot)
-            h = hash((hp, ho))
+            if pt == _LOAD_TIME_TOKEN:
+                self.timed.add(hs)
+                h = hash((hp, _ANY_TIME))
+            else:
+                h = hash((hp, ho))
             full[hs] = (full.get(hs, 0) + h) & _MASK
             if hp == _TYPE_HASH:
                 types[hs] = (types.get(hs, 0) + h) & _MASK
@@ -1541,6 +1795,8 @@ def store_units(db: Any, names: Sequence[str]) -> dict[str, Unit]:
     whole store and each kind of triple (per chunk, Oxigraph would scan every graph each time,
     and an ``OPTIONAL`` join costs more than the three queries)."""
     wanted = set(names)
+    if not wanted:
+        return {}
     trials: dict[str, dict[str, list[str]]] = defaultdict(dict)
     sources: dict[str, list[str]] = defaultdict(list)
     for row in db.query(_TRIALS_QUERY):
@@ -1575,7 +1831,7 @@ def _chunk_eval(
     (to find nodes that chunks see differently)."""
     ctx = Context(plan, chunk.view(hierarchy), target_sets=target_sets, present_only=True)
     findings = [(r.focus, _finding(plan, r)) for r in evaluate(ctx)]
-    return ChunkOut(units, chunk.digests(), findings, dict(ctx.sparql_foci))
+    return ChunkOut(units, chunk.digests(), findings, dict(ctx.sparql_foci), timed=chunk.timed)
 
 
 def _union_chunk(task: tuple[list[str], bytes | None, list[Unit]]) -> ChunkOut:
@@ -1616,11 +1872,16 @@ def validate_store(
     workers: int | None = None,
     shapes: Graph | None = None,
     chunk_size: int = CHUNK_SIZE,
+    kept: bool = True,
 ) -> StoreValidation:
     """The shapes over the union of every source-record graph in ``store``, with the findings
     plain pyshacl gives on that union, each attributed to every record holding its focus node.
     Works on an Oxigraph store (on disk: workers read it directly); any other store is validated
-    with plain pyshacl."""
+    with plain pyshacl.
+
+    ``kept``: use the results a build kept for each record it validated (:class:`Kept`, in the
+    ledger) instead of reading those records again; only records without kept results (or with
+    results kept for other shapes) are read.  The cross-record part runs either way."""
     from graph.store import OxigraphStore
 
     shapes = shapes if shapes is not None else shapes_graph(extra_shapes)
@@ -1628,16 +1889,28 @@ def validate_store(
         return _plain_store(store, shapes)
     clock = _Clock()
     plan = compile_plan(shapes, "union")
-    names = _ordered_units(store)
-    owners = store_units(store.db, names)
-    scope = Scope(store, names)
-    hierarchy = _hierarchy(store, names)
+    from graph.layout import asserted_graph_names
+
+    everything = sorted(str(n) for n in asserted_graph_names(store))
+    scope = Scope(store, everything)
+    hierarchy = _hierarchy(store, everything)
     target_sets = _target_sets(store, plan, scope)
+    fold = _Fold()
+    owners: dict[str, Unit] = {}
+    reused: dict[str, Kept] = {}
+    if kept and not hierarchy and not target_sets and plan.fallback is None and local_sparql(plan):
+        with no_full_gc():
+            reused = _kept_results(store, shapes, set(everything))
+            for name in everything:
+                if name in reused:
+                    owners[name] = Unit(name, *reused[name].owner)
+                    fold.add(reused[name].chunk(owners[name]))
+    names = _ordered_units(store, [n for n in everything if n not in reused])
+    owners.update(store_units(store.db, names))
     clock.lap("prepare")
     chunks = [names[i : i + chunk_size] for i in range(0, len(names), chunk_size)]
     n = _workers(workers, len(chunks))
     on_disk = store.root is not None and store._current() is not None
-    fold = _Fold()
     if n <= 1:
         terms = _Terms(plan)
         for names_ in chunks:
@@ -1653,6 +1926,20 @@ def validate_store(
                 fold.add(out)
     clock.lap("records")
     return _merge(store, plan, fold, scope, target_sets, hierarchy, clock)
+
+
+def _kept_results(store: Any, shapes: Graph, names: set[str]) -> dict[str, Kept]:
+    """The validation results the ledger keeps for the store's records, made with these shapes."""
+    from graph import ledger
+
+    fingerprint = shapes_fingerprint(shapes)
+    out = {}
+    for name, text in ledger.validations(store.db).items():
+        if name in names:
+            found = Kept.loads(text, fingerprint)
+            if found is not None:
+                out[name] = found
+    return out
 
 
 class _Clock:
@@ -1671,12 +1958,11 @@ class _Clock:
         self.last = now
 
 
-def _ordered_units(store: Any) -> list[str]:
+def _ordered_units(store: Any, names: list[str]) -> list[str]:
     """Source-record graph names, the records of one trial next to each other (so that a chunk
     usually holds all of a trial's records)."""
-    from graph.layout import asserted_graph_names
-
-    names = [str(n) for n in asserted_graph_names(store)]
+    if len(names) <= 1:
+        return names
     trial_of: dict[str, str] = {}
     q = "SELECT ?g ?t WHERE { GRAPH ?g { ?g <https://w3id.org/trialgraph/ontology#sourceRecord> ?t } }"
     for row in store.db.query(q):  # plain strings: rdflib terms for 100,000 rows cost seconds
@@ -1716,10 +2002,33 @@ class _Fold:
         self.retyped: set[int] = set()
         #: divergent node hash -> index of a chunk that holds the node
         self.where: dict[int, int] = {}
+        #: whether every chunk said what its records mention
+        self.complete = True
+        #: node hash -> the chunk that gave it a load time
+        self.timed: dict[int, int] = {}
+
+    def mentioned(self, wanted: set[int]) -> dict[int, int]:
+        """For each of the ``wanted`` node hashes that some chunk mentions: the one chunk that
+        does, or -1 when several do."""
+        import struct
+
+        found: dict[int, int] = {}
+        for index, out in enumerate(self.outs):
+            if out.mentions is None:
+                continue
+            for h in wanted.intersection(struct.unpack(f"<{len(out.mentions) // 8}q", out.mentions)):
+                found[h] = index if found.setdefault(h, index) == index else -1
+        return found
 
     def add(self, out: ChunkOut) -> None:
         seen = self.seen
         index = len(self.outs)
+        if out.mentions is None:
+            self.complete = False
+        for h in out.timed:
+            if self.timed.setdefault(h, index) != index:
+                self.divergent.add(h)
+                self.where.setdefault(h, index)
         for h, d in out.digests.items():
             prev = seen.setdefault(h, d)
             if prev != d:
@@ -1760,7 +2069,7 @@ def _merge(
     if plan.fallback is not None:
         findings.extend(_fallback_union(store, plan))
         clock.lap("plain pyshacl")
-    issues = sorted_issues(_attribute_all(store, findings, units))
+    issues = sorted_issues(_attribute_all(store, findings, units, fold))
     trials = sorted({u.trial for u in units if u.trial})
     clock.lap("report")
     return StoreValidation(issues, trials, len(units), len(divergent), list(plan.notes), affected, clock.laps)
@@ -1955,6 +2264,11 @@ def _sparql_findings(
     return out
 
 
+#: Up to this many focus nodes, a SPARQL constraint runs once per node (with ``$this`` bound)
+#: rather than once over the whole store.
+FEW_FOCI = 64
+
+
 def _rows_for(store: Any, helper: Any, foci: set[Node], scope: Scope) -> _Rows:
     from graph.store import to_ox
 
@@ -1963,7 +2277,7 @@ def _rows_for(store: Any, helper: Any, foci: set[Node], scope: Scope) -> _Rows:
     text = helper.apply_prefixes(text)
     bound = "this" in init
     by_this: dict[Node | None, list[dict[str, Node]]] = defaultdict(list)
-    if bound and not _this_free_is_safe(text):
+    if bound and (len(foci) <= FEW_FOCI or not _this_free_is_safe(text)):
         import pyoxigraph as ox
 
         for f in foci:
@@ -2222,10 +2536,25 @@ def _owners(
     return out
 
 
-def _attribute_all(store: Any, findings: list[tuple[Node, Finding]], units: list[Unit]) -> list[Issue]:
-    """Issues for the findings, each finding once (chunks that share a node all report it)."""
+def _attribute_all(
+    store: Any, findings: list[tuple[Node, Finding]], units: list[Unit], fold: _Fold | None = None
+) -> list[Issue]:
+    """Issues for the findings, each finding once (chunks that share a node all report it).
+    A node that one record alone mentions (known from kept results) belongs to that record;
+    the store is asked about the others."""
     unique = list(dict.fromkeys(findings))
-    owners = _owners(store, (n for n, _f in unique), {u.key: (u.trial, u.source) for u in units})
+    known: dict[Node, list[tuple[str, str]]] = {}
+    if fold is not None and fold.complete:
+        hashes = {n: term_hash(n) for n, _f in unique}
+        mentioned = fold.mentioned(set(hashes.values()))
+        for n, h in hashes.items():
+            index = mentioned.get(h, -1)
+            if index >= 0 and len(fold.outs[index].units) == 1:
+                u = fold.outs[index].units[0]
+                known[n] = [(u.trial, u.source)]
+    asked = (n for n, _f in unique if n not in known)
+    owners = _owners(store, asked, {u.key: (u.trial, u.source) for u in units})
+    owners.update(known)
     return [i for n, f in unique for i in attribute(f, owners.get(n, ()))]
 
 

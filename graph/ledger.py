@@ -102,6 +102,14 @@ def read(db: ox.Store, names: Iterable[str] | None = None) -> dict[str, Entry]:
     return out
 
 
+def validations(db: ox.Store) -> dict[str, str]:
+    """The kept validation results of every record (record graph -> stored text)."""
+    return {
+        q.subject.value: q.object.value  # type: ignore[union-attr]
+        for q in db.quads_for_pattern(None, _VALIDATION, None, _GRAPH)
+    }
+
+
 def size(db: ox.Store, graph: str) -> int:
     """Quads in one graph, counted by the store (nothing is decoded)."""
     for row in db.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"):  # type: ignore[union-attr]

@@ -396,6 +396,7 @@ def test_a_refresh_gives_the_graphs_of_a_rebuild_from_scratch(tmp_path: Path) ->
     report = build([v2], open_store(refreshed))
     assert sorted(report.loaded) == ["ctgov/NCT02552212", "curated/nct07635758"]
     assert report.reasoning is not None and report.reasoning.mode == "incremental"
+    assert report.triples == len(open_store(refreshed, read_only=True).db)  # the size is followed exactly
     final = [p for p in sorted(v1.glob("*.*")) if p.suffix in (".yaml", ".json") and not (v2 / p.name).exists()]
     final = [p for p in final if p.name != "organizations.yaml"] + sorted(v2.iterdir())
     rebuilt = tmp_path / "rebuilt"
