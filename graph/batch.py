@@ -38,7 +38,7 @@ from graph.digest import Fold, hex_digest
 from graph.ledger import Entry
 from graph.merge import record_key
 from graph.model import Identifier, Participation, TrialRecord
-from graph.processes import no_full_gc
+from graph.processes import WORKER_GC, no_full_gc
 from graph.reason import reasoner_for
 from graph.store import from_ox, to_ox
 from graph.validate import Issue
@@ -187,11 +187,18 @@ class Worker:
         self.shapes = shapes
         self.plan = fastvalidate.compile_plan(shapes, "each")
         self.reasoner = reasoner_for(ontology)
+        self._iri: dict[str, Any] = {}
         self._ox: dict[Any, Any] = {}
         self._text: dict[Any, str] = {}
         self._stored: dict[Any, Any] = {}
 
     def ox(self, term: Any) -> Any:
+        if type(term) is URIRef:  # most terms: looked up by their text (rdflib's hash and
+            key = str.__str__(term)  # equality run in Python, a str's in C)
+            found = self._iri.get(key)
+            if found is None:
+                found = self._iri[key] = ox.NamedNode(key)
+            return found
         found = self._ox.get(term)
         if found is None:
             found = self._ox[term] = to_ox(term)
@@ -226,7 +233,7 @@ class Worker:
 
     def trim(self) -> None:
         """Forget the cached terms when there are too many (called between batches)."""
-        for cache in (self._ox, self._text, self._stored):
+        for cache in (self._iri, self._ox, self._text, self._stored):
             if len(cache) > self.LIMIT:
                 cache.clear()
 
@@ -334,7 +341,7 @@ def _graphs(
     data = "".join((*lines, *inferred, *hidden)).encode("utf-8", "surrogatepass")
     terms = {
         k: (kind, None if p is None else p.value, str(node))
-        for k, (kind, p, node) in found.terms(worker.reasoner.rules).items()
+        for k, (kind, p, node) in found.terms.items()
     }
     out = Outcome(
         key,
@@ -377,7 +384,9 @@ def _run_in_worker(job: Job) -> BatchResult:
         from graph.validate import shapes_graph
 
         worker = _WORKERS[key] = Worker(shapes_graph(key), ontology_graph())
-    return run_job(job, worker)
+    WORKER_GC.start()
+    worker.trim()
+    return _run_job(job, worker)
 
 
 def run_jobs(

@@ -288,11 +288,11 @@ def _write_records(
     else:
         stored = {n: e for n, e in ledger.read_remote(store).items() if n in names}
     jobs = batch.jobs_for(spill, winners, participations, preferred, evidence, stored, settings)
-    outcomes = _Outcomes(report)
+    second = _Pass(jobs, shapes, onto, _Outcomes(report), progress, engine, executor)
     if isinstance(store, OxigraphStore):
-        _write_oxigraph(store, jobs, shapes, onto, outcomes, progress, engine, executor)
+        _write_oxigraph(store, second)
     else:
-        _write_remote(store, jobs, shapes, onto, outcomes, progress, engine, executor)
+        _write_remote(store, second)
 
 
 class _Outcomes:
@@ -332,12 +332,24 @@ class _Outcomes:
 class _Loader:
     """Record graphs into an Oxigraph staging store, in bulk: a replaced record's graphs are
     dropped first, and the N-Quads go in with one bulk load per chunk (several times faster than
-    transactional inserts; the staging store is private until the write commits)."""
+    transactional inserts; the staging store is private until the write commits).  The loads
+    run in a thread of their own (Oxigraph lets go of the interpreter while it loads), so that
+    the build keeps taking the workers' batches and handing them new ones meanwhile."""
+
+    #: chunks waiting for the loading thread
+    QUEUE = 2
 
     def __init__(self, db: Any) -> None:
+        import queue
+        import threading
+
         self.db = db
         self.pending: list[bytes] = []
         self.size = 0
+        self.error: BaseException | None = None
+        self.chunks: queue.Queue[bytes | None] = queue.Queue(self.QUEUE)
+        self.thread = threading.Thread(target=self._run, name="bulk-load", daemon=True)
+        self.thread.start()
 
     def replace(self, name: str, nquads: bytes) -> None:
         drop(self.db, name)
@@ -347,12 +359,35 @@ class _Loader:
         self.pending.append(nquads)
         self.size += len(nquads)
         if self.size >= LOAD_CHUNK:
-            self.close()
+            self._send()
+
+    def _send(self) -> None:
+        if self.error is not None:
+            raise self.error
+        if self.pending:
+            self.chunks.put(b"".join(self.pending))
+            self.pending, self.size = [], 0
+
+    def _run(self) -> None:
+        while (chunk := self.chunks.get()) is not None:
+            if self.error is None:
+                try:
+                    self.db.bulk_load(chunk, format=ox.RdfFormat.N_QUADS)
+                except BaseException as exc:  # handed to the building thread
+                    self.error = exc
 
     def close(self) -> None:
-        if self.pending:
-            self.db.bulk_load(b"".join(self.pending), format=ox.RdfFormat.N_QUADS)
-            self.pending, self.size = [], 0
+        """Load what is left and wait for every load to finish."""
+        self._send()
+        self.stop()
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        """Let the loading thread end (what is queued is loaded first)."""
+        if self.thread.is_alive():
+            self.chunks.put(None)
+            self.thread.join()
 
 
 def drop(db: Any, name: str) -> None:
@@ -404,39 +439,37 @@ def _ox_term(term: tuple[str, str | None, str]) -> tuple[str, Any, Any]:
     return kind, None if predicate is None else ox.NamedNode(predicate), value
 
 
-def _write_oxigraph(
-    store: OxigraphStore,
-    jobs: list[batch.Job],
-    shapes: Graph,
-    onto: Graph,
-    outcomes: _Outcomes,
-    progress: Progress,
-    engine: reason.Engine,
-    executor: Executor | None,
-) -> None:
+@dataclass
+class _Pass:
+    """The second pass of a build: its jobs and what runs them."""
+
+    jobs: list[batch.Job]
+    shapes: Graph
+    onto: Graph
+    outcomes: _Outcomes
+    progress: Progress
+    engine: reason.Engine
+    executor: Executor | None
+
+    def results(self) -> Iterator[batch.BatchResult]:
+        return batch.run_jobs(self.jobs, self.executor, self.shapes, self.onto)
+
+
+def _write_oxigraph(store: OxigraphStore, second: _Pass) -> None:
     """Records, quarantine, ledger and inferences in one atomic write.
 
     - an empty store, or one whose inferences are stale: the graphs are loaded in bulk as the
       workers send them; then the places where records meet are worked out;
     - a store with current inferences: the changed records are replaced, and the inferences are
       maintained incrementally (:func:`graph.reason.refresh`)."""
-    with store.write() as w:
+    with store.write() as w, processes.frozen_gc():
         # the staging store must have no other handle when the write commits: all of it
         # happens in a function whose locals are gone by then
-        _fill(store, w, jobs, shapes, onto, outcomes, progress, engine, executor)
+        _fill(store, w, second)
 
 
-def _fill(
-    store: OxigraphStore,
-    w: Any,
-    jobs: list[batch.Job],
-    shapes: Graph,
-    onto: Graph,
-    outcomes: _Outcomes,
-    progress: Progress,
-    engine: reason.Engine,
-    executor: Executor | None,
-) -> None:
+def _fill(store: OxigraphStore, w: Any, second: _Pass) -> None:
+    jobs, onto, outcomes, progress, engine = second.jobs, second.onto, second.outcomes, second.progress, second.engine
     report = outcomes.report
     total = sum(len(job.winners) for job in jobs)
     done = 0
@@ -452,23 +485,25 @@ def _fill(
     loader = _Loader(db)
     places = _Places()
     changed: dict[str, batch.Outcome] = {}
-    for index, result in enumerate(batch.run_jobs(jobs, executor, shapes, onto)):
-        for out in outcomes.take(result.outcomes):
-            if incremental:
-                changed[str(out.name)] = out
-            elif stored_records:
-                loader.replace(str(out.name), out.nquads)
-            else:
-                loader.add(out.nquads)
-        places.add(result, index)
-        done += len(result.outcomes)
-        progress("records", done, total)
+    try:
+        for index, result in enumerate(second.results()):
+            for out in outcomes.take(result.outcomes):
+                if incremental:
+                    changed[str(out.name)] = out
+                elif stored_records:
+                    loader.replace(str(out.name), out.nquads)
+                else:
+                    loader.add(out.nquads)
+            places.add(result, index)
+            done += len(result.outcomes)
+            progress("records", done, total)
+        if not (stored_records or incremental):  # nothing stored yet: the entries go in with the last load
+            loader.add(ledger.nquads(outcomes.entries))
+        loader.close()
+    finally:
+        loader.stop()
     if stored_records or incremental:
-        loader.close()
         ledger.write(db, outcomes.entries)
-    else:  # nothing stored yet: the entries go in with the last bulk load
-        loader.add(ledger.nquads(outcomes.entries))
-        loader.close()
     if outcomes.changed:
         _update_quarantine(store, w, outcomes.quarantine, outcomes.cleared)
     progress("reasoning", 0, None)
@@ -553,25 +588,17 @@ def _rewrite(db: Any, name: str, gone: list[Any], came: list[Any]) -> None:
     db.extend(ox.Quad(s, p, o, graph) for s, p, o in came)
 
 
-def _write_remote(
-    store: Store,
-    jobs: list[batch.Job],
-    shapes: Graph,
-    onto: Graph,
-    outcomes: _Outcomes,
-    progress: Progress,
-    engine: reason.Engine,
-    executor: Executor | None,
-) -> None:
+def _write_remote(store: Store, second: _Pass) -> None:
     """A remote endpoint: graphs are sent one by one (atomic per graph), then the inferences
     are worked out on a copy of the premises in memory and sent."""
+    outcomes, progress, onto = second.outcomes, second.progress, second.onto
     report = outcomes.report
-    total = sum(len(job.winners) for job in jobs)
+    total = sum(len(job.winners) for job in second.jobs)
     done = 0
     progress("records", 0, total)
     with store.write() as remote:
         remote.replace_graph(URIRef(ONTOLOGY_GRAPH), onto)
-        for result in batch.run_jobs(jobs, executor, shapes, onto):
+        for result in second.results():
             for out in outcomes.take(result.outcomes):
                 remote.replace_graph(out.name, _asserted_graph(out))
             done += len(result.outcomes)
@@ -584,7 +611,7 @@ def _write_remote(
             remote.replace_graph(URIRef(LEDGER_GRAPH), ledger.as_graph(entries))
     progress("reasoning", 0, None)
     if report.loaded or not _has_reasoner_graphs(store):
-        _send_inferences(store, onto, engine)
+        _send_inferences(store, onto, second.engine)
     if outcomes.entries or report.loaded:
         _, total = _counts(store)
         with store.write() as remote:

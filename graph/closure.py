@@ -93,26 +93,8 @@ class LocalRules:
     @classmethod
     def compile(cls, schema: Schema) -> LocalRules:
         n = ox.NamedNode
-        forward: dict[str, set[str]] = defaultdict(set)
-        backward: dict[str, set[str]] = defaultdict(set)
-        subj: dict[str, set[str]] = defaultdict(set)
-        obj: dict[str, set[str]] = defaultdict(set)
-        supers: dict[str, set[str]] = defaultdict(set)
-        for q, sources in schema.forward.items():
-            for p in sources:
-                forward[p].add(q)
-        for q, sources in schema.backward.items():
-            for p in sources:
-                backward[p].add(q)
-        for c, props in schema.subject_of.items():
-            for p in props:
-                subj[p].add(c)
-        for c, props in schema.object_of.items():
-            for p in props:
-                obj[p].add(c)
-        for c, subs in schema.sub_classes.items():
-            for b in subs:
-                supers[b].add(c)
+        forward, backward = _invert(schema.forward), _invert(schema.backward)
+        subj, obj, supers = _invert(schema.subject_of), _invert(schema.object_of), _invert(schema.sub_classes)
         preds = set(forward) | set(backward) | set(subj) | set(obj)
 
         def terms(values: Iterable[str]) -> tuple[Any, ...]:
@@ -177,6 +159,15 @@ class LocalRules:
         if p == RDF_TYPE and not literal:
             for c in self.supers.get(o, ()):
                 yield s, RDF_TYPE, c
+
+
+def _invert(table: Mapping[str, Iterable[str]]) -> dict[str, set[str]]:
+    """``target -> sources`` as ``source -> targets``."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for target, sources in table.items():
+        for source in sources:
+            out[source].add(target)
+    return out
 
 
 class Index:
@@ -315,9 +306,17 @@ def _extend(t: Triple, chain: Chain, i: int, *indexes: Index) -> Iterator[Triple
 # -- signatures: where another record could change the answer --------------------------------------
 
 
-def signatures(closure: Closure, rules: LocalRules, base: Base) -> dict[int, int]:
+@dataclass
+class Signatures:
+    #: key -> digest (the keys are :func:`join_key` and :func:`mask_key`)
+    digests: dict[int, int]
+    #: key -> what it stands for: ("join", q, y) or ("describe", None, node)
+    terms: dict[int, tuple[str, Any, Any]]
+
+
+def signatures(closure: Closure, rules: LocalRules, base: Base) -> Signatures:
     """Digests of what this record says at the places where another record's triples could
-    combine with its own (key -> digest; the keys are :func:`join_key` and :func:`mask_key`).
+    combine with its own.
 
     - A *join*: a node ``y`` that a chain passes through (``x p y`` then ``y q z``).  The digest
       covers every ``z`` this record knows for ``y q z``.  If every record that reaches or
@@ -327,15 +326,20 @@ def signatures(closure: Closure, rules: LocalRules, base: Base) -> dict[int, int
       triple about.  The digest covers the derivable triples the record asserts about it.  If
       every record that describes the node agrees, no triple this record derives is asserted by
       another one (an inferred triple must not be asserted anywhere)."""
-    out: dict[int, int] = {}
+    digests: dict[int, int] = {}
+    terms: dict[int, tuple[str, Any, Any]] = {}
     record = closure.index
     for q, befores in rules.joins.items():
         nodes = set(record.out.get(q, {}))
         for p in befores:
             nodes.update(record.inc.get(p, {}))
         for y in nodes:
+            if type(y) is ox.Literal:  # no chain goes on from a literal
+                continue
             values = record.objects(y, q) | base.index.objects(y, q)
-            out[join_key(q, y)] = texts_hash(str(z) for z in values)
+            key = join_key(q, y)
+            digests[key] = texts_hash(str(z) for z in values)
+            terms[key] = ("join", q, y)
     derivable = rules.derivable
     described: dict[Any, list[str]] = defaultdict(list)
     for s, p, o in closure.asserted:
@@ -344,8 +348,10 @@ def signatures(closure: Closure, rules: LocalRules, base: Base) -> dict[int, int
     for s, _p, _o in closure.derived:
         described.setdefault(s, [])
     for s, texts in described.items():
-        out[mask_key(s)] = texts_hash(texts)
-    return out
+        key = mask_key(s)
+        digests[key] = texts_hash(texts)
+        terms[key] = ("describe", None, s)
+    return Signatures(digests, terms)
 
 
 def join_key(predicate: Term, node: Term) -> int:
@@ -354,23 +360,3 @@ def join_key(predicate: Term, node: Term) -> int:
 
 def mask_key(node: Term) -> int:
     return text_hash(f"describe {node}")
-
-
-def signature_terms(closure: Closure, rules: LocalRules) -> dict[int, tuple[str, Any, Any]]:
-    """What each signature key of :func:`signatures` stands for: ("join", q, y) or
-    ("describe", None, node)."""
-    out: dict[int, tuple[str, Any, Any]] = {}
-    record = closure.index
-    for q, befores in rules.joins.items():
-        nodes = set(record.out.get(q, {}))
-        for p in befores:
-            nodes.update(record.inc.get(p, {}))
-        for y in nodes:
-            out[join_key(q, y)] = ("join", q, y)
-    derivable = rules.derivable
-    for s, p, _o in closure.asserted:
-        if p in derivable:
-            out[mask_key(s)] = ("describe", None, s)
-    for s, _p, _o in closure.derived:
-        out[mask_key(s)] = ("describe", None, s)
-    return out

@@ -352,6 +352,11 @@ class CShape:
     deactivated: bool
     steps: list[tuple[str, Any]] = field(default_factory=list)
     has_sparql: bool = False
+    #: warnings and infos conform (pyshacl runs with allow_warnings and allow_infos)
+    allow_conform: bool = False
+
+    def __post_init__(self) -> None:
+        self.allow_conform = self.severity in _ALLOWED
 
 
 @dataclass
@@ -999,7 +1004,7 @@ def validate_shape(cs: CShape, foci: Iterable[Node], ctx: Context) -> tuple[bool
         fv = {f: values(f, path) for f in focus_list}
     else:
         fv = {f: frozenset((f,)) for f in focus_list}
-    allow_conform = cs.severity in _ALLOWED
+    allow_conform = cs.allow_conform
     non_conformant = False
     reports: list[Raw] = []
     for kind, arg in cs.steps:
@@ -1095,18 +1100,24 @@ def evaluate(ctx: Context, keep: set[Node] | None = None) -> list[Raw]:
 # -- records one by one (the import check) --------------------------------------------------------
 
 
+_TYPE_TEXT, _TRIAL_TEXT, _IDENTIFIER_TEXT, _SOURCE_TEXT = (str(t) for t in (_TYPE, _TRIAL, _IDENTIFIER, _SOURCE_FILE))
+_OWNER_TEXTS = frozenset((_TYPE_TEXT, _IDENTIFIER_TEXT, _SOURCE_TEXT))
+
+
 def owner_of(triples: Iterable[Triple]) -> tuple[str, str]:
-    """(preferred trial id, source file) of a record, from its triples."""
+    """(preferred trial id, source file) of a record, from its triples.  (Predicates compared as
+    text: rdflib's own hashing and equality run in Python, and this reads every triple.)"""
     trials: set[Node] = set()
     ids: dict[Node, str] = {}
     source = ""
     for s, p, o in triples:
-        if p not in _OWNER_PREDICATES:
+        text = str.__str__(p)
+        if text not in _OWNER_TEXTS:
             continue
-        if p == _TYPE:
-            if o == _TRIAL:
+        if text == _TYPE_TEXT:
+            if str.__str__(o) == _TRIAL_TEXT and type(o) is URIRef:
                 trials.add(s)
-        elif p == _IDENTIFIER:
+        elif text == _IDENTIFIER_TEXT:
             ids[s] = str(o)
         elif not source:
             source = str(o)
@@ -1425,9 +1436,20 @@ class Kept:
 
 
 _HASHES: dict[Node, int] = {}
+_IRI_HASHES: dict[str, int] = {}
 
 
 def _hash_of(term: Node) -> int:
+    """:func:`term_hash`, remembered (IRIs by their text: rdflib's own hash and equality run in
+    Python, a str's in C)."""
+    if type(term) is URIRef:
+        key = str.__str__(term)
+        found = _IRI_HASHES.get(key)
+        if found is None:
+            if len(_IRI_HASHES) > 500_000:
+                _IRI_HASHES.clear()
+            found = _IRI_HASHES[key] = key_hash(f"<{key}>")
+        return found
     found = _HASHES.get(term)
     if found is None:
         if len(_HASHES) > 500_000:
@@ -1445,13 +1467,15 @@ def _record_digests(plan: Plan, view: View) -> tuple[dict[int, tuple[int, int]],
     types: dict[int, int] = {}
     objects: set[int] = set()
     mentions: set[int] = set()
+    decided: dict[int, tuple[bool, int, bool]] = {}  # id(predicate) -> (observed, hash, load time)
     for s, preds in view.out.items():
         hs = _hash_of(s)
         mentions.add(hs)
         for p, objs in preds.items():
-            seen = observed is None or p in observed
-            hp = _hash_of(p)
-            timed = p == _LOAD_TIME
+            found = decided.get(id(p))
+            if found is None:
+                found = decided[id(p)] = (observed is None or p in observed, _hash_of(p), p == _LOAD_TIME)
+            seen, hp, timed = found
             if timed:
                 times.add(hs)
             for o in objs:

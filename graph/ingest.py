@@ -21,7 +21,7 @@ from graph.batch import Spill
 from graph.errors import RecordError
 from graph.merge import record_key
 from graph.model import TrialRecord
-from graph.processes import no_full_gc
+from graph.processes import WORKER_GC, no_full_gc
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -131,7 +131,8 @@ def _read_task(task: Task, folder: Path, batch_size: int, index: int) -> Read:
 
 
 def _read_in_worker(args: tuple[Task, Path, int, int]) -> Read:
-    return read_task(*args)
+    WORKER_GC.start()
+    return _read_task(*args)
 
 
 def read(

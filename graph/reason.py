@@ -51,7 +51,6 @@ from graph.closure import (
     Triple,
     close,
     kept,
-    signature_terms,
     signatures,
 )
 from graph.constants import (
@@ -218,7 +217,8 @@ class Reasoner:
         """One record's own inferences, and its signatures."""
         closure = self.close(asserted)
         inferred, hidden = closure.split()
-        return RecordInferences(name, inferred, hidden, signatures(closure, self.rules, self.base), closure)
+        found = signatures(closure, self.rules, self.base)
+        return RecordInferences(name, inferred, hidden, found.digests, found.terms)
 
 
 @dataclass
@@ -227,15 +227,12 @@ class RecordInferences:
     inferred: list[Triple]
     hidden: list[Triple]
     signatures: dict[int, int]
-    closure: Closure | None = None
+    #: what each signature key stands for (see :class:`graph.closure.Signatures`)
+    terms: dict[int, tuple[str, Any, Any]]
 
     def derived(self) -> list[Triple]:
         """Everything the record entails on its own, wherever it is kept."""
         return [*self.inferred, *self.hidden]
-
-    def terms(self, rules: LocalRules) -> dict[int, tuple[str, Any, Any]]:
-        assert self.closure is not None
-        return signature_terms(self.closure, rules)
 
 
 _REASONERS: dict[int, Reasoner] = {}
@@ -516,11 +513,8 @@ def recompute(
         found = reasoner.record(name, _graph_triples(db, name))
         _write(db, inferred_graph_of(name), found.inferred)
         _write(db, support_graph_of(name), found.hidden)
-        clashes = fold.add(found.signatures, i)
-        if clashes:
-            terms = found.terms(reasoner.rules)
-            for key, _before, _now in clashes:
-                places.add(terms[key])
+        for key, _before, _now in fold.add(found.signatures, i):
+            places.add(found.terms[key])
         progress("reasoning: records", i + 1, len(names))
     stats = finish_full(db, reasoner, places)
     stats.inferred = count_inferred(db)
