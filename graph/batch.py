@@ -137,6 +137,8 @@ class Outcome:
     nquads: bytes = b""
     quads: int = 0
     inferred: int = 0
+    #: the nodes its graphs type as trials
+    trials: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -210,32 +212,48 @@ class Worker:
             found = self._text[term] = str(term)
         return found
 
-    def as_stored(self, triples: list[rdf.Triple]) -> list[rdf.Triple]:
-        """The triples with their literals in the form the store gives them back (a valid
-        number in its canonical form: ``"52.10"^^xsd:decimal`` comes back as ``52.1``): what
-        ``trialgraph validate`` reads, so that a finding kept now reads as one found then."""
+    def as_stored(self, triples: list[rdf.Triple], terms: list[Triple]) -> tuple[list[rdf.Triple], list[Triple]]:
+        """A record's triples (rdflib, and the same as Oxigraph terms) with their literals in
+        the form the store gives them back (a valid number in its canonical form:
+        ``"52.10"^^xsd:decimal`` comes back as ``52.1``): what ``trialgraph validate`` reads, so
+        that a finding kept now reads as one found then."""
         stored = self._stored
-        fresh = {o for _s, _p, o in triples if type(o) is Literal and o.datatype is not None and o not in stored}
+        fresh = {o for _s, _p, o in terms if type(o) is ox.Literal and o not in stored and _typed(o)}
         if fresh:
             self._canonicalise(fresh)
-        return [(s, p, stored.get(o, o) if type(o) is Literal else o) for s, p, o in triples]
+        rdf_out = []
+        ox_out = []
+        for (s, p, o), (xs, xp, xo) in zip(triples, terms, strict=True):
+            found = stored.get(xo) if type(xo) is ox.Literal else None
+            if found is None:
+                if type(o) is Literal and o.datatype is not None:  # "x"^^xsd:string comes back as "x"
+                    o = Literal(str(o))
+                rdf_out.append((s, p, o))
+                ox_out.append((xs, xp, xo))
+            else:
+                rdf_out.append((s, p, found[1]))
+                ox_out.append((xs, xp, found[0]))
+        return rdf_out, ox_out
 
     def _canonicalise(self, literals: set[Any]) -> None:
         scratch = ox.Store()
         p = ox.NamedNode("urn:x-trialgraph:value")
         order = list(literals)
         scratch.extend(
-            ox.Quad(ox.NamedNode(f"urn:x-trialgraph:{i}"), p, self.ox(lit), ox.DefaultGraph())
-            for i, lit in enumerate(order)
+            ox.Quad(ox.NamedNode(f"urn:x-trialgraph:{i}"), p, lit, ox.DefaultGraph()) for i, lit in enumerate(order)
         )
         for q in scratch:
-            self._stored[order[int(q.subject.value.rsplit(":", 1)[1])]] = from_ox(q.object)
+            self._stored[order[int(q.subject.value.rsplit(":", 1)[1])]] = (q.object, from_ox(q.object))
 
     def trim(self) -> None:
         """Forget the cached terms when there are too many (called between batches)."""
         for cache in (self._iri, self._ox, self._text, self._stored):
             if len(cache) > self.LIMIT:
                 cache.clear()
+
+    def convert(self, triples: list[rdf.Triple]) -> list[Triple]:
+        conv = self.ox
+        return [(conv(s), conv(p), conv(o)) for s, p, o in triples]
 
     def lines(self, triples: list[Triple], graph: str) -> list[str]:
         text = self.text
@@ -249,6 +267,8 @@ class _Candidate:
     triples: list[rdf.Triple]
     entry: Entry
     warnings: list[str]
+    #: the triples as Oxigraph terms
+    terms: list[Triple]
 
 
 def run_job(job: Job, worker: Worker) -> BatchResult:
@@ -281,11 +301,11 @@ def _run_job(job: Job, worker: Worker) -> BatchResult:
             continue
         triples = rdf.record_triples(record, job.preferred[key], loaded_at=settings.loaded_at)
         triples.extend(evidence)
-        candidates[key] = _Candidate(record, name, triples, entry, warnings)
+        candidates[key] = _Candidate(record, name, triples, entry, warnings, worker.convert(triples))
     results: dict[str, tuple[list[Issue], fastvalidate.Kept | None]] = {}
     if settings.validate and candidates:
         results = fastvalidate.validate_and_keep(
-            worker.plan, {k: worker.as_stored(c.triples) for k, c in candidates.items()}
+            worker.plan, {k: worker.as_stored(c.triples, c.terms) for k, c in candidates.items()}
         )
         keep = settings.shapes and fastvalidate.local_sparql(worker.plan)
         for key, (_issues, kept) in results.items():
@@ -319,8 +339,7 @@ def _graphs(
     key: str, c: _Candidate, worker: Worker, stored: Entry | None
 ) -> tuple[Outcome, dict[int, int], dict[int, tuple[str, str | None, str]]]:
     """A valid record's N-Quads: its own graph, what it entails alone, what is left out."""
-    conv = worker.ox
-    asserted = [(conv(s), conv(p), conv(o)) for s, p, o in c.triples]
+    asserted = c.terms
     graph = f"<{c.name}>"
     lines = worker.lines(asserted, graph)
     tail = len(graph) + 3
@@ -339,10 +358,7 @@ def _graphs(
         t.encode("utf-8", "surrogatepass") + b"\n" for t in sorted(worker.lines(found.derived(), ""))
     )
     data = "".join((*lines, *inferred, *hidden)).encode("utf-8", "surrogatepass")
-    terms = {
-        k: (kind, None if p is None else p.value, str(node))
-        for k, (kind, p, node) in found.terms.items()
-    }
+    terms = {k: (kind, None if p is None else p.value, str(node)) for k, (kind, p, node) in found.terms.items()}
     out = Outcome(
         key,
         c.name,
@@ -353,8 +369,19 @@ def _graphs(
         nquads=data,
         quads=len(lines) + len(inferred) + len(hidden),
         inferred=len(inferred),
+        trials=sorted({t[0].value for t in (*asserted, *found.derived()) if t[1] == _TYPE and t[2] == _TRIAL}),
     )
     return out, found.signatures, terms
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_TRIAL = ox.NamedNode("https://w3id.org/trialgraph/ontology#Trial")
+
+
+def _typed(literal: Any) -> bool:
+    """A literal the store may give back in another form (a number, a date: not a string)."""
+    return literal.language is None and literal.datatype.value != _XSD_STRING
 
 
 def input_digest(fingerprint: str, record: TrialRecord, preferred: Identifier, evidence: list[rdf.Triple]) -> str:

@@ -169,9 +169,6 @@ def quarantined(store: Store) -> list[dict[str, Any]]:
     return out
 
 
-#: N-Quads gathered before one bulk load into the staging store.
-LOAD_CHUNK = 64 << 20
-
 _FINGERPRINTED = ("graph", "ontology", "shapes")
 
 
@@ -242,18 +239,14 @@ def build(
             tuple(extra_shapes),
         )
         _write_records(store, spill, heads, report, progress, settings, engine, ror_dump, executor)
-    report.trials, triples = _counts(store)
-    report.triples = report.triples or triples
+    if not isinstance(store, OxigraphStore):  # an Oxigraph store: the build counted as it wrote
+        report.trials, report.triples = _counts(store)
     report.seconds = time.perf_counter() - started
     return report
 
 
 def _counts(store: Store) -> tuple[int, int]:
-    """Trials and triples in the store."""
-    if isinstance(store, OxigraphStore):
-        trial = ox.NamedNode(str(TG.Trial))
-        trials = {q.subject for q in store.db.quads_for_pattern(None, ox.NamedNode(str(RDF.type)), trial, None)}
-        return len(trials), 0  # the build counted the quads as it wrote them
+    """Trials and triples in a store that only answers SPARQL."""
     q_trials = (
         "PREFIX tg: <https://w3id.org/trialgraph/ontology#> SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a tg:Trial }"
     )
@@ -303,6 +296,9 @@ class _Outcomes:
         self.quarantine: dict[str, Graph] = {}
         self.cleared: set[str] = set()
         self.entries: dict[str, ledger.Entry] = {}
+        #: quads of the graphs loaded, and the nodes they type as trials
+        self.quads = 0
+        self.trials: set[str] = set()
 
     @property
     def changed(self) -> bool:
@@ -326,28 +322,35 @@ class _Outcomes:
                     continue
                 self.report.loaded.append(out.key)
                 self.report.inferred_quads += out.inferred
+                self.quads += out.quads
+                self.trials.update(out.trials)
                 yield out
 
 
 class _Loader:
     """Record graphs into an Oxigraph staging store, in bulk: a replaced record's graphs are
-    dropped first, and the N-Quads go in with one bulk load per chunk (several times faster than
-    transactional inserts; the staging store is private until the write commits).  The loads
-    run in a thread of their own (Oxigraph lets go of the interpreter while it loads), so that
+    dropped first, and all N-Quads go in through one bulk load that reads them as the workers
+    send them (several times faster than transactional inserts, and cheaper than a bulk load per
+    chunk into a growing database; the staging store is private until the write commits).  The
+    load runs in a thread of its own (Oxigraph lets go of the interpreter while it loads), so that
     the build keeps taking the workers' batches and handing them new ones meanwhile."""
 
-    #: chunks waiting for the loading thread
-    QUEUE = 2
+    #: batches of N-Quads waiting for the loading thread
+    QUEUE = 8
+    #: Oxigraph parses a stream with a buffer this large: a longer line (a record with a 10 MB
+    #: title) goes in with a bulk load of its own, from bytes
+    LINE = 16 << 20
 
     def __init__(self, db: Any) -> None:
         import queue
         import threading
 
         self.db = db
-        self.pending: list[bytes] = []
-        self.size = 0
         self.error: BaseException | None = None
         self.chunks: queue.Queue[bytes | None] = queue.Queue(self.QUEUE)
+        self.buffer = memoryview(b"")
+        self.ended = False
+        self.long: list[bytes] = []
         self.thread = threading.Thread(target=self._run, name="bulk-load", daemon=True)
         self.thread.start()
 
@@ -356,35 +359,51 @@ class _Loader:
         self.add(nquads)
 
     def add(self, nquads: bytes) -> None:
-        self.pending.append(nquads)
-        self.size += len(nquads)
-        if self.size >= LOAD_CHUNK:
-            self._send()
+        import queue
 
-    def _send(self) -> None:
-        if self.error is not None:
-            raise self.error
-        if self.pending:
-            self.chunks.put(b"".join(self.pending))
-            self.pending, self.size = [], 0
+        if len(nquads) > self.LINE and max(len(line) for line in nquads.split(b"\n")) >= self.LINE:
+            self.long.append(nquads)
+            return
+        while True:
+            if self.error is not None:
+                raise self.error
+            try:
+                self.chunks.put(nquads, timeout=1.0)
+                return
+            except queue.Full:
+                continue
+
+    def read(self, size: int = -1) -> bytes:
+        """What Oxigraph's bulk load reads: the N-Quads in the order they were added."""
+        while not len(self.buffer) and not self.ended:
+            chunk = self.chunks.get()
+            if chunk is None:
+                self.ended = True
+            else:
+                self.buffer = memoryview(chunk)
+        if size < 0 or size >= len(self.buffer):
+            size = len(self.buffer)
+        out, self.buffer = bytes(self.buffer[:size]), self.buffer[size:]
+        return out
 
     def _run(self) -> None:
-        while (chunk := self.chunks.get()) is not None:
-            if self.error is None:
-                try:
-                    self.db.bulk_load(chunk, format=ox.RdfFormat.N_QUADS)
-                except BaseException as exc:  # handed to the building thread
-                    self.error = exc
+        try:
+            self.db.bulk_load(self, format=ox.RdfFormat.N_QUADS)
+        except BaseException as exc:  # handed to the building thread
+            self.error = exc
+            while not self.ended:  # let a blocked producer go
+                self.ended = self.chunks.get() is None
 
     def close(self) -> None:
-        """Load what is left and wait for every load to finish."""
-        self._send()
+        """Load what is left and wait for the load to finish."""
         self.stop()
         if self.error is not None:
             raise self.error
+        for nquads in self.long:
+            self.db.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
 
     def stop(self) -> None:
-        """Let the loading thread end (what is queued is loaded first)."""
+        """End the stream and let the loading thread end (what is queued is loaded first)."""
         if self.thread.is_alive():
             self.chunks.put(None)
             self.thread.join()
@@ -478,7 +497,7 @@ def _fill(store: OxigraphStore, w: Any, second: _Pass) -> None:
     reasoner = reason.reasoner_for(onto) if engine == "fast" else None
     stored_records = _has_records(db)
     incremental = reasoner is not None and stored_records and reason.is_current(db, reasoner)
-    previous = ledger.read_total(db)
+    previous = ledger.read_totals(db)
     sizes = ledger.Sizes(db)
     if incremental:
         sizes.touch(LEDGER_GRAPH, INFERRED_GRAPH, reason.SUPPORT_GRAPH, QUARANTINE_GRAPH, reason.STATE_GRAPH)
@@ -498,7 +517,9 @@ def _fill(store: OxigraphStore, w: Any, second: _Pass) -> None:
             done += len(result.outcomes)
             progress("records", done, total)
         if not (stored_records or incremental):  # nothing stored yet: the entries go in with the last load
-            loader.add(ledger.nquads(outcomes.entries))
+            entries = ledger.nquads(outcomes.entries)
+            outcomes.quads += entries.count(b"\n")
+            loader.add(entries)
         loader.close()
     finally:
         loader.stop()
@@ -511,16 +532,53 @@ def _fill(store: OxigraphStore, w: Any, second: _Pass) -> None:
         report.reasoning = reason.recompute(db, engine=engine, ontology=onto, progress=progress)
     elif incremental:
         stored = {n: e for job in jobs for n, e in job.stored.items()}
-        report.reasoning = _refresh(db, reasoner, changed, stored, sizes)
+        report.reasoning, trials = _refresh(db, reasoner, changed, stored, sizes)
     else:
         reason._replace_graph(db, ONTOLOGY_GRAPH, onto)
         report.reasoning = reason.finish_full(db, reasoner, places.resolve())
         report.reasoning.inferred = report.inferred_quads + report.reasoning.cross_record
-    ledger.drop_total(db)
-    # the store's size: counted once after a full load, else followed graph by graph
-    quads = sizes.total(previous) if incremental and previous is not None else len(db)
-    ledger.put_total(db, quads + 1)
-    report.triples = quads + 1
+    ledger.drop_totals(db)
+    # counted once after a full load, else followed graph by graph and trial by trial
+    if incremental and previous is not None:
+        totals = ledger.Totals(sizes.total(previous.quads) + ledger.Totals.OWN, previous.trials + trials)
+    elif not stored_records and reasoner is not None:  # a fresh store: what was loaded, and what came after
+        after = (ONTOLOGY_GRAPH, INFERRED_GRAPH, reason.SUPPORT_GRAPH, reason.STATE_GRAPH, QUARANTINE_GRAPH)
+        quads = outcomes.quads + sum(ledger.size(db, g) for g in after)
+        totals = ledger.Totals(quads + ledger.Totals.OWN, len(outcomes.trials | _trials_in(db, INFERRED_GRAPH)))
+    else:
+        totals = ledger.Totals(len(db) + ledger.Totals.OWN, _count_trials(db))
+    ledger.put_totals(db, totals)
+    report.triples, report.trials = totals.quads, totals.trials
+
+
+_TYPE = ox.NamedNode(str(RDF.type))
+_TRIAL = ox.NamedNode(str(TG.Trial))
+
+
+def _count_trials(db: Any) -> int:
+    return len({q.subject for q in db.quads_for_pattern(None, _TYPE, _TRIAL, None)})
+
+
+def _trials_in(db: Any, graph: str) -> set[str]:
+    return {q.subject.value for q in db.quads_for_pattern(None, _TYPE, _TRIAL, ox.NamedNode(graph))}
+
+
+def _trial_change(db: Any, old: dict[str, reason.RecordState], new: dict[str, reason.RecordState | None]) -> int:
+    """How many trials the store gained (or lost) when the changed records' graphs changed from
+    ``old`` to ``new`` (which hold at least every triple that changed)."""
+    mine = {g for name in old for g in (name, inferred_graph_of(name), support_graph_of(name))}
+
+    def typed(states: Iterable[reason.RecordState | None]) -> set[Any]:
+        return {t[0] for state in states if state is not None for t in state.all() if t[1] == _TYPE and t[2] == _TRIAL}
+
+    before, after = typed(old.values()), typed(new.values())
+    change = 0
+    for trial in after - before:  # new here: new in the store unless another graph typed it already
+        graphs = {q.graph_name for q in db.quads_for_pattern(trial, _TYPE, _TRIAL, None)}
+        change += not any(type(g) is ox.NamedNode and g.value not in mine for g in graphs)
+    for trial in before - after:  # gone here: gone from the store unless another graph types it
+        change -= not any(True for _ in db.quads_for_pattern(trial, _TYPE, _TRIAL, None))
+    return change
 
 
 def _refresh(
@@ -529,11 +587,12 @@ def _refresh(
     changed: dict[str, batch.Outcome],
     stored: dict[str, ledger.Entry],
     sizes: ledger.Sizes,
-) -> reason.InferenceStats:
+) -> tuple[reason.InferenceStats, int]:
     """The changed records' graphs rewritten where they changed (a record's inferred graphs are
-    left alone when the new version entails the same), and the inferences maintained."""
+    left alone when the new version entails the same), and the inferences maintained.  Returns
+    the inference statistics and how many trials the store gained."""
     if not changed:
-        return reason.InferenceStats("fast", "unchanged")
+        return reason.InferenceStats("fast", "unchanged"), 0
     started = time.perf_counter()
     scratch = ox.Store()  # in memory: the new graphs as triples (a bulk load takes lines of any size)
     scratch.bulk_load(b"".join(out.nquads for out in changed.values()), format=ox.RdfFormat.N_QUADS)
@@ -555,7 +614,7 @@ def _refresh(
         old[name], new[name] = before, fresh
     stats = reason.refresh(db, reasoner, old, new)
     stats.seconds = time.perf_counter() - started
-    return stats
+    return stats, _trial_change(db, old, new)
 
 
 #: Literals longer than this are compared by reading the stored graph, not in a query's text.
@@ -613,9 +672,11 @@ def _write_remote(store: Store, second: _Pass) -> None:
     if report.loaded or not _has_reasoner_graphs(store):
         _send_inferences(store, onto, second.engine)
     if outcomes.entries or report.loaded:
-        _, total = _counts(store)
+        trials, quads = _counts(store)
         with store.write() as remote:
-            remote.add_to_graph(URIRef(LEDGER_GRAPH), ledger.total_graph(total + 1))
+            remote.add_to_graph(
+                URIRef(LEDGER_GRAPH), ledger.totals_graph(ledger.Totals(quads + ledger.Totals.OWN, trials))
+            )
 
 
 def _asserted_graph(out: batch.Outcome) -> Graph:

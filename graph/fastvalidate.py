@@ -609,7 +609,7 @@ def simple_target(text: str) -> tuple[str, Node, Node] | None:
     if fast is not None:
         return fast
     try:
-        algebra = prepareQuery(text).algebra
+        algebra = _algebra(text)
     except Exception:
         return None
     project = algebra.p if algebra.name == "SelectQuery" else None
@@ -1129,8 +1129,14 @@ def owner_of(triples: Iterable[Triple]) -> tuple[str, str]:
 
 
 def _record_issues(
-    plan: Plan, key: str, triples: list[Triple], sparql_rows: dict[int, _Rows] | None = None, keep: bool = False
+    plan: Plan,
+    key: str,
+    triples: list[Triple],
+    sparql_rows: dict[int, _Rows] | None = None,
+    keep: Sequence[tuple[Any, Any, Any]] | None = None,
 ) -> tuple[str, list[Issue], Kept | None]:
+    """A record's issues; with ``keep`` (its triples as Oxigraph terms), what union validation
+    needs of it too."""
     owner = owner_of(triples)
     canonical = plan.canonical
     view = View([(s, canonical.get(p, p), o) for s, p, o in triples])
@@ -1145,7 +1151,7 @@ def _record_issues(
             g.add(t)
         findings.extend(f for _focus, f in pyshacl_findings(g, plan.fallback))
     issues = sorted_issues(i for f in findings for i in attribute(f, [owner]))
-    kept = Kept.of(plan, view, raws, findings, ctx.sparql_foci) if keep and plan.fallback is None else None
+    kept = Kept.of(plan, view, raws, findings, keep) if keep is not None and plan.fallback is None else None
     return key, issues, kept
 
 
@@ -1244,16 +1250,16 @@ def _each(plan: Plan, chunk: list[tuple[str, list[Triple]]]) -> dict[str, list[I
 
 
 def validate_and_keep(
-    plan: Plan, records: Mapping[str, Sequence[Triple]]
+    plan: Plan, records: Mapping[str, tuple[Sequence[Triple], Sequence[tuple[Any, Any, Any]]]]
 ) -> dict[str, tuple[list[Issue], Kept | None]]:
     """Each record on its own, as :func:`validate_records` does it (the triples in the form the
     store keeps them), and what :func:`validate_store` needs of each record later on
     (:class:`Kept`; ``None`` when the shapes need plain pyshacl)."""
-    chunk = [(key, list(triples)) for key, triples in records.items()]
+    chunk = [(key, list(triples)) for key, (triples, _terms) in records.items()]
     rows = _chunk_sparql(plan, chunk)
     out = {}
     for key, triples in chunk:
-        _key, issues, kept = _record_issues(plan, key, triples, rows.get(key), keep=True)
+        _key, issues, kept = _record_issues(plan, key, triples, rows.get(key), keep=records[key][1])
         out[key] = (issues, kept)
     return out
 
@@ -1364,7 +1370,7 @@ class Kept:
 
     @classmethod
     def of(
-        cls, plan: Plan, view: View, raws: list[Raw], findings: list[Finding], _sparql_foci: Mapping[Node, set[Node]]
+        cls, plan: Plan, view: View, raws: list[Raw], findings: list[Finding], terms: Sequence[tuple[Any, Any, Any]]
     ) -> Kept:
         import struct
 
@@ -1375,7 +1381,7 @@ class Kept:
             for r, f in zip(raws, findings, strict=False)
             if not (r.focus in explicit and r.focus not in present)  # union mode: only where present
         ]
-        digests, mentions, timed = _record_digests(plan, view)
+        digests, mentions, timed = _record_digests(plan, terms)
         packed = struct.pack(f"<{len(mentions)}q", *sorted(mentions))
         return cls(kept, digests, packed, _owner(view), timed)
 
@@ -1435,62 +1441,82 @@ class Kept:
         return ChunkOut([unit], self.digests, self.findings, {}, self.mentions, self.timed)
 
 
-_HASHES: dict[Node, int] = {}
-_IRI_HASHES: dict[str, int] = {}
+class _OxKeys:
+    """:func:`term_hash` of Oxigraph terms (their text keys as :func:`graph.digest.node_key`
+    writes them for the rdflib terms the store gives back), remembered per process."""
 
+    LIMIT = 500_000
 
-def _hash_of(term: Node) -> int:
-    """:func:`term_hash`, remembered (IRIs by their text: rdflib's own hash and equality run in
-    Python, a str's in C)."""
-    if type(term) is URIRef:
-        key = str.__str__(term)
-        found = _IRI_HASHES.get(key)
+    def __init__(self) -> None:
+        self.cache: dict[Any, int] = {}
+        self.observed: dict[Any, bool] = {}
+
+    def __call__(self, term: Any) -> int:
+        found = self.cache.get(term)
         if found is None:
-            if len(_IRI_HASHES) > 500_000:
-                _IRI_HASHES.clear()
-            found = _IRI_HASHES[key] = key_hash(f"<{key}>")
+            if len(self.cache) > self.LIMIT:
+                self.cache.clear()
+            found = self.cache[term] = key_hash(_ox_key(term))
         return found
-    found = _HASHES.get(term)
-    if found is None:
-        if len(_HASHES) > 500_000:
-            _HASHES.clear()
-        found = _HASHES[term] = term_hash(term)
-    return found
 
 
-def _record_digests(plan: Plan, view: View) -> tuple[dict[int, tuple[int, int]], set[int], set[int]]:
+def _ox_key(term: Any) -> str:
+    import pyoxigraph as ox
+
+    kind = type(term)
+    if kind is ox.NamedNode:
+        return f"<{term.value}>"
+    if kind is ox.BlankNode:
+        return f"_:{term.value}"
+    if term.language:
+        return f'"{term.value}"@{term.language}'
+    if term.datatype.value == _XSD_STRING:
+        return f'"{term.value}"'
+    return f'"{term.value}"^^<{term.datatype.value}>'
+
+
+_OX_KEYS = _OxKeys()
+
+
+def _record_digests(
+    plan: Plan, terms: Sequence[tuple[Any, Any, Any]]
+) -> tuple[dict[int, tuple[int, int]], set[int], set[int]]:
     """The digests :class:`_Chunk` makes of a chunk holding this record alone, every node the
-    record mentions, and the nodes it gives a load time."""
+    record mentions, and the nodes it gives a load time; from the record's triples as
+    Oxigraph terms (in the form the store keeps them)."""
+    import pyoxigraph as ox
+
+    keys = _OX_KEYS
     observed = plan.observed
-    times: set[int] = set()
+    decided = keys.observed
     full: dict[int, int] = {}
     types: dict[int, int] = {}
     objects: set[int] = set()
     mentions: set[int] = set()
-    decided: dict[int, tuple[bool, int, bool]] = {}  # id(predicate) -> (observed, hash, load time)
-    for s, preds in view.out.items():
-        hs = _hash_of(s)
+    times: set[int] = set()
+    literal_type = ox.Literal
+    for s, p, o in dict.fromkeys(terms):
+        hs = keys(s)
         mentions.add(hs)
-        for p, objs in preds.items():
-            found = decided.get(id(p))
-            if found is None:
-                found = decided[id(p)] = (observed is None or p in observed, _hash_of(p), p == _LOAD_TIME)
-            seen, hp, timed = found
-            if timed:
-                times.add(hs)
-            for o in objs:
-                literal = type(o) is Literal
-                ho = _hash_of(o)
-                if not literal:
-                    mentions.add(ho)
-                if not seen:
-                    continue
-                h = hash((hp, _ANY_TIME if timed else ho))
-                full[hs] = (full.get(hs, 0) + h) & _MASK
-                if hp == _TYPE_HASH:
-                    types[hs] = (types.get(hs, 0) + h) & _MASK
-                if not literal:
-                    objects.add(ho)
+        seen = decided.get(p)
+        if seen is None:
+            seen = decided[p] = observed is None or URIRef(p.value) in observed
+        literal = type(o) is literal_type
+        if not literal:
+            mentions.add(keys(o))
+        if not seen:
+            continue
+        hp = keys(p)
+        if p.value == _LOAD_TIME_TEXT:
+            times.add(hs)
+            h = hash((hp, _ANY_TIME))
+        else:
+            h = hash((hp, keys(o)))
+        full[hs] = (full.get(hs, 0) + h) & _MASK
+        if hp == _TYPE_HASH:
+            types[hs] = (types.get(hs, 0) + h) & _MASK
+        if not literal:
+            objects.add(keys(o))
     digests = {h: (d or 1, types.get(h, 0)) for h, d in full.items()}
     for h in objects:
         digests.setdefault(h, (0, 0))
@@ -1531,7 +1557,7 @@ def _is_local(helper: Any, plan: Plan) -> bool:
     if "this" not in init or not _this_free_is_safe(text):
         return False
     try:
-        algebra = prepareQuery(text, initNs=_default_prefixes()).algebra
+        algebra = _algebra(text)
     except Exception:
         return False
     this = Variable("this")
@@ -1699,6 +1725,7 @@ _TYPE_HASH = term_hash(RDF.type)
 #: each make that node divergent (:class:`_Fold`), whatever the times.
 _LOAD_TIME = URIRef("http://www.w3.org/ns/prov#generatedAtTime")
 _LOAD_TIME_TOKEN = f"<{_LOAD_TIME}>"
+_LOAD_TIME_TEXT = str(_LOAD_TIME)
 _ANY_TIME = term_hash(Literal("any time"))
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _MASK = 0xFFFFFFFFFFFFFFFF
@@ -2360,7 +2387,7 @@ def query_predicates(text: str) -> set[URIRef] | None:
     from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
 
     try:
-        algebra = prepareQuery(text, initNs=_default_prefixes()).algebra
+        algebra = _algebra(text)
     except Exception:
         return None
     found: set[URIRef] = set()
@@ -2407,6 +2434,13 @@ def run_select(store: Any, text: str, scope: Scope, **kwargs: Any) -> list[dict[
     return rows
 
 
+@lru_cache(maxsize=256)
+def _algebra(text: str) -> Any:
+    """A query's algebra (rdflib's parser takes tens of milliseconds a query: each text is
+    parsed once per process, whatever asks)."""
+    return prepareQuery(text, initNs=_default_prefixes()).algebra
+
+
 _PREFIXES: dict[str, str] = {}
 
 
@@ -2422,7 +2456,7 @@ def _this_free_is_safe(text: str) -> bool:
     pyshacl's pre-binding when ``?this`` is bound by the main pattern and the query has no
     sub-select (where a pre-bound ``$this`` reaches and a free one does not)."""
     try:
-        algebra = prepareQuery(text).algebra
+        algebra = _algebra(text)
     except Exception:
         return False
     this = Variable("this")
@@ -2461,7 +2495,7 @@ _SELECT = re.compile(r"SELECT(\s+(?:DISTINCT|REDUCED))?\s", re.IGNORECASE)
 @lru_cache(maxsize=256)
 def _project_this(text: str) -> str:
     """The query with ``?this`` among the projected variables."""
-    algebra = prepareQuery(text).algebra
+    algebra = _algebra(text)
     if Variable("this") in algebra.PV:
         return text
     pos = _keyword_position(text)

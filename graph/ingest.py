@@ -25,8 +25,10 @@ from graph.processes import WORKER_GC, no_full_gc
 
 Progress = Callable[[str, int, int | None], None]
 
-#: Members of a zip per reading task.
-ZIP_SLICE = 2000
+#: A zip is read in this many slices (each opens the zip and reads its directory again),
+#: and in slices of at least ``ZIP_SLICE`` members.
+ZIP_SLICES = 16
+ZIP_SLICE = 500
 
 
 class Report(Protocol):
@@ -89,8 +91,9 @@ def tasks(paths: Iterable[str | Path]) -> list[Task]:
             from graph.sources.ctgov import zip_members
 
             n = zip_members(path)
-            if n > ZIP_SLICE:
-                out.extend(Task(path, fmt.name, i, min(i + ZIP_SLICE, n)) for i in range(0, n, ZIP_SLICE))
+            size = max(ZIP_SLICE, -(-n // ZIP_SLICES))
+            if n > size:
+                out.extend(Task(path, fmt.name, i, min(i + size, n)) for i in range(0, n, size))
                 continue
         out.append(Task(path, fmt.name))
     return out

@@ -40,6 +40,7 @@ _GRAPH = ox.NamedNode(LEDGER_GRAPH)
 #: The store as a whole: how many quads it holds (kept up to date by each build).
 _STORE = ox.NamedNode(NS + "store")
 _QUADS = ox.NamedNode(NS + "quads")
+_TRIALS = ox.NamedNode(NS + "trials")
 _FIELDS = {
     _INPUT.value: "input",
     _CONTENT.value: "content",
@@ -117,36 +118,48 @@ def size(db: ox.Store, graph: str) -> int:
     return 0
 
 
-def read_total(db: ox.Store) -> int | None:
-    """How many quads the store held after the last build, as that build counted them."""
-    for q in db.quads_for_pattern(_STORE, _QUADS, None, _GRAPH):
-        return int(q.object.value)  # type: ignore[union-attr]
+@dataclass(frozen=True)
+class Totals:
+    """What the store holds as a whole, as the last build counted it (with the quads that
+    record these totals)."""
+
+    quads: int
+    trials: int
+
+    #: quads recording the totals
+    OWN = 2
+
+    def quads_(self) -> Iterator[Any]:
+        yield ox.Quad(_STORE, _QUADS, ox.Literal(str(self.quads)), _GRAPH)
+        yield ox.Quad(_STORE, _TRIALS, ox.Literal(str(self.trials)), _GRAPH)
+
+
+def read_totals(db: ox.Store) -> Totals | None:
+    found = {q.predicate.value: int(q.object.value) for q in db.quads_for_pattern(_STORE, None, None, _GRAPH)}  # type: ignore[union-attr]
+    if _QUADS.value in found and _TRIALS.value in found:
+        return Totals(found[_QUADS.value], found[_TRIALS.value])
     return None
 
 
-def drop_total(db: ox.Store) -> None:
-    for q in list(db.quads_for_pattern(_STORE, _QUADS, None, _GRAPH)):
+def drop_totals(db: ox.Store) -> None:
+    for q in list(db.quads_for_pattern(_STORE, None, None, _GRAPH)):
         db.remove(q)
 
 
-def put_total(db: ox.Store, total: int) -> None:
-    """Record the store's size, this quad included (call :func:`drop_total` first)."""
-    db.add(_total_quad(total))
+def put_totals(db: ox.Store, totals: Totals) -> None:
+    """Record the totals (call :func:`drop_totals` first; ``totals.quads`` counts these quads)."""
+    db.extend(totals.quads_())
 
 
-def _total_quad(total: int) -> Any:
-    return ox.Quad(_STORE, _QUADS, ox.Literal(str(total)), _GRAPH)
-
-
-def total_graph(total: int) -> Any:
-    """The store's size as an rdflib graph (for stores written graph by graph)."""
+def totals_graph(totals: Totals) -> Any:
+    """The totals as an rdflib graph (for stores written graph by graph)."""
     from rdflib import Graph
 
     from graph.store import from_ox
 
-    q = _total_quad(total)
     g = Graph()
-    g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))  # type: ignore[arg-type]
+    for q in totals.quads_():
+        g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))  # type: ignore[arg-type]
     return g
 
 

@@ -198,6 +198,8 @@ def test_batches_in_worker_processes_build_the_same_graph(tmp_path: Path) -> Non
     build([CTGOV_DIR], open_store(one), workers=1)
     report = build([CTGOV_DIR], open_store(many), batch_size=3, workers=2)
     assert len(report.loaded) == 16 and not report.errors
+    # the build counts what it loads: the store's size and its 16 trials (one per file)
+    assert report.triples == len(open_store(many, read_only=True).db) and report.trials == 16
     # counted by hand in NCT02552212.json: 105 entries under locations
     assert _sites_of(many, "NCT02552212") == 105
     ga, gb = graphs(dataset(one)), graphs(dataset(many))
@@ -396,7 +398,12 @@ def test_a_refresh_gives_the_graphs_of_a_rebuild_from_scratch(tmp_path: Path) ->
     report = build([v2], open_store(refreshed))
     assert sorted(report.loaded) == ["ctgov/NCT02552212", "curated/nct07635758"]
     assert report.reasoning is not None and report.reasoning.mode == "incremental"
-    assert report.triples == len(open_store(refreshed, read_only=True).db)  # the size is followed exactly
+    # the store's size and its trials, followed through the change, are what counting finds
+    assert report.triples == len(open_store(refreshed, read_only=True).db)
+    counted = open_store(refreshed, read_only=True).query(
+        "PREFIX tg: <https://w3id.org/trialgraph/ontology#> SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a tg:Trial }"
+    )
+    assert report.trials == int(str(counted.rows[0][0]))
     final = [p for p in sorted(v1.glob("*.*")) if p.suffix in (".yaml", ".json") and not (v2 / p.name).exists()]
     final = [p for p in final if p.name != "organizations.yaml"] + sorted(v2.iterdir())
     rebuilt = tmp_path / "rebuilt"
