@@ -3,7 +3,9 @@ intervention and country, one typed edge per relation between them.
 
 The view (:mod:`graph.view`), the GraphML export and the analytics all read this one
 projection, so that a number shown in the view is the number an analysis computes.  The triples
-are read with the named queries ``queries/network-*.rq``; nothing here writes SPARQL.
+are read with the named queries ``queries/network-*.rq``; nothing here writes SPARQL.  The links
+come in three families (:data:`LINKS`), each read by its own query, so that an analysis that
+needs only the organisations does not read the sites.
 
 Nodes are keyed by their IRI.  Node attributes: ``kind``, ``label`` (what a person calls the
 node: a trial's acronym or preferred id, an organisation's name), and the facts the view shows
@@ -22,13 +24,12 @@ from typing import Any
 
 import networkx as nx
 from rdflib import URIRef
-from rdflib.term import Node
 
 from graph import queries
 from graph.errors import InputError
-from graph.store import Store
+from graph.store import OxigraphStore, Store
 
-KINDS = ("trial", "organization", "site", "condition", "intervention", "country")
+KINDS = ("trial", "organization", "site", "city", "condition", "intervention", "country")
 
 #: Edge relations, in the order the view lists them.
 RELATIONS = (
@@ -48,24 +49,46 @@ _ROLE_RELATION = {"LEAD_SPONSOR": "lead sponsor", "COLLABORATOR": "collaborator"
 
 _ALIAS_SEPARATOR = "\x1f"
 
+#: The families of links, and the query that reads each.
+LINKS = {
+    "organizations": "network-links-organizations",
+    "places": "network-links-places",
+    "topics": "network-links-topics",
+}
+
 
 # -- reading the projection ----------------------------------------------------------------------
 
 
-def _text(term: Node | None) -> str | None:
-    return None if term is None else str(term)
+#: A row of a projection query: each variable's value as text (an IRI, or a literal's lexical
+#: form), None when unbound.
+TextRow = dict[str, str | None]
 
 
-def _rows(store: Store, name: str) -> list[dict[str, Node | None]]:
+def _rows(store: Store, name: str) -> list[TextRow]:
+    """The rows of a named query, as text.  On an Oxigraph store the solutions are read as they
+    come (no rdflib terms: the projection needs only text, and building 800,000 rdflib terms
+    for a 5,000-trial store took longer than the queries themselves)."""
+    if isinstance(store, OxigraphStore):
+        solutions = store.raw_query(queries.resolve(name).text, use_default_graph_as_union=True)
+        variables = [v.value for v in solutions.variables]
+        return [{var: _value(solution[var]) for var in variables} for solution in solutions]
     result = queries.run(store, name)
-    return [dict(zip(result.variables, row, strict=True)) for row in result.rows]
+    return [
+        {var: None if term is None else str(term) for var, term in zip(result.variables, row, strict=True)}
+        for row in result.rows
+    ]
+
+
+def _value(term: Any) -> str | None:
+    return None if term is None else str(term.value)
 
 
 def _add_trials(g: nx.MultiDiGraph, store: Store) -> None:
     for row in _rows(store, "network-trials"):
         node = str(row["trial"])
-        ident = _text(row["id"]) or node
-        acronym = _text(row["acronym"])
+        ident = row["id"] or node
+        acronym = row["acronym"]
         enrollment = row["enrollment"]
         g.add_node(
             node,
@@ -73,16 +96,17 @@ def _add_trials(g: nx.MultiDiGraph, store: Store) -> None:
             label=acronym or ident,
             id=ident,
             ids=[ident],
-            title=_text(row["title"]),
+            title=row["title"],
             acronym=acronym,
-            status=_text(row["status"]),
-            status_label=_text(row["statusLabel"]),
-            phase=_text(row["phase"]),
-            phase_label=_text(row["phaseLabel"]),
+            status=row["status"],
+            status_label=row["statusLabel"],
+            status_text=row["statusText"],
+            phase=row["phase"],
+            phase_label=row["phaseLabel"],
             enrollment=int(str(enrollment)) if enrollment is not None else None,
-            start=_text(row["start"]),
-            completion=_text(row["completion"]),
-            registry_url=_text(row["page"]),
+            start=row["start"],
+            completion=row["completion"],
+            registry_url=row["page"],
         )
     for row in _rows(store, "network-trial-ids"):
         node = str(row["trial"])
@@ -94,24 +118,26 @@ def _add_trials(g: nx.MultiDiGraph, store: Store) -> None:
             ids.append(value)
 
 
-def _add_edges(g: nx.MultiDiGraph, store: Store) -> set[str]:
-    """Typed edges; returns the non-trial nodes they touch."""
-    touched: set[str] = set()
-    for row in _rows(store, "network-edges"):
-        source, target = str(row["source"]), str(row["target"])
-        relation = str(row["relation"])
-        attrs: dict[str, Any] = {}
-        if relation == "participation":
-            role = _text(row["role"]) or "PARTNER"
-            relation = _ROLE_RELATION.get(role, "partner")
-            if relation == "partner":
-                attrs = {"role": role, "role_label": _text(row["roleLabel"]) or role}
-        elif relation == "funding":
-            relation = "funder"
-        key = relation + (f":{attrs['role']}" if attrs else "")
-        g.add_edge(source, target, key=key, relation=relation, **attrs)
-        touched.update((source, target))
-    return touched
+def _add_edges(g: nx.MultiDiGraph, store: Store, families: Iterable[str]) -> set[str]:
+    """Typed edges of the link families; returns the nodes they touch."""
+    edges: list[tuple[str, str, str, dict[str, Any]]] = []
+    for family in families:
+        for row in _rows(store, LINKS[family]):
+            source, target = str(row["source"]), str(row["target"])
+            relation = str(row["relation"])
+            attrs: dict[str, Any] = {"relation": relation}
+            if relation == "participation":
+                role = row["role"] or "PARTNER"
+                relation = _ROLE_RELATION.get(role, "partner")
+                attrs = {"relation": relation}
+                if relation == "partner":
+                    attrs.update(role=role, role_label=row["roleLabel"] or role)
+            elif relation == "funding":
+                attrs = {"relation": "funder"}
+            key = attrs["relation"] + (f":{attrs['role']}" if "role" in attrs else "")
+            edges.append((source, target, key, attrs))
+    g.add_edges_from(edges)
+    return {n for e in edges for n in e[:2]}
 
 
 def _add_node_facts(g: nx.MultiDiGraph, store: Store, touched: set[str]) -> None:
@@ -120,8 +146,8 @@ def _add_node_facts(g: nx.MultiDiGraph, store: Store, touched: set[str]) -> None
         if node not in touched or g.nodes[node].get("kind") == "trial":
             continue
         kind = str(row["kind"])
-        label = _text(row["label"]) or _fallback_label(node)
-        aliases = sorted(a for a in (_text(row["aliases"]) or "").split(_ALIAS_SEPARATOR) if a and a != label)
+        label = row["label"] or _fallback_label(node)
+        aliases = sorted(a for a in (row["aliases"] or "").split(_ALIAS_SEPARATOR) if a and a != label)
         facts: dict[str, Any] = {"kind": kind, "label": label, "aliases": aliases}
         for attr, var in (
             ("city", "city"),
@@ -129,7 +155,7 @@ def _add_node_facts(g: nx.MultiDiGraph, store: Store, touched: set[str]) -> None
             ("mesh", "mesh"),
             ("intervention_type", "interventionType"),
         ):
-            value = _text(row[var])
+            value = row[var]
             if value:
                 facts[attr] = value
         if facts.get("mesh"):
@@ -163,7 +189,7 @@ def _reduce_broader(g: nx.MultiDiGraph) -> None:
 
 def related_trials(g: nx.MultiDiGraph) -> dict[str, set[str]]:
     """For each non-trial node, the trials it is related to: the trials linked to it, for a
-    country also the trials of its sites, for a condition also the trials of every narrower
+    country also the trials of its sites (or cities), for a condition also the trials of every narrower
     condition.  The view filters and the node sizes use it."""
     out: dict[str, set[str]] = {n: set() for n, kind in g.nodes(data="kind") if kind != "trial"}
     narrower: dict[str, list[str]] = {}
@@ -173,7 +199,7 @@ def related_trials(g: nx.MultiDiGraph) -> dict[str, set[str]]:
         elif g.nodes[u].get("kind") == "trial" and v in out:
             out[v].add(u)
     for site, country, rel in g.edges(data="relation"):
-        if rel == "located in" and g.nodes[site].get("kind") == "site" and country in out:
+        if rel == "located in" and g.nodes[site].get("kind") in ("site", "city") and country in out:
             out[country] |= out.get(site, set())
     for cond in list(narrower):
         out[cond] = out.get(cond, set()) | _trials_below(cond, narrower, out)
@@ -193,11 +219,18 @@ def _trials_below(cond: str, narrower: Mapping[str, list[str]], direct: Mapping[
     return found
 
 
-def full_projection(store: Store) -> nx.MultiDiGraph:
-    """The whole network of the store."""
+def full_projection(store: Store, links: Iterable[str] = tuple(LINKS), *, trial_facts: bool = True) -> nx.MultiDiGraph:
+    """The whole network of the store: every trial, with the links of the families ``links``
+    (all of them by default) and the nodes they reach.  Without ``trial_facts`` a trial's node
+    has only its kind and a label (the last segment of its IRI, its preferred id), which saves
+    reading the trials' titles, statuses and ids when an analysis does not show them."""
+    unknown = sorted(set(links) - set(LINKS))
+    if unknown:
+        raise InputError(f"no link family {unknown[0]!r}", hint="choose from " + ", ".join(LINKS))
     g = nx.MultiDiGraph()
-    _add_trials(g, store)
-    touched = _add_edges(g, store)
+    if trial_facts:
+        _add_trials(g, store)
+    touched = _add_edges(g, store, links)
     _add_node_facts(g, store, touched)
     related = related_trials(g)
     _reduce_broader(g)
@@ -279,6 +312,62 @@ def ego_network(g: nx.MultiDiGraph, centres: Iterable[str], depth: int) -> nx.Mu
     for centre in centres:
         keep.update(nx.single_source_shortest_path_length(undirected, centre, cutoff=depth))
     return g.subgraph(keep).copy()
+
+
+# -- folding sites --------------------------------------------------------------------------------
+
+#: Keys of the city nodes :func:`fold_sites` makes: view-only nodes, not IRIs of the graph.
+CITY_PREFIX = "city:"
+
+
+def fold_sites(g: nx.MultiDiGraph, level: str = "city") -> nx.MultiDiGraph:
+    """A copy of the projection with every site folded into a place: its city (``level="city"``;
+    a site with no city goes to its country) or its country (``level="country"``).
+
+    A city is a node of kind ``city`` keyed ``city:<country>/<city>``, named "Lyon, FR", with
+    ``sites`` (the names of its sites) and ``trials``; it is ``located in`` its country.  A trial
+    links once to each place of its sites (relation ``site`` to a city, ``located in`` to a
+    country), and a country records the names of the ``sites`` folded into it.  The copy's
+    ``graph["folded"]`` maps each site to its place."""
+    from graph.normalize import slug
+
+    if level not in ("city", "country"):
+        raise InputError(f"sites fold into a city or a country, not {level!r}")
+    out = nx.MultiDiGraph()
+    out.add_nodes_from((n, dict(d)) for n, d in g.nodes(data=True) if d.get("kind") != "site")
+    place: dict[str, str] = {}
+    for site, data in g.nodes(data=True):
+        if data.get("kind") != "site":
+            continue
+        country = next((v for _s, v, rel in g.out_edges(site, data="relation") if rel == "located in"), None)
+        city = data.get("city")
+        if level == "city" and city:
+            code = str(data.get("country") or "").upper()
+            key = f"{CITY_PREFIX}{code.lower() or 'xx'}/{slug(str(city))}"
+            if key not in out:
+                out.add_node(key, kind="city", label=f"{city}, {code}" if code else str(city), sites=[], aliases=[])
+                if code:
+                    out.nodes[key]["country"] = code
+                if country is not None:
+                    out.add_edge(key, country, key="located in", relation="located in")
+            place[site] = key
+        elif country is not None:
+            place[site] = country
+        else:
+            continue
+        folded = out.nodes[place[site]]
+        folded["sites"] = [*folded.get("sites", []), str(data.get("label", site))]
+    for u, v, key, data in g.edges(keys=True, data=True):
+        if u in place or v in place:
+            if data.get("relation") == "site" and v in place:
+                relation = "site" if out.nodes[place[v]].get("kind") == "city" else "located in"
+                out.add_edge(u, place[v], key=relation, relation=relation)
+            continue
+        out.add_edge(u, v, key=key, **data)
+    for node, trials in related_trials(out).items():
+        out.nodes[node]["trials"] = len(trials)
+    out.graph["folded"] = place
+    return out
 
 
 # -- export ---------------------------------------------------------------------------------------
