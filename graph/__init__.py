@@ -6,8 +6,10 @@ The public Python API; each name lives in a module of its own::
     store = graph.open_store("memory")
     graph.build(["data/"], store)
     rows = graph.run_query(store, "trials").rows
+    partners = graph.analyze(store, "partners")   # plain rows: pandas.DataFrame(partners)
 """
 
+from graph.analytics import analyze
 from graph.build import BuildReport, build
 from graph.errors import InputError, QueryError, RecordError, StoreError, TrialgraphError
 from graph.model import TrialRecord
@@ -25,6 +27,7 @@ __all__ = [
     "StoreError",
     "TrialRecord",
     "TrialgraphError",
+    "analyze",
     "build",
     "open_store",
     "query_catalogue",

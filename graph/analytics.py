@@ -42,6 +42,8 @@ SEED = 7
 #: Link relations from a trial to an organisation that takes part in it.
 ORG_RELATIONS = frozenset({"lead sponsor", "collaborator", "funder", "partner"})
 MEASURES = ("degree", "betweenness", "eigenvector")
+#: Columns that hold the IRI of a node.
+IRI_COLUMNS = frozenset({"site", "organization", "partner", "node"})
 
 Row = dict[str, Any]
 
@@ -58,6 +60,11 @@ class Analysis:
     default_min: int | None = None
     #: the link families of the projection it reads (see graph.network.LINKS)
     links: tuple[str, ...] = tuple(LINKS)
+
+    @property
+    def table_columns(self) -> tuple[str, ...]:
+        """The columns a table for people shows: all but the IRIs (csv and json keep them)."""
+        return tuple(c for c in self.columns if c not in IRI_COLUMNS)
 
 
 ANALYSES: dict[str, Analysis] = {

@@ -423,13 +423,13 @@ def analyze(
     columns = ANALYSES[name].columns
     chosen = fmt or ("table" if output is None and sys.stdout.isatty() else "csv")
     if chosen == "table":
-        _print_rows(columns, rows)
+        _print_rows(ANALYSES[name].table_columns, rows)
     else:
         _write(rows_csv(rows, columns) if chosen == "csv" else rows_json(rows, columns), output)
     if name == "path" and not rows:
         err.print(f"no path between {source} and {target}: they are in separate parts of the network")
     elif chosen == "table" or output:
-        err.print(f"{len(rows)} rows")
+        err.print(f"{len(rows)} row{'' if len(rows) == 1 else 's'}")
 
 
 def _print_rows(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
