@@ -412,27 +412,3 @@ def to_graphml(g: nx.MultiDiGraph, path: Path) -> Path:
     from graph.files import write_atomic
 
     return write_atomic(Path(path), graphml_bytes(g))
-
-
-# -- analytics ------------------------------------------------------------------------------------
-
-
-def organization_centrality(g: nx.MultiDiGraph) -> list[tuple[str, str, float]]:
-    """Organisations by degree centrality in the projection (distinct neighbours over all other
-    nodes), highest first: who ties the most trials together."""
-    simple = nx.Graph(g.to_undirected(as_view=True))
-    centrality = nx.degree_centrality(simple) if simple.number_of_nodes() > 1 else {}
-    orgs = [
-        (n, str(g.nodes[n]["label"]), centrality.get(n, 0.0)) for n, k in g.nodes(data="kind") if k == "organization"
-    ]
-    return sorted(orgs, key=lambda item: (-item[2], item[1]))
-
-
-def shared_sites(g: nx.MultiDiGraph, minimum: int = 2) -> list[tuple[str, str, int]]:
-    """Sites that recruit for at least ``minimum`` trials, most trials first."""
-    rows = [
-        (n, str(data["label"]), int(data.get("trials", 0)))
-        for n, data in g.nodes(data=True)
-        if data.get("kind") == "site" and int(data.get("trials", 0)) >= minimum
-    ]
-    return sorted(rows, key=lambda item: (-item[2], item[1]))
