@@ -76,7 +76,7 @@ ANALYSES: dict[str, Analysis] = {
             "sites that recruit for several trials, most trials first",
             frozenset({"min"}),
             default_min=2,
-            links=("places",),
+            links=("sites",),
         ),
         Analysis(
             "partners",
@@ -142,9 +142,11 @@ def analyze(
     _check_options(spec, minimum=minimum, measure=measure, kind=kind, ends=(source, target))
     if top is not None and top < 1:
         raise InputError(f"--top must be 1 or more, not {top}")
-    # trials' own facts (names, ids) are read only when a row or a --from/--to needs them
+    # trials' own facts (names) are read only when rows show trials, their other ids only for a path
     trial_facts = name == "path" or (spec.kinds and (kind or spec.kinds[0]) != "organization")
-    g = network(store, query=query, params=params, links=spec.links, trial_facts=bool(trial_facts))
+    g = network(
+        store, query=query, params=params, links=spec.links, trial_facts=bool(trial_facts), trial_ids=name == "path"
+    )
     return run(g, name, top=top, minimum=minimum, measure=measure, kind=kind, source=source, target=target)
 
 
@@ -216,11 +218,12 @@ def network(
     params: dict[str, str] | None = None,
     links: Iterable[str] = tuple(LINKS),
     trial_facts: bool = True,
+    trial_ids: bool | None = None,
 ) -> nx.MultiDiGraph:
     """The store's projection (its ``links`` families, see :func:`graph.network.full_projection`),
     or the part of it around what a named query returns: its trials with every node linked to
     them, and the other nodes it returns, with the links among them."""
-    g = full_projection(store, links, trial_facts=trial_facts)
+    g = full_projection(store, links, trial_facts=trial_facts, trial_ids=trial_ids)
     if query is None:
         return g
     result = queries.run(store, query, params or {})

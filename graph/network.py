@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,11 +50,22 @@ _ROLE_RELATION = {"LEAD_SPONSOR": "lead sponsor", "COLLABORATOR": "collaborator"
 
 _ALIAS_SEPARATOR = "\x1f"
 
-#: The families of links, and the query that reads each.
+
+@dataclass(frozen=True)
+class Family:
+    """A family of links: the query that reads them, and the queries that read the facts of
+    the nodes they reach."""
+
+    links: str
+    nodes: tuple[str, ...]
+
+
+#: The families of links, each read by its own queries.
 LINKS = {
-    "organizations": "network-links-organizations",
-    "places": "network-links-places",
-    "topics": "network-links-topics",
+    "organizations": Family("network-links-organizations", ("network-nodes-organizations",)),
+    "sites": Family("network-links-sites", ("network-nodes-sites",)),
+    "countries": Family("network-links-countries", ("network-nodes-countries",)),
+    "topics": Family("network-links-topics", ("network-nodes-conditions", "network-nodes-interventions")),
 }
 
 
@@ -84,7 +96,7 @@ def _value(term: Any) -> str | None:
     return None if term is None else str(term.value)
 
 
-def _add_trials(g: nx.MultiDiGraph, store: Store) -> None:
+def _add_trials(g: nx.MultiDiGraph, store: Store, *, with_ids: bool = True) -> None:
     for row in _rows(store, "network-trials"):
         node = str(row["trial"])
         ident = row["id"] or node
@@ -108,7 +120,7 @@ def _add_trials(g: nx.MultiDiGraph, store: Store) -> None:
             completion=row["completion"],
             registry_url=row["page"],
         )
-    for row in _rows(store, "network-trial-ids"):
+    for row in _rows(store, "network-trial-ids") if with_ids else ():
         node = str(row["trial"])
         if node not in g:
             continue
@@ -122,7 +134,7 @@ def _add_edges(g: nx.MultiDiGraph, store: Store, families: Iterable[str]) -> set
     """Typed edges of the link families; returns the nodes they touch."""
     edges: list[tuple[str, str, str, dict[str, Any]]] = []
     for family in families:
-        for row in _rows(store, LINKS[family]):
+        for row in _rows(store, LINKS[family].links):
             source, target = str(row["source"]), str(row["target"])
             relation = str(row["relation"])
             attrs: dict[str, Any] = {"relation": relation}
@@ -140,8 +152,9 @@ def _add_edges(g: nx.MultiDiGraph, store: Store, families: Iterable[str]) -> set
     return {n for e in edges for n in e[:2]}
 
 
-def _add_node_facts(g: nx.MultiDiGraph, store: Store, touched: set[str]) -> None:
-    for row in _rows(store, "network-nodes"):
+def _add_node_facts(g: nx.MultiDiGraph, store: Store, touched: set[str], families: Iterable[str]) -> None:
+    rows = [row for family in families for name in LINKS[family].nodes for row in _rows(store, name)]
+    for row in rows:
         node = str(row["node"])
         if node not in touched or g.nodes[node].get("kind") == "trial":
             continue
@@ -155,7 +168,7 @@ def _add_node_facts(g: nx.MultiDiGraph, store: Store, touched: set[str]) -> None
             ("mesh", "mesh"),
             ("intervention_type", "interventionType"),
         ):
-            value = row[var]
+            value = row.get(var)
             if value:
                 facts[attr] = value
         if facts.get("mesh"):
@@ -219,19 +232,23 @@ def _trials_below(cond: str, narrower: Mapping[str, list[str]], direct: Mapping[
     return found
 
 
-def full_projection(store: Store, links: Iterable[str] = tuple(LINKS), *, trial_facts: bool = True) -> nx.MultiDiGraph:
+def full_projection(
+    store: Store, links: Iterable[str] = tuple(LINKS), *, trial_facts: bool = True, trial_ids: bool | None = None
+) -> nx.MultiDiGraph:
     """The whole network of the store: every trial, with the links of the families ``links``
     (all of them by default) and the nodes they reach.  Without ``trial_facts`` a trial's node
-    has only its kind and a label (the last segment of its IRI, its preferred id), which saves
-    reading the trials' titles, statuses and ids when an analysis does not show them."""
-    unknown = sorted(set(links) - set(LINKS))
+    has only its kind and a label (the last segment of its IRI, its preferred id); without
+    ``trial_ids`` (by default, as ``trial_facts``) it has no other registry ids.  What an
+    analysis does not show, it need not read."""
+    families = list(links)
+    unknown = sorted(set(families) - set(LINKS))
     if unknown:
         raise InputError(f"no link family {unknown[0]!r}", hint="choose from " + ", ".join(LINKS))
     g = nx.MultiDiGraph()
     if trial_facts:
-        _add_trials(g, store)
-    touched = _add_edges(g, store, links)
-    _add_node_facts(g, store, touched)
+        _add_trials(g, store, with_ids=trial_facts if trial_ids is None else trial_ids)
+    touched = _add_edges(g, store, families)
+    _add_node_facts(g, store, touched, families)
     related = related_trials(g)
     _reduce_broader(g)
     for node, trials in related.items():
