@@ -514,7 +514,7 @@ def test_aggregated_first_picture(herniated: OxigraphStore, opened: Any, tmp_pat
     inside = sum(
         1
         for e in data["edges"]
-        if {e["from"], e["to"]} <= set(next((c["members"] for c in clusters if e["from"] in c["members"]), []))
+        if {e[0], e[1]} <= set(next((c["members"] for c in clusters if e[0] in c["members"]), []))
     )
     counted = page.js("tgView.edges.get().reduce((s, e) => s + (typeof e.id === 'string' ? e.count : 1), 0)")
     assert counted + inside == len(data["edges"])

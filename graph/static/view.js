@@ -7,7 +7,7 @@
    trial's registry page, and only when that address starts with https://.
 
    Node ids: the nodes of the network are 0 .. N-1 (indexes into data.info); cluster k of an
-   aggregated view is N + k.  Edge ids: the links of the network are 0 .. E-1 (data.edges[id]);
+   aggregated view is N + k.  Edge ids: the links of the network are 0 .. E-1 (links[id]);
    the links drawn between clusters are strings ("a" + ends). */
 (function () {
   "use strict";
@@ -18,6 +18,14 @@
   timings.push(["data parsed", performance.now()]);
   var info = data.info;
   var N = info.length;
+  /* links arrive as [from, to, relation, role?]; their style comes from the relation */
+  var links = data.edges.map(function (e, k) {
+    var r = data.relations[e[2]];
+    var link = { id: k, from: e[0], to: e[1], rel: e[2], color: r.color, width: r.width };
+    if (r.dashed) link.dashes = true;
+    if (e.length > 3) link.role = e[3];
+    return link;
+  });
   var byId = function (id) { return document.getElementById(id); };
   var NONE = "(none)";
   var WORDING = "wording";
@@ -46,7 +54,7 @@
 
   /* -- neighbours, once ------------------------------------------------------------------------ */
   var adjacency = info.map(function () { return []; });
-  data.edges.forEach(function (e) {
+  links.forEach(function (e) {
     adjacency[e.from].push([e.to, e.id, true]);
     adjacency[e.to].push([e.from, e.id, false]);
   });
@@ -152,7 +160,7 @@
        drawn ends (a cluster or a node) */
     var pairs = {};
     var out = [];
-    data.edges.forEach(function (e) {
+    links.forEach(function (e) {
       var u = rep(e.from), v = rep(e.to);
       if (u === v || (u === e.from && v === e.to)) return;
       var a = Math.min(u, v), b = Math.max(u, v);
@@ -174,13 +182,13 @@
     return out;
   }
   function drawnEdges() {
-    var out = data.edges.filter(function (e) { return present(e.from) && present(e.to); });
+    var out = links.filter(function (e) { return present(e.from) && present(e.to); });
     return clusters.length ? out.concat(clusterLinks()) : out;
   }
 
   /* -- the network ---------------------------------------------------------------------------- */
   var nodes = new vis.DataSet(clusters.length ? drawnNodes() : data.nodes);
-  var edges = new vis.DataSet(clusters.length ? drawnEdges() : data.edges);
+  var edges = new vis.DataSet(clusters.length ? drawnEdges() : links);
   computeVisible();
   var nodesView = new vis.DataView(nodes, { filter: function (n) { return visible[n.id] === 1; } });
   var edgesView = new vis.DataView(edges, {
@@ -265,7 +273,7 @@
     nodesView.getIds().forEach(function (id) { if (id >= N) closed += 1; else shown += 1; });
     var text = shown + " of " + N + " nodes";
     if (clusters.length) text += " and " + closed + " clusters drawn";
-    else text += ", " + edgesView.length + " of " + data.edges.length + " links";
+    else text += ", " + edgesView.length + " of " + links.length + " links";
     byId("tg-summary").textContent = text;
   }
 
@@ -593,7 +601,7 @@
     var groups = {};
     var order = [];
     adjacency[id].forEach(function (a) {
-      var e = data.edges[a[1]];
+      var e = links[a[1]];
       var rel = data.relations[e.rel].label + (e.role ? ": " + e.role : "") + (a[2] ? "" : " of");
       if (!groups[rel]) { groups[rel] = []; order.push(rel); }
       groups[rel].push(a[0]);
