@@ -434,13 +434,16 @@ def communities(g: nx.MultiDiGraph, minimum: int = 2, kind: str = "all", top: in
     return rows
 
 
-def node_communities(g: nx.MultiDiGraph, groups: list[list[str]] | None = None) -> dict[str, int]:
+def node_communities(
+    g: nx.MultiDiGraph, groups: list[list[str]] | None = None, related: Mapping[str, set[str]] | None = None
+) -> dict[str, int]:
     """A community number (from 1, as in :func:`partition`) for every node: trials and
     organisations their own; any other node the community most of its trials are in (the
-    lowest number on a tie), 0 when it has none."""
+    lowest number on a tie), 0 when it has none.  ``groups`` and ``related`` (see
+    :func:`graph.network.related_trials`) save computing them again."""
     groups = partition(g) if groups is None else groups
     out = {node: number for number, members in enumerate(groups, start=1) for node in members}
-    for node, trials in related_trials(g).items():
+    for node, trials in (related_trials(g) if related is None else related).items():
         if node in out:
             continue
         votes = Counter(out[t] for t in trials if t in out)

@@ -374,13 +374,15 @@ def fold_sites(g: nx.MultiDiGraph, level: str = "city") -> nx.MultiDiGraph:
             continue
         folded = out.nodes[place[site]]
         folded["sites"] = [*folded.get("sites", []), str(data.get("label", site))]
+    edges: list[tuple[str, str, str, dict[str, Any]]] = []
     for u, v, key, data in g.edges(keys=True, data=True):
         if u in place or v in place:
             if data.get("relation") == "site" and v in place:
                 relation = "site" if out.nodes[place[v]].get("kind") == "city" else "located in"
-                out.add_edge(u, place[v], key=relation, relation=relation)
+                edges.append((u, place[v], relation, {"relation": relation}))
             continue
-        out.add_edge(u, v, key=key, **data)
+        edges.append((u, v, key, dict(data)))
+    out.add_edges_from(edges)
     for node, trials in related_trials(out).items():
         out.nodes[node]["trials"] = len(trials)
     out.graph["folded"] = place

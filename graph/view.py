@@ -200,7 +200,7 @@ def view_data(graph: nx.MultiDiGraph, *, title: str, physics: bool, aggregate: b
     )
     index = {node: i for i, node in enumerate(order)}
     related = related_trials(drawn)
-    community = analytics.node_communities(drawn, groups)
+    community = analytics.node_communities(drawn, groups, related)
     positions = layout(drawn, order, large=not physics)
     shown_at = dict(index)
     if aggregate:  # a folded site is found at its place

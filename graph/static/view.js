@@ -146,6 +146,7 @@
   }
   function isLandmark(id) { return clusters.length > 0 && (id >= N || info[id].kind === "country"); }
   var landmarkPending = false;
+  var landmarksApart = false;
   function updateLandmarks() {
     if (!clusters.length || landmarkPending) return;
     landmarkPending = true;
@@ -153,6 +154,11 @@
       landmarkPending = false;
       landmarkScale = network.getScale();
       nodes.update(nodes.getIds().filter(isLandmark).map(function (id) { return { id: id, font: landmarkFont(id) }; }));
+      if (!landmarksApart) {
+        /* once, when the first picture has its names: nudge apart the clusters whose names overlap */
+        landmarksApart = true;
+        network.once("afterDrawing", separateLabels);
+      }
     });
   }
   function clusterLinks() {
@@ -215,6 +221,7 @@
     var ids = nodesView.getIds();
     if (ids.length > 400) return;
     var body = network.body.nodes;
+    var most = 8 / network.getScale();  // the largest nudge: 8 pixels on screen
     // label boxes as offsets from their node, measured once (vis updates them only on drawing)
     var pos = ids.map(function (id) { return [body[id].x, body[id].y]; });
     var rel = ids.map(function (id, k) {
@@ -226,12 +233,12 @@
       for (var i = 0; i < ids.length; i++) {
         for (var j = i + 1; j < ids.length; j++) {
           var a = rel[i], b = rel[j], pa = pos[i], pb = pos[j];
-          var ox = Math.min(pa[0] + a[2], pb[0] + b[2]) - Math.max(pa[0] + a[0], pb[0] + b[0]) + 6;
-          var oy = Math.min(pa[1] + a[3], pb[1] + b[3]) - Math.max(pa[1] + a[1], pb[1] + b[1]) + 4;
+          var ox = Math.min(pa[0] + a[2], pb[0] + b[2]) - Math.max(pa[0] + a[0], pb[0] + b[0]) + 0.75 * most;
+          var oy = Math.min(pa[1] + a[3], pb[1] + b[3]) - Math.max(pa[1] + a[1], pb[1] + b[1]) + 0.5 * most;
           if (ox <= 0 || oy <= 0) continue;
           moved = true;
           var axis = oy < ox ? 1 : 0;
-          var push = Math.min(oy < ox ? oy : ox, 8) / 2;  // small steps: nudge, do not scatter
+          var push = Math.min(oy < ox ? oy : ox, most) / 2;  // small steps: nudge, do not scatter
           var dir = pa[axis] <= pb[axis] ? -1 : 1;
           pa[axis] += dir * push;
           pb[axis] -= dir * push;
