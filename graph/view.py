@@ -288,9 +288,15 @@ def _folded(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 def insights(graph: nx.MultiDiGraph, shown_at: Mapping[str, int]) -> dict[str, list[list[Any]]]:
     """The Insights panel: the top shared sites, partner pairs and central organisations of the
-    drawn network, each row with the index of the node that a click focuses."""
+    drawn network, each row with the index of the node that a click focuses.  Partner pairs with
+    as many trials together come busiest first (the two organisations' trials added up), not
+    alphabetically as ``trialgraph analyze partners`` lists them."""
     sites = analytics.shared_sites(graph)[:INSIGHT_ROWS]
-    pairs = analytics.partners(graph)[:INSIGHT_ROWS]
+    # among pairs with as many trials together, those of the busiest organisations first
+    pairs = sorted(
+        analytics.partners(graph),
+        key=lambda r: (-r["trials"], -_trials_of(graph, r["organization"]) - _trials_of(graph, r["partner"])),
+    )[:INSIGHT_ROWS]
     central = analytics.centrality(graph, "degree", "organization")[:INSIGHT_ROWS]
     return {
         "sites": [
@@ -303,6 +309,10 @@ def insights(graph: nx.MultiDiGraph, shown_at: Mapping[str, int]) -> dict[str, l
         ],
         "central": [[shown_at[r["node"]], r["name"], r["trials"], round(r["score"], 4)] for r in central],
     }
+
+
+def _trials_of(graph: nx.MultiDiGraph, node: str) -> int:
+    return int(graph.nodes[node].get("trials", 0))
 
 
 def community_color(number: int) -> str:

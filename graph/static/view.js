@@ -157,7 +157,10 @@
       if (!landmarksApart) {
         /* once, when the first picture has its names: nudge apart the clusters whose names overlap */
         landmarksApart = true;
-        network.once("afterDrawing", separateLabels);
+        network.once("afterDrawing", function () {
+          separateLabels();
+          fitAll();
+        });
       }
     });
   }
@@ -263,7 +266,7 @@
   function fitAll() {
     network.fit({ animation: false });
     /* cluster names reach beyond their nodes, which is all fit() knows of */
-    if (clusters.length) network.moveTo({ scale: network.getScale() * 0.85, animation: false });
+    if (clusters.length) network.moveTo({ scale: network.getScale() * 0.8, animation: false });
     updateLandmarks();
   }
 
