@@ -74,7 +74,8 @@ def main() -> None:
     while n <= args.max:
         sizes.append(n)
         n *= 2
-    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}, {os.cpu_count()} cores")
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average {load}, {os.cpu_count()} cores")
     print(f"{'input':<10} {'reader':<10} " + " ".join(f"{s:>16,}" for s in sizes))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

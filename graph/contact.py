@@ -1,4 +1,4 @@
-"""The one rule for contact details, used by every reader.
+"""The one rule for contact details, and the length cap of a field, used by every reader.
 
 Contact e-mails and phone numbers are never ingested (DESIGN.md).  Each reader skips the
 elements that hold contact persons (``centralContacts`` and location ``contacts`` in
@@ -16,6 +16,8 @@ applies this rule to the text it does read:
   :data:`MASK`.  Unmarked digit runs in free text are ids, dates and counts, not phones.
 
 Either way the reader adds a warning of kind ``contact-details`` that names the field.
+:func:`guard` applies the rule to one field, after cutting it to
+:data:`graph.normalize.MAX_FIELD_CHARS` (a ``long-field`` warning naming the field).
 
 Every scan here takes time linear in the text: e-mail addresses are found from each ``@``
 outwards over a bounded window (an address has at most 64 characters before the ``@`` and 255
@@ -25,6 +27,9 @@ after it), and digit runs are matched by one pattern that never backtracks.
 from __future__ import annotations
 
 import re
+
+from graph.model import RecordWarning
+from graph.normalize import cap_text, cap_warning
 
 EMAIL = "e-mail address"
 PHONE = "phone number"
@@ -140,3 +145,22 @@ def warning_text(found: str, *, dropped: bool) -> str:
     if dropped:
         return f"holds contact details ({found}), which are never ingested; the value is left out"
     return f"held contact details ({found}), which are never ingested; replaced by {MASK}"
+
+
+def guard(raw: str, where: str, warnings: list[str], *, person: bool = False) -> str | None:
+    """A field's text cut to the length cap and put through the contact rule, with a warning
+    (``where: ...``) for each: ``None`` for a value about a ``person`` that holds contact
+    details, else the text with its contact details masked."""
+    text, cut = cap_text(raw)
+    if cut:
+        warnings.append(RecordWarning("long-field", f"{where}: {cap_warning(len(raw))}"))
+    if person:
+        found = person_contact(text)
+        if found:
+            warnings.append(RecordWarning("contact-details", f"{where}: {warning_text(found, dropped=True)}"))
+            return None
+        return text
+    text, found = scrub(text)
+    if found:
+        warnings.append(RecordWarning("contact-details", f"{where}: {warning_text(found, dropped=False)}"))
+    return text

@@ -612,7 +612,9 @@ def test_discover_finds_the_ctgov_files() -> None:
 PAGES = SHARED_DATA / "ctgov-v2-pages"
 
 
-@pytest.mark.parametrize(("name", "count"), [("dtx-analysis.json", 128), ("herniated-disc.json", 100), ("nsclcbench.json", 100)])
+@pytest.mark.parametrize(
+    ("name", "count"), [("dtx-analysis.json", 128), ("herniated-disc.json", 100), ("nsclcbench.json", 100)]
+)
 def test_the_website_download_is_read(name: str, count: int) -> None:
     """ctg-studies.json is one top-level array of API v2 studies (`jq length` gives the count)."""
     assert sniff(PAGES / name)

@@ -15,7 +15,6 @@ from graph.model import Identifier, PartialDate, TrialRecord
 from graph.sources import format_for, formats
 from graph.sources.ictrp import (
     IctrpTrial,
-    secondary_identifiers,
     map_status,
     parse_age,
     parse_ictrp_date,
@@ -23,6 +22,7 @@ from graph.sources.ictrp import (
     parse_target_size,
     read,
     read_detailed,
+    secondary_identifiers,
     sniff,
     trial_identifier,
 )

@@ -55,8 +55,6 @@ from graph.model import (
     TrialRecord,
 )
 from graph.normalize import (
-    cap_text,
-    cap_warning,
     clean_text,
     country_code,
     enum_value,
@@ -216,24 +214,10 @@ class _Notes:
         self.warnings.append(RecordWarning(kind, f"{path}: {message}"))
 
     def clean(self, raw: str, path: str, *, person: bool = False) -> str | None:
-        """:func:`_clean` of a text at most :data:`MAX_FIELD_CHARS` long, without contact
-        details (see :mod:`graph.contact`)."""
-        capped, cut = cap_text(raw)
-        if cut:
-            self.warn("long-field", path, cap_warning(len(raw)))
-        text = _clean(capped)
-        if text is None:
-            return None
-        if person:
-            found = contact.person_contact(text)
-            if found:
-                self.warn("contact-details", path, contact.warning_text(found, dropped=True))
-                return None
-            return text
-        text, found = contact.scrub(text)
-        if found:
-            self.warn("contact-details", path, contact.warning_text(found, dropped=False))
-        return text
+        """:func:`_clean` of a text put through :func:`graph.contact.guard` (the length cap and
+        the contact rule)."""
+        guarded = contact.guard(raw, path, self.warnings, person=person)
+        return None if guarded is None else _clean(guarded)
 
     def enum(self, at: _At, key: str, scheme: str) -> str | None:
         return self.enum_text(at.text(key), at.where(key), scheme)

@@ -56,8 +56,6 @@ from graph.model import (
 from graph.normalize import (
     ENUMS,
     REGISTRIES,
-    cap_text,
-    cap_warning,
     clean_text,
     country_code,
     enum_value,
@@ -219,23 +217,16 @@ def _text(ctx: _Ctx, raw: object, path: str) -> str:
         if isinstance(raw, int | float) and not isinstance(raw, bool):
             raise ctx.fail(path, f"expected text, got the number {written}", f'put it in quotes: "{written}"')
         raise ctx.fail(path, f"expected text, got {_kind(raw)}")
-    capped, cut = cap_text(raw)
-    if cut:
-        ctx.warn(path, cap_warning(len(raw)), "long-field")
-    text = clean_text(capped)
+    text = clean_text(contact.guard(raw, path, ctx.warnings))
     if text is None:
         raise ctx.fail(path, "is empty", "write a value or remove the field")
-    text, found = contact.scrub(text)
-    if found:
-        ctx.warn(path, contact.warning_text(found, dropped=False), "contact-details")
     return text
 
 
 def _person_text(ctx: _Ctx, raw: object, path: str) -> str:
     """Text about a person: left out, with a warning, when it holds contact details (the rule
     of :mod:`graph.contact`)."""
-    if isinstance(raw, str) and (found := contact.person_contact(raw)):
-        ctx.warn(path, contact.warning_text(found, dropped=True), "contact-details")
+    if isinstance(raw, str) and contact.guard(raw, path, ctx.warnings, person=True) is None:
         raise _Skip(path)
     return _text(ctx, raw, path)
 

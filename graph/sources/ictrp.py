@@ -75,8 +75,6 @@ from graph.model import (
     TrialRecord,
 )
 from graph.normalize import (
-    cap_text,
-    cap_warning,
     clean_text,
     country_code,
     enum_value,
@@ -142,18 +140,6 @@ def _lines(raw: str | None) -> str:
 def text(raw: str | None) -> str | None:
     """One clean line: markup, carriage returns and runs of white space folded; NFC."""
     return clean_text(_lines(raw))
-
-
-def guard(name: str, raw: str, warnings: list[str]) -> str:
-    """A field's raw text cut to :data:`MAX_FIELD_CHARS` and with its contact details masked
-    (:mod:`graph.contact`), with a warning naming the element for each."""
-    capped, cut = cap_text(raw)
-    if cut:
-        warnings.append(RecordWarning("long-field", f"{name}: {cap_warning(len(raw))}"))
-    scrubbed, found = contact.scrub(capped)
-    if found:
-        warnings.append(RecordWarning("contact-details", f"{name}: {contact.warning_text(found, dropped=False)}"))
-    return scrubbed
 
 
 def split_values(raw: str | None, separators: str = ";") -> list[str]:
@@ -867,7 +853,7 @@ def parse_trial(fields: dict[str, str], source_file: str) -> IctrpTrial:
     """One ``<Trial>``'s fields (tag -> raw text) as a record; raises ``_FieldError`` when the
     record cannot stand (no usable TrialID)."""
     warnings: list[str] = []
-    fields = {name: guard(name, raw, warnings) for name, raw in fields.items()}
+    fields = {name: contact.guard(raw, name, warnings) or "" for name, raw in fields.items()}
     trial_id, own = _own_identifier(fields)
     status, warning = map_status(fields.get("Recruitment_Status"))
     warnings += [warning] if warning else []
