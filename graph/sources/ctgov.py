@@ -164,7 +164,7 @@ class _At:
             path = f"{self.where(key)}[{i}]"
             if not isinstance(item, str):
                 raise _BadField(path, f"expected a string, found {_kind(item)}")
-            text = self.notes.clean(item, path)
+            text = _clean(item) if contact.unguarded(item) else self.notes.clean(item, path)
             if text:
                 out.append(text)
         return out
@@ -177,6 +177,8 @@ class _At:
             return None
         if not isinstance(value, str):
             raise _BadField(self.where(key), f"expected a string, found {_kind(value)}")
+        if not person and contact.unguarded(value):
+            return _clean(value)
         return self.notes.clean(value, self.where(key), person=person)
 
     def integer(self, key: str) -> int | None:
