@@ -120,6 +120,8 @@ COARSE_STATUSES: dict[str, frozenset[str]] = {
     "ONGOING": _UNDER_WAY,
     "RESTARTED": _UNDER_WAY,
 }
+#: The statuses ClinicalTrials.gov API v2 knows (what its ``filter.overallStatus`` takes).
+API_STATUSES = ENUMS["status"]
 ENUMS["status"] = ENUMS["status"] + tuple(COARSE_STATUSES)
 
 
