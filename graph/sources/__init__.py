@@ -29,7 +29,15 @@ class SourceFormat:
 
 
 _FORMATS: dict[str, SourceFormat] = {}
-_BUILTIN = ("graph.sources.curated", "graph.sources.ctgov", "graph.sources.ictrp")
+_BUILTIN = (
+    "graph.sources.curated",
+    # the ctrdata registers before ctgov, whose sniff takes any JSON object
+    "graph.sources.ctis",
+    "graph.sources.euctr",
+    "graph.sources.isrctn",
+    "graph.sources.ctgov",
+    "graph.sources.ictrp",
+)
 _loaded = False
 
 
