@@ -8,8 +8,9 @@ An element that occurs once is an object and one that occurs more often an array
 * Identifiers: ``ISRCTN`` + the number (own id, required); the external refs as identifiers of
   the same trial: the EudraCT number, the ClinicalTrials.gov number, the IRAS number (the UK
   Health Research Authority's, as OTHER with type IRAS), the protocol serial number (the
-  sponsor's own study id) and any further secondary number.  "Nil known", "N/A" and empty refs
-  are not ids.
+  sponsor's own study id) and any further secondary number (a trial registry's when it has that
+  registry's form, such as a CTIS number, else OTHER).  "Nil known", "N/A" and empty refs are not
+  ids.
 * Parties: the ISRCTN API puts sponsors and funders beside the trial; ctrdata's documents keep only
   their ids (``parties.sponsorId``), which name nothing and are not read.  Where a document holds
   the parties themselves (``sponsor``/``funder`` objects at the top level or under ``parties``),
@@ -50,7 +51,7 @@ from graph.model import (
     Site,
     TrialRecord,
 )
-from graph.normalize import enum_value, id_matches
+from graph.normalize import enum_value, guess_registry, id_matches
 from graph.sources import ReadResult, SourceFormat, register
 from graph.sources.ctrdata import (
     At,
@@ -117,7 +118,7 @@ def _identifiers(own: str, doc: At, notes: Notes) -> list[Identifier]:
     for at in refs.get("secondaryNumbers", "secondaryNumber").items():
         value = at.text()
         if value and all(i.value != value for i in ids):
-            ids.append(Identifier("OTHER", value))
+            ids.append(Identifier(guess_registry(value) or "OTHER", value))
     return ids
 
 
