@@ -11,6 +11,8 @@ from __future__ import annotations
 import html
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -183,6 +185,19 @@ def test_record_ids_sponsor_countries_and_sites(name: str) -> None:
     assert set(record.countries) | {s.country for s in record.sites if s.country} == countries
     assert len(record.sites) == sites
     assert all(s.country for s in record.sites)
+
+
+def test_regression_ctrdata_files_are_sniffed_right_whatever_the_import_order() -> None:
+    """The ClinicalTrials.gov reader takes any JSON object; when its module was imported before the
+    registry was first asked (as a test importing it does), it came first and took CTIS files."""
+    code = (
+        "import graph.sources.ctgov, graph.sources.ictrp\n"
+        "from pathlib import Path\n"
+        "from graph.sources import format_for\n"
+        f"print(format_for(Path({str(CTRDATA / 'ctis-2022-500244-37-00.json')!r})).name)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "ctis"
 
 
 # -- the build -----------------------------------------------------------------------------------

@@ -56,7 +56,14 @@ def formats() -> dict[str, SourceFormat]:
                 if exc.name != module:
                     raise
         _loaded = True
-    return dict(_FORMATS)
+    return dict(sorted(_FORMATS.items(), key=lambda item: _rank(item[1])))
+
+
+def _rank(fmt: SourceFormat) -> int:
+    """Readers are tried in ``_BUILTIN`` order (then plug-ins), whichever module was imported
+    first: a reader whose sniff takes any JSON object (ctgov) must come after the specific ones."""
+    module = fmt.sniff.__module__
+    return _BUILTIN.index(module) if module in _BUILTIN else len(_BUILTIN)
 
 
 def format_for(path: Path) -> SourceFormat | None:
