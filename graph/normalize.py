@@ -348,8 +348,30 @@ def slug(text: str, limit: int = 80) -> str:
 
 
 _LEGAL_FORMS = {
-    "inc", "incorporated", "ltd", "limited", "llc", "gmbh", "ag", "sa", "sas", "bv", "nv", "plc",
-    "srl", "spa", "co", "corp", "corporation", "company", "kg", "ab", "as", "oy", "pty", "the",
+    "inc",
+    "incorporated",
+    "ltd",
+    "limited",
+    "llc",
+    "gmbh",
+    "ag",
+    "sa",
+    "sas",
+    "bv",
+    "nv",
+    "plc",
+    "srl",
+    "spa",
+    "co",
+    "corp",
+    "corporation",
+    "company",
+    "kg",
+    "ab",
+    "as",
+    "oy",
+    "pty",
+    "the",
 }
 _ABBREVIATIONS = {
     "univ": "university",

@@ -25,7 +25,7 @@ MOVED = CTRDATA / "ctis-2023-508143-51-01.json"  # applications; eudraCtInfo.eud
 
 
 def read(path: Path) -> TrialRecord:
-    (record,) = list(ctis.read(path))
+    (record,) = list(ctis.FORMAT.read(path))
     assert isinstance(record, TrialRecord), record
     return record
 
@@ -76,16 +76,16 @@ def test_eu_status_texts(text: str, status: str, warned: bool) -> None:
 
 def test_files_sniff_as_ctis_and_not_as_ctgov() -> None:
     for path in (BEFORE, AFTER, MOVED):
-        assert ctis.sniff(path)
-    assert not ctis.sniff(CTGOV_DIR / "NCT03418623.json")
+        assert ctis.FORMAT.sniff(path)
+    assert not ctis.FORMAT.sniff(CTGOV_DIR / "NCT03418623.json")
 
 
 def test_sniff_finds_ctrname_at_the_end_of_a_large_file(tmp_path: Path) -> None:
     """ctrdata appends ``ctrname``; a record whose first keys are long holds nothing else to go by."""
     path = tmp_path / "big.json"
     path.write_text(json.dumps({"documents": ["x" * 100_000], "ctrname": "CTIS"}))
-    assert ctis.sniff(path)
-    assert ctgov.sniff(path)  # which is why the CTIS reader is registered before ctgov
+    assert ctis.FORMAT.sniff(path)
+    assert ctgov.FORMAT.sniff(path)  # which is why the CTIS reader is registered before ctgov
 
 
 def test_transitioned_eudract_number() -> None:

@@ -20,7 +20,7 @@ ES = CTRDATA / "euctr-2019-002663-10-ES.json"
 
 
 def read(path: Path) -> TrialRecord:
-    (record,) = list(euctr.read(path))
+    (record,) = list(euctr.FORMAT.read(path))
     assert isinstance(record, TrialRecord), record
     return record
 

@@ -15,7 +15,7 @@ CTRDATA = SHARED_DATA / "ctrdata"
 
 
 def read(path: Path) -> TrialRecord:
-    (record,) = list(isrctn.read(path))
+    (record,) = list(isrctn.FORMAT.read(path))
     assert isinstance(record, TrialRecord), record
     return record
 

@@ -61,8 +61,9 @@ def formats() -> dict[str, SourceFormat]:
 
 def _rank(fmt: SourceFormat) -> int:
     """Readers are tried in ``_BUILTIN`` order (then plug-ins), whichever module was imported
-    first: a reader whose sniff takes any JSON object (ctgov) must come after the specific ones."""
-    module = fmt.sniff.__module__
+    first: a reader whose sniff takes any JSON object (ctgov) must come after the specific ones.
+    A built-in reader is named after its module."""
+    module = f"{__name__}.{fmt.name}"
     return _BUILTIN.index(module) if module in _BUILTIN else len(_BUILTIN)
 
 

@@ -41,9 +41,7 @@ Never read: contact persons, their e-mails, phones and addresses (``publicContac
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from graph.model import (
@@ -60,19 +58,17 @@ from graph.model import (
     TrialRecord,
 )
 from graph.normalize import CTIS_PUBLIC_STATUSES, country_code, eu_phases, eu_status, id_matches, therapeutic_area
-from graph.sources import ReadResult, SourceFormat, register
 from graph.sources.ctrdata import (
     At,
     BadField,
     Notes,
-    add_intervention,
     add_participation,
     attach_terms,
     ctrname_marker,
     other_names,
+    products,
     raw_text,
-    read_record,
-    sniff_markers,
+    register_reader,
     therapeutic_area_term,
 )
 
@@ -377,17 +373,6 @@ def _product(product: At) -> Intervention | None:
     return Intervention(names[0], type=kind, other_names=other_names(names[0], [s for s in substances if s]))
 
 
-def _interventions(parts: _Parts, notes: Notes) -> list[Intervention]:
-    out: list[Intervention] = []
-    for product in parts.part1.get("products").objects():
-        item = _product(product)
-        if item is None:
-            notes.warn(product, "a product without a name; skipped")
-            continue
-        add_intervention(out, item)
-    return out
-
-
 def _outcomes(parts: _Parts) -> list[Outcome]:
     points = parts.part1.get("trialDetails", "trialInformation", "endPoint")
     out: list[Outcome] = []
@@ -508,7 +493,7 @@ def to_record(doc: At, source_file: str) -> TrialRecord:
         sites=_sites(parts, notes),
         countries=_countries(statuses, parts, notes),
         country_statuses=statuses,
-        interventions=_interventions(parts, notes),
+        interventions=products(parts.part1.get("products").objects(), _product, notes),
         outcomes=_outcomes(parts),
         url=PAGE_URL + ct,
     )
@@ -522,22 +507,7 @@ def _label(raw: Any) -> str | None:
     return raw_text(raw, "ctNumber")
 
 
-def sniff(path: Path) -> bool:
-    """A ``.json`` file with a top-level ``ctNumber`` near its start, or ctrdata's
-    ``"ctrname": "CTIS"``."""
-    return sniff_markers(path, _MARKERS)
-
-
-def read(path: Path) -> Iterator[ReadResult]:
-    """The one CTIS record of a file, or the error that costs it."""
-    yield from read_record(Path(path), to_record, _label)
-
-
-FORMAT = register(
-    SourceFormat(
-        name=SOURCE,
-        description="EU CTIS trial JSON as ctrdata keeps it: one trial per file",
-        sniff=sniff,
-        read=read,
-    )
+#: Sniffed by a top-level ``ctNumber`` near the start, or ctrdata's ``ctrname``.
+FORMAT = register_reader(
+    SOURCE, "EU CTIS trial JSON as ctrdata keeps it: one trial per file", _MARKERS, to_record, _label
 )

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -32,8 +32,8 @@ import orjson
 
 from graph.errors import RecordError
 from graph.model import ConditionTerm, Intervention, PartialDate, Participation, TrialRecord
-from graph.normalize import clean_text, country_code, parse_date
-from graph.sources import ReadResult
+from graph.normalize import clean_text, country_code, enum_value, parse_date
+from graph.sources import ReadResult, SourceFormat, register
 
 #: How much of a file's start (and end: ctrdata appends ``ctrname``) sniffing reads.
 SNIFF_HEAD = 64 * 1024
@@ -214,6 +214,21 @@ class Notes:
             return None
         return PartialDate(found.value, found.precision, date_type)
 
+    def enum(self, at: At, scheme: str, spellings: Mapping[str, str | None], *, keep: bool = True) -> str | None:
+        """A controlled value: the register's own spelling (a key of ``spellings``, case folded)
+        mapped, else the API v2 value the text names; an unknown value is kept as text (or, with
+        ``keep=False``, left out) with a warning."""
+        raw = at.text()
+        if raw is None:
+            return None
+        if raw.casefold() in spellings:
+            return spellings[raw.casefold()]
+        value, known = enum_value(scheme, raw)
+        if not known:
+            self.warn(at, f"{raw!r} is not a known {scheme} value; " + ("kept as text" if keep else "left out"))
+            return value if keep else None
+        return value
+
     def country(self, at: At) -> str | None:
         name = at.text()
         code = country_code(name)
@@ -240,6 +255,19 @@ def add_intervention(out: list[Intervention], item: Intervention) -> None:
     """Append unless an intervention of that name is already there (case folded)."""
     if all(i.name.casefold() != item.name.casefold() for i in out):
         out.append(item)
+
+
+def products(items: list[At], product: Callable[[At], Intervention | None], notes: Notes) -> list[Intervention]:
+    """The medicinal products of a record as interventions, one per name; a product without any
+    name is skipped with a warning."""
+    out: list[Intervention] = []
+    for at in items:
+        item = product(at)
+        if item is None:
+            notes.warn(at, "a product without a name; skipped")
+            continue
+        add_intervention(out, item)
+    return out
 
 
 def other_names(name: str, candidates: list[str]) -> tuple[str, ...]:
@@ -298,6 +326,21 @@ def ctrname_marker(register: str) -> re.Pattern[bytes]:
 
 Mapper = Callable[[At, str], TrialRecord]
 Labeller = Callable[[Any], str | None]
+
+
+def register_reader(
+    name: str, description: str, markers: tuple[re.Pattern[bytes], ...], mapper: Mapper, label: Labeller
+) -> SourceFormat:
+    """Register the reader of one register's ctrdata files: sniffed by ``markers``
+    (:func:`sniff_markers`), one record per file mapped by ``mapper`` (:func:`read_record`)."""
+
+    def sniff(path: Path) -> bool:
+        return sniff_markers(path, markers)
+
+    def read(path: Path) -> Iterator[ReadResult]:
+        yield from read_record(Path(path), mapper, label)
+
+    return register(SourceFormat(name=name, description=description, sniff=sniff, read=read))
 
 
 def read_record(path: Path, mapper: Mapper, label: Labeller) -> Iterator[ReadResult]:

@@ -33,8 +33,6 @@ decisions beyond the member state's status.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from graph.model import (
@@ -51,19 +49,17 @@ from graph.model import (
     TrialRecord,
 )
 from graph.normalize import countries_in, eu_status, id_matches, therapeutic_area
-from graph.sources import ReadResult, SourceFormat, register
 from graph.sources.ctrdata import (
     At,
     BadField,
     Notes,
-    add_intervention,
     add_participation,
     attach_terms,
     ctrname_marker,
     other_names,
+    products,
     raw_text,
-    read_record,
-    sniff_markers,
+    register_reader,
     therapeutic_area_term,
     version,
 )
@@ -196,17 +192,6 @@ def _product(dimp: At) -> Intervention | None:
     return Intervention(names[0], type=kind, other_names=other_names(names[0], names[1:]))
 
 
-def _interventions(doc: At, notes: Notes) -> list[Intervention]:
-    out: list[Intervention] = []
-    for dimp in doc.get("dimp").objects():
-        item = _product(dimp)
-        if item is None:
-            notes.warn(dimp, "a product without a name; skipped")
-            continue
-        add_intervention(out, item)
-    return out
-
-
 _PHASES = (
     ("e71_human_pharmacology_phase_i", "PHASE1"),
     ("e72_therapeutic_exploratory_phase_ii", "PHASE2"),
@@ -330,7 +315,7 @@ def to_record(doc: At, source_file: str) -> TrialRecord:
         countries=list(dict.fromkeys([*([state] if state else []), *planned])),
         country_statuses=[CountryStatus(state, state_status)] if state else [],
         conditions=conditions,
-        interventions=_interventions(doc, notes),
+        interventions=products(doc.get("dimp").objects(), _product, notes),
         outcomes=_outcomes(doc),
         url=PAGE_URL + eudract + (f"/{state}" if state else ""),
     )
@@ -346,22 +331,11 @@ def _label(raw: Any) -> str | None:
     return f"EUCTR{eudract}" if eudract else None
 
 
-def sniff(path: Path) -> bool:
-    """A ``.json`` file with a top-level ``a2_eudract_number`` near its start, or ctrdata's
-    ``"ctrname": "EUCTR"``."""
-    return sniff_markers(path, _MARKERS)
-
-
-def read(path: Path) -> Iterator[ReadResult]:
-    """The one EU register record of a file, or the error that costs it."""
-    yield from read_record(Path(path), to_record, _label)
-
-
-FORMAT = register(
-    SourceFormat(
-        name=SOURCE,
-        description="EU Clinical Trials Register record as ctrdata keeps it: one member-state record per file",
-        sniff=sniff,
-        read=read,
-    )
+#: Sniffed by a top-level ``a2_eudract_number`` near the start, or ctrdata's ``ctrname``.
+FORMAT = register_reader(
+    SOURCE,
+    "EU Clinical Trials Register record as ctrdata keeps it: one member-state record per file",
+    _MARKERS,
+    to_record,
+    _label,
 )

@@ -35,8 +35,6 @@ attached files and outputs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from graph.model import (
@@ -52,7 +50,6 @@ from graph.model import (
     TrialRecord,
 )
 from graph.normalize import enum_value, guess_registry, id_matches
-from graph.sources import ReadResult, SourceFormat, register
 from graph.sources.ctrdata import (
     At,
     BadField,
@@ -63,8 +60,7 @@ from graph.sources.ctrdata import (
     ctrname_marker,
     is_placeholder,
     raw_text,
-    read_record,
-    sniff_markers,
+    register_reader,
     version,
 )
 from graph.sources.ictrp import parse_phase
@@ -186,19 +182,6 @@ _INTERVENTION_TYPES = {
 }
 
 
-def _intervention_type(at: At, notes: Notes) -> str | None:
-    raw = at.text()
-    if raw is None:
-        return None
-    if raw.casefold() in _INTERVENTION_TYPES:
-        return _INTERVENTION_TYPES[raw.casefold()]
-    value, known = enum_value("intervention-type", raw)
-    if not known:
-        notes.warn(at, f"{raw!r} is not a known intervention type; left out")
-        return None
-    return value
-
-
 def _interventions(doc: At, notes: Notes) -> tuple[list[Intervention], list[str]]:
     """(interventions, phase texts)."""
     out: list[Intervention] = []
@@ -207,7 +190,7 @@ def _interventions(doc: At, notes: Notes) -> tuple[list[Intervention], list[str]
         phase = item.get("phase").text()
         if phase:
             phases.append(phase)
-        kind = _intervention_type(item.get("interventionType"), notes)
+        kind = notes.enum(item.get("interventionType"), "intervention-type", _INTERVENTION_TYPES, keep=False)
         names = [n.strip() for n in re.split(r";|,\s", item.get("drugNames").text() or "") if not is_placeholder(n)]
         if not names:
             notes.warn(item, "an intervention without drug names has no name to show; left out")
@@ -238,38 +221,13 @@ def _design(doc: At) -> Design:
     return Design(allocation=allocation, purpose=purposes[0] if len(purposes) == 1 else None)
 
 
-def _study_type(doc: At, notes: Notes) -> str | None:
-    at = doc.get("trialDesign", "primaryStudyDesign")
-    raw = at.text()
-    if raw is None:
-        return None
-    value, known = enum_value("study-type", raw)
-    if not known:
-        notes.warn(at, f"{raw!r} is not a known study type; kept as text")
-    return value
-
-
 #: Status overrides -> API v2.
 _STATUSES = {"stopped": "TERMINATED", "suspended": "SUSPENDED", "withdrawn": "WITHDRAWN", "completed": "COMPLETED"}
 
 
 def _status(doc: At, notes: Notes) -> str | None:
-    for at in (doc.get("trialDesign", "overallStatusOverride"), doc.get("participants", "recruitmentStatusOverride")):
-        raw = at.text()
-        if raw is None:
-            continue
-        if raw.casefold() in _STATUSES:
-            return _STATUSES[raw.casefold()]
-        value, known = enum_value("status", raw)
-        if not known:
-            notes.warn(at, f"{raw!r} is not a known status; kept as text")
-        return value
-    return None
-
-
-def _sex(doc: At) -> str | None:
-    value, known = enum_value("sex", doc.get("participants", "gender").text())
-    return value if known else None
+    at = doc.get("trialDesign", "overallStatusOverride") or doc.get("participants", "recruitmentStatusOverride")
+    return notes.enum(at, "status", _STATUSES)
 
 
 def _age(at: At) -> str | None:
@@ -354,13 +312,13 @@ def to_record(doc: At, source_file: str) -> TrialRecord:
         status=status,
         why_stopped=doc.get("trialDesign", "reasonAbandoned").text() if status else None,
         phases=_phases(phase_texts, notes, "interventions.intervention.phase"),
-        study_type=_study_type(doc, notes),
+        study_type=notes.enum(doc.get("trialDesign", "primaryStudyDesign"), "study-type", {}),
         design=_design(doc),
         enrollment=enrollment,
         enrollment_type=enrollment_type,
         start_date=notes.date(people.get("recruitmentStart")),
         completion_date=notes.date(doc.get("trialDesign", "overallEndDate")),
-        sex=_sex(doc),
+        sex=notes.enum(people.get("gender"), "sex", {}, keep=False),
         minimum_age=_age(people.get("lowerAgeLimit")),
         maximum_age=_age(people.get("upperAgeLimit")),
         participations=_participations(doc, notes),
@@ -382,21 +340,7 @@ def _label(raw: Any) -> str | None:
     return (number if number.upper().startswith("ISRCTN") else "ISRCTN" + number) if number else None
 
 
-def sniff(path: Path) -> bool:
-    """A ``.json`` file whose first key is ``isrctn``, or with ctrdata's ``"ctrname": "ISRCTN"``."""
-    return sniff_markers(path, _MARKERS)
-
-
-def read(path: Path) -> Iterator[ReadResult]:
-    """The one ISRCTN record of a file, or the error that costs it."""
-    yield from read_record(Path(path), to_record, _label)
-
-
-FORMAT = register(
-    SourceFormat(
-        name=SOURCE,
-        description="ISRCTN trial record as ctrdata keeps it: one trial per file",
-        sniff=sniff,
-        read=read,
-    )
+#: Sniffed by ``isrctn`` as the first key, or ctrdata's ``ctrname``.
+FORMAT = register_reader(
+    SOURCE, "ISRCTN trial record as ctrdata keeps it: one trial per file", _MARKERS, to_record, _label
 )
