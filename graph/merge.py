@@ -8,6 +8,9 @@ into trials on direct evidence only and keeps that evidence:
   and its ICTRP copy);
 * ``eu-member-states``: the special case of EU register per-country records of one EudraCT
   number (``EUCTR2021-000037-14-ES`` and ``-PL``);
+* ``ctis-transition``: a CTIS record states that its trial moved there from EudraCT (the EudraCT
+  number's ``transitioned_to`` is the record's CT number), and another record owns that EudraCT
+  number (an EU register record, a curated record);
 * ``declared-one``: record A lists, as a secondary id, an id that record B owns;
 * ``declared-both``: A lists B's own id and B lists A's;
 * ``existing-id``: a record owns an id that a trial already in the store holds.
@@ -15,8 +18,10 @@ into trials on direct evidence only and keeps that evidence:
 A record's **own ids** are the trial-registry ids of its own registration: for ``ctgov`` and
 ``ictrp`` records, the trial-registry ids that occur in the record id (the NCT id; the EudraCT
 number inside ``EUCTR2021-000037-14-ES``; ``jRCT2071210009`` inside ``JPRN-jRCT2071210009``); for
-``curated`` records every trial-registry id they list, since a curator declares them all.  Every
-other trial-registry id a record lists is **declared**.
+``curated`` records every trial-registry id they list, since a curator declares them all.  The
+EudraCT number of a trial that moved to CTIS is an own id of the CTIS record too: the registration
+goes on under the new number, so an ISRCTN or NCT record citing the EudraCT number declares the
+CTIS record's trial.  Every other trial-registry id a record lists is **declared**.
 
 Merges never chain past a contradiction.  A trial has at most one own id per registry (per
 sub-registry for the Japanese network JPRN, whose jRCT, JapicCTI and UMIN numbers may all belong to
@@ -42,8 +47,8 @@ from graph.model import Identifier, TrialRecord
 from graph.normalize import TRIAL_REGISTRIES, guess_registry
 
 #: Evidence kinds, strongest first.
-EVIDENCE_KINDS = ("same-id", "eu-member-states", "existing-id", "declared-both", "declared-one")
-_CERTAIN = {"same-id", "eu-member-states", "existing-id"}
+EVIDENCE_KINDS = ("same-id", "eu-member-states", "ctis-transition", "existing-id", "declared-both", "declared-one")
+_CERTAIN = {"same-id", "eu-member-states", "ctis-transition", "existing-id"}
 _EXISTING = "existing:"
 _JPRN_PREFIXES = ("jRCT", "JapicCTI", "UMIN", "JMA")
 
@@ -59,7 +64,14 @@ def own_ids(record: TrialRecord) -> list[Identifier]:
     if record.source == "curated":
         return _unique(trial_ids)
     rid = record.record_id.casefold()
-    return _unique([i for i in trial_ids if i.value.casefold() in rid])
+    own = [i for i in trial_ids if i.value.casefold() in rid]
+    return _unique(own + _transitioned(record, own))
+
+
+def _transitioned(record: TrialRecord, own: list[Identifier]) -> list[Identifier]:
+    """EudraCT numbers the record states its own CTIS registration continues."""
+    ctis = {i.value for i in own if i.registry == "CTIS"}
+    return [i for i in record.identifiers if i.registry == "EUDRACT" and i.transitioned_to in ctis]
 
 
 def declared_ids(record: TrialRecord) -> list[Identifier]:
@@ -168,11 +180,18 @@ def _evidence(records: Sequence[TrialRecord], existing: dict[str, str]) -> list[
         for i in own[key]:
             owners[(i.registry, i.value)].append(key)
     out: list[Evidence] = []
+    # a curator lists every id as its own: a curated record sharing the EudraCT number is same-id
+    moved = {
+        key: {i.value for i in ids if i.transitioned_to} for key, ids in own.items() if not key.startswith("curated/")
+    }
     for (registry, value), keys in sorted(owners.items()):
         first = keys[0]
         for other in keys[1:]:
             eu = registry == "EUDRACT" and _is_euctr(first) and _is_euctr(other)
-            out.append(Evidence("eu-member-states" if eu else "same-id", first, other, value))
+            kind = "eu-member-states" if eu else "same-id"
+            if value in moved.get(first, set()) | moved.get(other, set()):
+                kind = "ctis-transition"
+            out.append(Evidence(kind, first, other, value))
     own_values = {k: {(i.registry, i.value) for i in ids} for k, ids in own.items()}
     declared: dict[str, set[tuple[str, str]]] = {
         record_key(r): {(i.registry, i.value) for i in declared_ids(r)} for r in records

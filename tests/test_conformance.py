@@ -7,8 +7,8 @@ quarantined are exactly the exceptions listed, with the registry's own reason, i
 ``tests/data/conformance/exceptions.yaml``, that validation finds no violation beyond them, and
 that a sample of records carries the ids, sponsors and sites counted by hand in the files.
 
-To cover a new folder (the EU registers' ``ctrdata/`` once their readers exist), add its name to
-:data:`FOLDERS` and its hand-checked records to the tables below.
+To cover a new folder, add its name to :data:`FOLDERS` and its hand-checked records to the
+tables below.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from graph.store import OxigraphStore, open_store
 from .conftest import SHARED_DATA, TEST_DATA
 
 #: The folders of ../shared/data/ whose every record must load.
-FOLDERS = ("ctgov-v2", "ctgov-v2-pages", "ictrp")
+FOLDERS = ("ctgov-v2", "ctgov-v2-pages", "ictrp", "ctrdata")
 EXCEPTIONS = TEST_DATA / "conformance" / "exceptions.yaml"
 
 
@@ -51,8 +51,9 @@ def test_every_real_record_is_read(conformance: tuple[OxigraphStore, BuildReport
     _store, report = conformance
     assert [str(e) for e in report.errors] == []
     # 16 files of ctgov-v2 hold 16 studies; the website downloads hold 128 + 100 + 100 studies
-    # (one top-level array each, counted with jq 'length'); the ICTRP sample holds 59 <Trial>s
-    assert report.records_read == 16 + 328 + 59
+    # (one top-level array each, counted with jq 'length'); the ICTRP sample holds 59 <Trial>s;
+    # ctrdata/ holds 12 files of one record each (3 CTIS, 3 EU register, 6 ISRCTN)
+    assert report.records_read == 16 + 328 + 59 + 12
 
 
 def test_no_record_is_quarantined_but_the_listed_exceptions(conformance: tuple[OxigraphStore, BuildReport]) -> None:

@@ -114,7 +114,7 @@ def test_a_folder_of_unknown_files_is_reported_per_file(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "a.csv").write_text("nct,title\n")
-    (folder / "b.json").write_text('{"ctNumber": "2023-505613-24-00"}')  # not a ClinicalTrials.gov study
+    (folder / "b.json").write_text('{"title": "notes on the download"}')  # JSON, but no register's record
     code, output = _build(tmp_path, folder)
     assert code == 2
     assert f"{folder / 'a.csv'}: not a format trialgraph reads" in output

@@ -38,6 +38,7 @@ CONTROLLED = {
     "status": "status",
     "lastKnownStatus": "status",
     "siteStatus": "status",
+    "countryStatus": "status",
     "studyType": "study-type",
     "allocation": "allocation",
     "interventionModel": "intervention-model",

@@ -38,7 +38,15 @@ class SourceFormat:
 
 
 _FORMATS: dict[str, SourceFormat] = {}
-_BUILTIN = ("graph.sources.curated", "graph.sources.ctgov", "graph.sources.ictrp")
+_BUILTIN = (
+    "graph.sources.curated",
+    # the ctrdata registers before ctgov, whose sniff takes any JSON object
+    "graph.sources.ctis",
+    "graph.sources.euctr",
+    "graph.sources.isrctn",
+    "graph.sources.ctgov",
+    "graph.sources.ictrp",
+)
 _loaded = False
 
 
@@ -57,7 +65,15 @@ def formats() -> dict[str, SourceFormat]:
                 if exc.name != module:
                     raise
         _loaded = True
-    return dict(_FORMATS)
+    return dict(sorted(_FORMATS.items(), key=lambda item: _rank(item[1])))
+
+
+def _rank(fmt: SourceFormat) -> int:
+    """Readers are tried in ``_BUILTIN`` order (then plug-ins), whichever module was imported
+    first: a reader whose sniff takes any JSON object (ctgov) must come after the specific ones.
+    A built-in reader is named after its module."""
+    module = f"{__name__}.{fmt.name}"
+    return _BUILTIN.index(module) if module in _BUILTIN else len(_BUILTIN)
 
 
 def format_for(path: Path) -> SourceFormat | None:

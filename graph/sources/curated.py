@@ -450,7 +450,7 @@ class _Obj:
 
 
 def _identifier(ctx: _Ctx, raw: object, path: str) -> Identifier:
-    obj = _Obj(ctx, raw, path, ("registry", "value", "type", "domain"))
+    obj = _Obj(ctx, raw, path, ("registry", "value", "type", "domain", "transitioned_to"))
     registry, value = obj.get("registry", _registry), obj.get("value", _text)
     if obj.missing("registry", "value") or registry is None or value is None:
         raise _Skip(path)
@@ -461,7 +461,30 @@ def _identifier(ctx: _Ctx, raw: object, path: str) -> Identifier:
             f"{value!r} does not match the {registry} pattern {pattern}; kept as written for validation to report",
             "malformed-id",
         )
-    return Identifier(registry, value, obj.get("type", _text), obj.get("domain", _text))
+    moved = obj.get("transitioned_to", _ctis_number)
+    if moved and registry != "EUDRACT":
+        ctx.fail(_sub(path, "transitioned_to"), f"only a EudraCT number moves to CTIS, not a {registry} id")
+    return Identifier(registry, value, obj.get("type", _text), obj.get("domain", _text), moved)
+
+
+def _ctis_number(ctx: _Ctx, raw: object, path: str) -> str:
+    """The CTIS number a EudraCT trial moved to (``transitioned_to``)."""
+    text = _text(ctx, raw, path)
+    if not id_matches("CTIS", text):
+        raise ctx.fail(path, f"{text!r} is not a CTIS number", "write YYYY-NNNNNN-NN-NN, e.g. 2024-518394-34-00")
+    return text
+
+
+def _check_transitions(ctx: _Ctx, identifiers: list[Identifier]) -> None:
+    """A transition names a CTIS number the record lists too, so that the trial holds it."""
+    listed = {i.value for i in identifiers if i.registry == "CTIS"}
+    for n, ident in enumerate(identifiers):
+        if ident.transitioned_to and ident.transitioned_to not in listed:
+            ctx.fail(
+                f"identifiers[{n}].transitioned_to",
+                f"CTIS number {ident.transitioned_to} is not among the record's identifiers",
+                f"add - {{registry: CTIS, value: {ident.transitioned_to}}}",
+            )
 
 
 def _registry(ctx: _Ctx, raw: object, path: str) -> str:
@@ -637,6 +660,7 @@ def _record(ctx: _Ctx, data: object, source_file: str, record_id: str) -> TrialR
     top = _Obj(ctx, data, "", TOP_FIELDS)
     top.list("sources", _text)  # provenance for the people who edit the file; checked, not kept
     identifiers = top.list("identifiers", _identifier)
+    _check_transitions(ctx, identifiers)
     if top.data.get("identifiers") is None:
         ctx.fail("identifiers", "required field is missing", "add identifiers: with at least one registry id")
     elif not identifiers and not ctx.problems:
