@@ -187,6 +187,25 @@ class CountryStatus:
     decision_date: PartialDate | None = None
 
 
+class RecordWarning(str):
+    """A warning about one record: its text (naming the field), and its kind.
+
+    A plain string to everything that reads warnings as text; the import summary
+    (:mod:`graph.summary`) counts warnings by ``kind``, one of :data:`graph.summary.WARNING_KINDS`.
+    A plain ``str`` warning counts under ``other``.
+    """
+
+    kind: str
+
+    def __new__(cls, kind: str, text: str) -> RecordWarning:
+        obj = super().__new__(cls, text)
+        obj.kind = kind
+        return obj
+
+    def __reduce__(self) -> tuple[type[RecordWarning], tuple[str, str]]:
+        return (RecordWarning, (self.kind, str(self)))
+
+
 @dataclass
 class TrialRecord:
     """Everything one source record says about one trial."""

@@ -60,7 +60,7 @@ def test_ctis_phase_texts(text: str, phases: list[str] | None) -> None:
         ("Temporarily halted", "SUSPENDED", False),
         ("Ended", "COMPLETED", False),
         ("Prematurely Ended", "TERMINATED", False),
-        ("Authorised", "Authorised", False),  # no API v2 equivalent: kept as text
+        ("Authorised", "AUTHORISED", False),  # the coarse status concept (no one API v2 equivalent)
         ("Under evaluation", "Under evaluation", False),
         ("Frozen", "Frozen", True),
     ],
@@ -85,7 +85,7 @@ def test_sniff_finds_ctrname_at_the_end_of_a_large_file(tmp_path: Path) -> None:
     path = tmp_path / "big.json"
     path.write_text(json.dumps({"documents": ["x" * 100_000], "ctrname": "CTIS"}))
     assert ctis.FORMAT.sniff(path)
-    assert ctgov.FORMAT.sniff(path)  # which is why the CTIS reader is registered before ctgov
+    assert not ctgov.FORMAT.sniff(path)  # ctgov wants "protocolSection" or "studies" near the start
 
 
 def test_transitioned_eudract_number() -> None:

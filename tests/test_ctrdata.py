@@ -269,8 +269,8 @@ def test_countries_query_counts_the_sites(europe_store: OxigraphStore) -> None:
 
 # -- every named query and the view ------------------------------------------------------------
 
-#: Parameters for the queries that take them: a CTIS trial and a condition it gives.
-PARAMS = {"id": "2023-505613-24-00", "condition": "COVID-19"}
+#: Parameters for the queries that take them: a CTIS trial, a condition and an intervention it gives.
+PARAMS = {"id": "2023-505613-24-00", "condition": "COVID-19", "intervention": "Posaconazole"}
 
 
 #: Queries with no row on the seeds and the twelve records: no two of those records share an id,

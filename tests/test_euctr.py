@@ -41,7 +41,7 @@ def test_status_in_the_member_state_and_overall() -> None:
     # x5_trial_status "Ongoing" in Spain; results: isGlobalEndOfTrialReached "true",
     # globalEndOfTrialPremature "false", globalEndOfTrialDate 2024-05-30, recruitmentStartDate
     # 2020-03-26
-    assert es.country_statuses == [CountryStatus("ES", "Ongoing")]
+    assert es.country_statuses == [CountryStatus("ES", "ONGOING")]
     assert es.status == "COMPLETED"
     assert es.completion_date == PartialDate("2024-05-30", "day", "ACTUAL")
     assert es.start_date == PartialDate("2020-03-26", "day", "ACTUAL")

@@ -138,7 +138,7 @@ def _identifiers(ct: str, parts: _Parts, notes: Notes) -> list[Identifier]:
             moved = parts.eudract.get("isTransitioned").flag() is not False
             ids.append(Identifier("EUDRACT", code, transitioned_to=ct if moved else None))
         else:
-            notes.warn(code_at, f"{code!r} is not a EudraCT number; kept as OTHER")
+            notes.warn(code_at, f"{code!r} is not a EudraCT number; kept as OTHER", "malformed-id")
             ids.append(Identifier("OTHER", code, type="EudraCT number"))
     numbers = parts.part1.get("trialDetails", "clinicalTrialIdentifiers", "secondaryIdentifyingNumbers")
     for key, registry in (("nctNumber", "NCT"), ("isrctnNumber", "ISRCTN")):
@@ -149,7 +149,7 @@ def _identifiers(ct: str, parts: _Parts, notes: Notes) -> list[Identifier]:
         if id_matches(registry, value):
             ids.append(Identifier(registry, value))
         else:
-            notes.warn(at, f"{value!r} is not a {registry} id; kept as OTHER")
+            notes.warn(at, f"{value!r} is not a {registry} id; kept as OTHER", "malformed-id")
             ids.append(Identifier("OTHER", value, type=registry))
     for other in numbers.get("additionalRegistries").objects():
         value = other.get("number").text()
@@ -176,7 +176,7 @@ def _overall_status(doc: At, member_states: int, notes: Notes) -> str | None:
     at = doc.first("ctPublicStatusCode", "ctStatus")
     status, warning = eu_status(_status_text(at))
     if warning:
-        notes.warn(at, warning)
+        notes.warn(at, warning, "unknown-value")
     if status == "COMPLETED" and member_states and _early_terminations(doc) >= member_states:
         return "TERMINATED"
     return status
@@ -241,7 +241,7 @@ def _country_statuses(doc: At, parts: _Parts, notes: Notes) -> list[CountryStatu
         raw = listed.get(code) or _status_text(state.get("mscPublicStatusCode")) or state.get("trialStatus").text()
         status, warning = eu_status(raw)
         if warning:
-            notes.warn(state, warning)
+            notes.warn(state, warning, "unknown-value")
         decided = notes.date(state.get("firstDecisionDate"))
         out.append(CountryStatus(code, status, decided))
     return out
@@ -282,7 +282,7 @@ def _sponsors(doc: At, parts: _Parts, notes: Notes) -> list[Participation]:
     for sponsor in listed:
         org = _sponsor_org(sponsor, notes)
         if org is None:
-            notes.warn(sponsor, "a sponsor without an organisation name; skipped")
+            notes.warn(sponsor, "a sponsor without an organisation name; skipped", "unnamed")
             continue
         lead = sponsor.get("primary").flag() is True
         part = Participation(org, "LEAD_SPONSOR" if lead else "COLLABORATOR", None if lead else "co-sponsor")
@@ -314,7 +314,7 @@ def _sites(parts: _Parts, notes: Notes) -> list[Site]:
             name = place.get("organisation", "name").text()
             address = place.get("address")
             if not name:
-                notes.warn(place, "a trial site without an organisation name; skipped")
+                notes.warn(place, "a trial site without an organisation name; skipped", "unnamed")
                 continue
             city, country = _address(address, notes)
             found = Site(name, city=city, zip=address.get("postcode").text(), country=country)
@@ -467,7 +467,7 @@ def to_record(doc: At, source_file: str) -> TrialRecord:
     status = _overall_status(doc, len(statuses), notes)
     phases = eu_phases(doc.get("trialPhase").text())
     if phases is None:
-        notes.warn(doc.get("trialPhase"), "names no phase; kept as text")
+        notes.warn(doc.get("trialPhase"), "names no phase; kept as text", "unknown-value")
         phases = [doc.get("trialPhase").text() or ""]
     minimum, maximum = _ages(doc)
     record = TrialRecord(

@@ -15,8 +15,9 @@ here:
 Every value is read through :class:`At`, which knows its JSON path, so an error names the field
 (``authorizedPartI.trialDetails...``).  A value of the wrong JSON type raises :class:`BadField`,
 which :func:`read_record` turns into the one :class:`~graph.errors.RecordError` of the file.
-Contact details are never read: readers do not look at contact fields at all, and
-:func:`text` blanks any e-mail address left inside free text.
+Contact details are never read: readers do not look at contact fields at all, and every text
+goes through the rule of :mod:`graph.contact` (an e-mail address left inside free text is
+masked) and the length cap, each with a warning naming the field.
 """
 
 from __future__ import annotations
@@ -24,14 +25,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from graph import contact
 from graph.errors import RecordError
-from graph.model import ConditionTerm, Intervention, PartialDate, Participation, TrialRecord
+from graph.model import ConditionTerm, Intervention, PartialDate, Participation, RecordWarning, TrialRecord
 from graph.normalize import clean_text, country_code, enum_value, parse_date
 from graph.sources import ReadResult, SourceFormat, register
 
@@ -57,7 +60,8 @@ PLACEHOLDERS = frozenset(
         "unknown",
     }
 )
-_EMAIL = re.compile(r"[\w.+-]+(?:@|&#64;)[\w-]+(?:\.[\w-]+)+")
+#: The warnings of the record being read, for the texts that :func:`text` guards.
+_WARNINGS: ContextVar[list[str] | None] = ContextVar("ctrdata_warnings", default=None)
 _YES = frozenset({"yes", "true", "y", "1"})
 _NO = frozenset({"no", "false", "n", "0"})
 
@@ -85,13 +89,15 @@ def _shown(value: object) -> str:
     return "an array" if isinstance(value, list) else "an object"
 
 
-def text(raw: str | None) -> str | None:
-    """One clean line (NFC, white space folded, ``<br>`` gone) with e-mail addresses blanked;
-    ``None`` when empty."""
-    value = clean_text(raw)
-    if value is None:
+def text(raw: str | None, where: str = "") -> str | None:
+    """One clean line (NFC, white space folded, ``<br>`` gone) put through
+    :func:`graph.contact.guard` (``&#64;`` read as ``@``); ``None`` when empty.  Warnings go to
+    the record being read (``where`` names the field)."""
+    if raw is None:
         return None
-    return _EMAIL.sub("[e-mail removed]", value)
+    sink = _WARNINGS.get()
+    guarded = contact.guard(raw.replace("&#64;", "@"), where, sink if sink is not None else [])
+    return clean_text(guarded)
 
 
 def is_placeholder(value: str | None) -> bool:
@@ -150,7 +156,7 @@ class At:
             return None
         if isinstance(self.value, bool) or not isinstance(self.value, str | int | float):
             raise BadField(self.path, f"expected text, found {_shown(self.value)}")
-        value = text(str(self.value))
+        value = text(str(self.value), self.path)
         return None if is_placeholder(value) else value
 
     def texts(self) -> list[str]:
@@ -195,9 +201,9 @@ class Notes:
 
     warnings: list[str] = field(default_factory=list)
 
-    def warn(self, at: At | str, message: str) -> None:
+    def warn(self, at: At | str, message: str, kind: str = "other") -> None:
         where = at.path if isinstance(at, At) else at
-        self.warnings.append(f"{where}: {message}" if where else message)
+        self.warnings.append(RecordWarning(kind, f"{where}: {message}" if where else message))
 
     def date(self, at: At, date_type: str | None = None) -> PartialDate | None:
         """A date in one of the registers' spellings (``2022-08-03``, ``28/04/2021``,
@@ -210,7 +216,7 @@ class Notes:
         try:
             found = parse_date(value)
         except ValueError:
-            self.warn(at, f"{raw!r} is not a date; left out")
+            self.warn(at, f"{raw!r} is not a date; left out", "unreadable-value")
             return None
         return PartialDate(found.value, found.precision, date_type)
 
@@ -225,7 +231,11 @@ class Notes:
             return spellings[raw.casefold()]
         value, known = enum_value(scheme, raw)
         if not known:
-            self.warn(at, f"{raw!r} is not a known {scheme} value; " + ("kept as text" if keep else "left out"))
+            self.warn(
+                at,
+                f"{raw!r} is not a known {scheme} value; " + ("kept as text" if keep else "left out"),
+                "unknown-value",
+            )
             return value if keep else None
         return value
 
@@ -233,7 +243,7 @@ class Notes:
         name = at.text()
         code = country_code(name)
         if name and code is None:
-            self.warn(at, f"{name!r} is not a country trialgraph knows; left out")
+            self.warn(at, f"{name!r} is not a country trialgraph knows; left out", "unknown-country")
         return code
 
 
@@ -368,10 +378,17 @@ def read_record(path: Path, mapper: Mapper, label: Labeller) -> Iterator[ReadRes
         )
         return
     name = label(doc) or path.stem
+    guarded: list[str] = []
+    token = _WARNINGS.set(guarded)
     try:
-        yield mapper(At(doc), source_file)
+        record = mapper(At(doc), source_file)
     except BadField as exc:
         yield RecordError(exc.message, file=source_file, record=name, field=exc.path or None, hint=exc.hint)
+        return
+    finally:
+        _WARNINGS.reset(token)
+    record.warnings.extend(guarded)
+    yield record
 
 
 def raw_text(doc: Any, *keys: str) -> str | None:

@@ -112,7 +112,7 @@ def _identifiers(doc: At, eudract: str, sponsor: str | None, notes: Notes) -> li
             value = "ISRCTN" + value
         found = Identifier(registry, value)
         if not id_matches(registry, value):
-            notes.warn(at, f"{value!r} is not a {registry} id; kept as OTHER")
+            notes.warn(at, f"{value!r} is not a {registry} id; kept as OTHER", "malformed-id")
             found = Identifier("OTHER", value, type=registry)
         if found not in ids:
             ids.append(found)
@@ -136,7 +136,7 @@ def _participations(doc: At, notes: Notes) -> list[Participation]:
     for sponsor in doc.get("b1_sponsor").objects():
         name = sponsor.get("b11_name_of_sponsor").text()
         if not name:
-            notes.warn(sponsor, "a sponsor without a name; skipped")
+            notes.warn(sponsor, "a sponsor without a name; skipped", "unnamed")
             continue
         status = (sponsor.get("b31_and_b32_status_of_the_sponsor").text() or "").casefold()
         org = Organization(name, country=notes.country(sponsor.get("b134_country")))
@@ -258,7 +258,7 @@ def _state_status(doc: At, notes: Notes) -> str | None:
     at = doc.first("x5_trial_status", "p_end_of_trial_status")
     status, warning = eu_status(at.text())
     if warning:
-        notes.warn(at, warning)
+        notes.warn(at, warning, "unknown-value")
     return status
 
 
@@ -286,7 +286,11 @@ def to_record(doc: At, source_file: str) -> TrialRecord:
     lead = next((p.organization.name for p in participations if p.role == "LEAD_SPONSOR"), None)
     planned, unknown = countries_in(doc.get("e863_trial_sites_planned_in").text())
     if unknown:
-        notes.warn(doc.get("e863_trial_sites_planned_in"), "not country names, left out: " + " ".join(unknown))
+        notes.warn(
+            doc.get("e863_trial_sites_planned_in"),
+            "not country names, left out: " + " ".join(unknown),
+            "unknown-country",
+        )
     minimum, maximum = _ages(doc)
     conditions, terms = _conditions(doc)
     record = TrialRecord(

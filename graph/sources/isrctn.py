@@ -92,7 +92,7 @@ def _registry_id(registry: str, at: At, notes: Notes) -> Identifier | None:
         return None
     value = "".join(value.split()) if registry != "ORG_STUDY" else value
     if registry in ("EUDRACT", "NCT") and not id_matches(registry, value):
-        notes.warn(at, f"{value!r} is not a {registry} id; kept as OTHER")
+        notes.warn(at, f"{value!r} is not a {registry} id; kept as OTHER", "malformed-id")
         return Identifier("OTHER", value, type=registry)
     return Identifier(registry, value)
 
@@ -133,7 +133,7 @@ def _participations(doc: At, notes: Notes) -> list[Participation]:
     for sponsor in _named(doc, "sponsor"):
         name = sponsor.get("organisation").text()
         if not name:
-            notes.warn(sponsor, "a sponsor without an organisation name; skipped")
+            notes.warn(sponsor, "a sponsor without an organisation name; skipped", "unnamed")
             continue
         details = sponsor.get("contactDetails")
         org = Organization(
@@ -193,7 +193,7 @@ def _interventions(doc: At, notes: Notes) -> tuple[list[Intervention], list[str]
         kind = notes.enum(item.get("interventionType"), "intervention-type", _INTERVENTION_TYPES, keep=False)
         names = [n.strip() for n in re.split(r";|,\s", item.get("drugNames").text() or "") if not is_placeholder(n)]
         if not names:
-            notes.warn(item, "an intervention without drug names has no name to show; left out")
+            notes.warn(item, "an intervention without drug names has no name to show; left out", "unnamed")
         for name in names:
             add_intervention(out, Intervention(name, type=kind))
     return out, phases
@@ -204,7 +204,7 @@ def _phases(texts: list[str], notes: Notes, where: str) -> list[str]:
     for raw in texts:
         found, warning = parse_phase(raw)
         if warning:
-            notes.warn(where, warning)
+            notes.warn(where, warning, "unknown-value")
         out += [p for p in found if p not in out]
     return sorted(out)
 
@@ -240,7 +240,7 @@ def _sites(doc: At, notes: Notes) -> list[Site]:
     for centre in doc.get("participants", "trialCentres", "trialCentre").objects():
         name = centre.get("name").text()
         if not name or _NOT_A_SITE.match(name):
-            notes.warn(centre, f"{name!r} names no site; left out")
+            notes.warn(centre, f"{name!r} names no site; left out", "unnamed")
             continue
         found = Site(
             name,
