@@ -110,9 +110,7 @@ def _add_trials(g: nx.MultiDiGraph, store: Store, *, with_ids: bool = True) -> N
             ids=[ident],
             title=row["title"],
             acronym=acronym,
-            status=row["status"],
-            status_label=row["statusLabel"],
-            status_text=row["statusText"],
+            **_statuses(row["statuses"], row["statusText"]),
             phase=row["phase"],
             phase_label=row["phaseLabel"],
             enrollment=int(str(enrollment)) if enrollment is not None else None,
@@ -177,6 +175,31 @@ def _add_node_facts(g: nx.MultiDiGraph, store: Store, touched: set[str], familie
     for node, data in g.nodes(data=True):
         if "kind" not in data:  # an endpoint typed by no query: keep it visible, say what it is not
             data.update(kind=_kind_from_iri(node), label=_fallback_label(node), aliases=[])
+
+
+_RECORD_SEPARATOR = "\x1e"
+
+
+def _statuses(pairs: str | None, wordings: str | None) -> dict[str, str | None]:
+    """The status a trial is shown with, and what its sources say beside it.
+
+    ``status`` (an API v2 value) and ``status_label``: an API v2 status when a source gives one,
+    else a register's coarser status of the vocabulary (ICTRP's ``NOT_RECRUITING``), else none;
+    the lowest value when sources disagree.  ``status_text``: the other statuses' labels and the
+    wordings outside the vocabulary, joined with "; " (``"Not recruiting"`` beside a
+    ClinicalTrials.gov ``RECRUITING``)."""
+    from graph.normalize import API_STATUSES
+
+    found = sorted(tuple(pair.split(_ALIAS_SEPARATOR, 1)) for pair in (pairs or "").split(_RECORD_SEPARATOR) if pair)
+    precise = [pair for pair in found if pair[0] in API_STATUSES]
+    chosen = (precise or found)[0] if found else None
+    beside = [pair[-1] for pair in found if pair != chosen]
+    beside += sorted(w for w in (wordings or "").split(_RECORD_SEPARATOR) if w)
+    return {
+        "status": chosen[0] if chosen else None,
+        "status_label": chosen[-1] if chosen else None,
+        "status_text": "; ".join(beside) or None,
+    }
 
 
 def _fallback_label(iri: str) -> str:

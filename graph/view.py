@@ -103,7 +103,9 @@ COMMUNITY_COLORS = (
 )  # fmt: skip
 OTHER_COMMUNITY_COLOR = "#d3d7dc"
 
-#: Statuses a registry wrote outside the API v2 vocabulary are listed under this entry.
+#: The status filter's groups: the registers' coarser statuses of the vocabulary, and the
+#: wordings outside it.
+COARSE = "coarse"
 WORDING = "wording"
 
 #: Edge colour, width and dashes per relation.
@@ -510,7 +512,7 @@ def _status_fact(data: Mapping[str, Any]) -> str | None:
     if label and wording:
         return f"{label} (a registry says: {wording})"
     if wording:
-        return f"{wording} (the registry's wording; no API v2 status)"
+        return f"{wording} (the registry's wording; no status of the vocabulary)"
     return str(label) if label else None
 
 
@@ -550,8 +552,8 @@ def _facts(data: Mapping[str, Any]) -> list[list[str]]:
 
 
 def status_key(data: Mapping[str, Any]) -> str:
-    """The status filter entry of a trial: its API v2 status; else ``wording:`` and the
-    registry's own wording (ICTRP's "Not recruiting"); else ``(none)``."""
+    """The status filter entry of a trial: its status of the vocabulary (an API v2 status, or a
+    register's coarser one); else ``wording:`` and the registry's own wording; else ``(none)``."""
     if data.get("status"):
         return str(data["status"])
     if data.get("status_text"):
@@ -561,8 +563,12 @@ def status_key(data: Mapping[str, Any]) -> str:
 
 def status_choices(graph: nx.MultiDiGraph, trials: Sequence[str]) -> list[list[Any]]:
     """The status filter, one vocabulary: ``[key, label, count, group]`` for each API v2 status
-    (by label), then one entry for the wordings outside it, each wording under it
-    (``group`` ``"wording"``), then "not stated"."""
+    (by label); then the registers' coarser statuses of the vocabulary (ICTRP's "Not
+    recruiting", the EU register's "Authorised") under one entry that ticks them all (their
+    ``group`` is that entry's key); then the wordings outside the vocabulary, kept as the
+    registry wrote them, under another; then "not stated"."""
+    from graph.normalize import API_STATUSES
+
     counts: Counter[str] = Counter()
     labels: dict[str, str] = {}
     for t in trials:
@@ -570,14 +576,18 @@ def status_choices(graph: nx.MultiDiGraph, trials: Sequence[str]) -> list[list[A
         key = status_key(data)
         counts[key] += 1
         labels[key] = str(data.get("status_label") or data.get("status_text") or "not stated")
-    vocabulary = sorted(
-        (k for k in counts if k != "(none)" and not k.startswith(WORDING + ":")), key=lambda k: labels[k]
-    )
-    wordings = sorted((k for k in counts if k.startswith(WORDING + ":")), key=lambda k: labels[k].casefold())
-    out: list[list[Any]] = [[k, labels[k], counts[k], ""] for k in vocabulary]
-    if wordings:
-        out.append([WORDING, "Registry wording, no API v2 status", sum(counts[k] for k in wordings), ""])
-        out.extend([k, labels[k], counts[k], WORDING] for k in wordings)
+    groups: dict[str, list[str]] = {"": [], COARSE: [], WORDING: []}
+    for key in counts:
+        if key == "(none)":
+            continue
+        group = WORDING if key.startswith(WORDING + ":") else "" if key in API_STATUSES else COARSE
+        groups[group].append(key)
+    out: list[list[Any]] = [[k, labels[k], counts[k], ""] for k in sorted(groups[""], key=lambda k: labels[k])]
+    for group, title in ((COARSE, "Coarser statuses of other registers"), (WORDING, "Registry wording, no status")):
+        keys = sorted(groups[group], key=lambda k: labels[k].casefold())
+        if keys:
+            out.append([group, title, sum(counts[k] for k in keys), ""])
+            out.extend([k, labels[k], counts[k], group] for k in keys)
     if counts["(none)"]:
         out.append(["(none)", "not stated", counts["(none)"], ""])
     return out

@@ -438,10 +438,10 @@ def test_insights_panel_lists_shared_sites(herniated: OxigraphStore, opened: Any
 
 @pytest.mark.browser
 def test_status_filter_is_one_vocabulary(ictrp: OxigraphStore, opened: Any, tmp_path: Path) -> None:
-    """ictrp-export-sample.xml: statuses are API v2 values ("Recruiting") or, kept as written, ICTRP
-    and EU register wordings with no API v2 status ("Not recruiting", "Authorised").  NCT05697861
-    says "Recruiting" and its CTIS record CTIS2023-507385-11-00 "Not Recruiting": it is filed
-    under Recruiting, with the other wording beside it."""
+    """ictrp-export-sample.xml: statuses are API v2 values ("Recruiting") or the coarser statuses
+    of the vocabulary for ICTRP and EU register values ("Not recruiting", "Authorised"), never
+    raw text beside them.  NCT05697861 says "Recruiting" and its CTIS record
+    CTIS2023-507385-11-00 "Not Recruiting": it is filed under Recruiting, with the other beside it."""
     page = opened(write_view(ictrp, tmp_path / "ictrp.html"))
     entries = page.js(
         """Array.from(document.querySelectorAll('#tg-filter-status li')).map(li => [
@@ -449,23 +449,38 @@ def test_status_filter_is_one_vocabulary(ictrp: OxigraphStore, opened: Any, tmp_
              li.querySelector('label span:not(.tg-count)').textContent])"""
     )
     top = [(key, label) for key, sub, label in entries if not sub]
-    wordings = [(key, label) for key, sub, label in entries if sub]
+    under = [(key, label) for key, sub, label in entries if sub]
     assert ("RECRUITING", "Recruiting") in top
-    assert ("wording", "Registry wording, no API v2 status") in top
-    assert ("wording:Not recruiting", "Not recruiting") in wordings and ("wording:Authorised", "Authorised") in wordings
+    assert ("coarse", "Coarser statuses of other registers") in top
+    assert ("NOT_RECRUITING", "Not recruiting") in under and ("AUTHORISED", "Authorised") in under
     api_v2 = {"Recruiting", "Completed", "Not yet recruiting", "Active, not recruiting", "Withdrawn", "Terminated",
               "Suspended", "Unknown status", "Enrolling by invitation"}  # fmt: skip
-    assert {label for _key, label in top} <= api_v2 | {"Registry wording, no API v2 status", "not stated"}
+    groups = {"Coarser statuses of other registers", "Registry wording, no status", "not stated"}
+    assert {label for _key, label in top} <= api_v2 | groups
     trial = page.index_of(ID + "trial/NCT05697861")
     facts = dict(page.js(f"tgView.info[{trial}].facts"))
     assert facts["Status"] == "Recruiting (a registry says: Not recruiting)"
     assert page.js(f"tgView.info[{trial}].status") == "RECRUITING"
-    # unticking the wording group hides every trial that only has a wording
+    # unticking the group hides every trial with a coarser status, and ticks off its entries
     before = page.drawn_kinds()["trial"]
-    page.page.uncheck("input[data-status=wording]")
-    assert page.page.is_checked("input[data-status='wording:Authorised']") is False
-    only_wording = page.js("tgView.info.filter(d => d.kind === 'trial' && d.status.startsWith('wording:')).length")
-    assert page.drawn_kinds()["trial"] == before - only_wording > 0
+    page.page.uncheck("input[data-status=coarse]")
+    assert page.page.is_checked("input[data-status=AUTHORISED]") is False
+    coarse = page.js("tgView.info.filter(d => ['NOT_RECRUITING', 'AUTHORISED'].includes(d.status)).length")
+    assert page.drawn_kinds()["trial"] == before - coarse < before
+
+
+@pytest.mark.browser
+def test_status_wording_outside_the_vocabulary(opened: Any, tmp_path: Path) -> None:
+    """A record whose status no vocabulary has is kept with its wording, under its own entry."""
+    b = TrialRecord(source="test", record_id="b", source_file="b.yaml", identifiers=[Identifier("NCT", "NCT00000002")],
+                    status="Under evaluation")  # fmt: skip
+    store = load_records(OxigraphStore(None), [record_a(), b], infer=False)
+    page = opened(write_view(store, tmp_path / "wording.html"))
+    assert page.page.inner_text("label:has(input[data-status=wording])").startswith("Registry wording, no status")
+    assert page.page.is_visible("input[data-status='wording:Under evaluation']")
+    page.page.uncheck("input[data-status='wording:Under evaluation']")
+    assert page.drawn_names("trial") == {"ALPHA"}
+    assert page.page.is_checked("input[data-status=wording]") is False  # its only entry is off
 
 
 @pytest.mark.browser

@@ -28,7 +28,6 @@
   });
   var byId = function (id) { return document.getElementById(id); };
   var NONE = "(none)";
-  var WORDING = "wording";
 
   /* -- clusters (aggregated views only) ------------------------------------------------------ */
   var clusters = data.clusters || [];
@@ -400,29 +399,27 @@
     byId("tg-relations").appendChild(li);
   });
 
-  /* The status filter is one vocabulary: the API v2 statuses, then the registries' own wordings
-     (kept as written) under one entry that ticks or unticks them all. */
-  var wordingBoxes = [];
-  var wordingHeader = null;
+  /* The status filter is one vocabulary: the API v2 statuses; then groups (the registers'
+     coarser statuses, the wordings outside the vocabulary) whose entry ticks or unticks them all. */
+  var statusGroups = {};
+  data.statuses.forEach(function (s) { if (s[3]) (statusGroups[s[3]] = statusGroups[s[3]] || []).push(s[0]); });
+  var statusBoxes = {};
   data.statuses.forEach(function (s) {
     var key = s[0], group = s[3];
     var box = checkItem(byId("tg-filter-status"), s[1], s[2], true, function (on) {
-      if (key === WORDING) {
-        wordingBoxes.forEach(function (b) { b[0].checked = on; shownStatus[b[1]] = on; });
+      if (statusGroups[key]) {
+        statusGroups[key].forEach(function (k) { statusBoxes[k].checked = on; shownStatus[k] = on; });
       } else {
         shownStatus[key] = on;
-        if (group === WORDING && wordingHeader) {
-          wordingHeader.checked = wordingBoxes.some(function (b) { return b[0].checked; });
+        if (group) {
+          statusBoxes[group].checked = statusGroups[group].some(function (k) { return statusBoxes[k].checked; });
         }
       }
       applyFilters();
     });
     box.dataset.status = key;
-    if (group === WORDING) {
-      box.closest("li").classList.add("tg-sub");
-      wordingBoxes.push([box, key]);
-    }
-    if (key === WORDING) wordingHeader = box;
+    statusBoxes[key] = box;
+    if (group) box.closest("li").classList.add("tg-sub");
     boxes.push([box, shownStatus, key]);
   });
   data.phases.forEach(function (p) {
