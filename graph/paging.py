@@ -22,22 +22,30 @@ from graph.errors import QueryError
 from graph.store import with_values
 
 #: Strings (long and short), IRIs and comments: braces and keywords inside them do not count.
-_OPAQUE = re.compile(
+_LITERALS = (
     r'"""(?:[^"\\]|\\.|"(?!""))*"""'
     r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
     r'|"(?:[^"\\\n]|\\.)*"'
     r"|'(?:[^'\\\n]|\\.)*'"
     r"|<[^<>\"{}|^`\\\s]*>"
-    r"|#[^\n]*",
 )
+_OPAQUE = re.compile(_LITERALS + r"|#[^\n]*")
+_STRINGS = re.compile(_LITERALS)
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 _MARK = re.compile(r"^[ \t]*# page:[^\n]*$", re.MULTILINE)
 _TAIL_MODIFIER = re.compile(r"\b(LIMIT|OFFSET)\s+\d+\s*$", re.IGNORECASE)
 
 
-def masked(text: str) -> str:
-    """``text`` with strings, IRIs and comments blanked (same length, same line breaks)."""
-    return _OPAQUE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+def masked(text: str, *, comments: bool = True) -> str:
+    """``text`` with strings, IRIs and (unless ``comments`` is false) comments blanked, at the
+    same length and with the same line breaks."""
+    pattern = _OPAQUE if comments else _STRINGS
+    return pattern.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+
+
+def _mark(text: str) -> re.Match[str] | None:
+    """The ``# page:`` line, when it is a comment (not text inside a string)."""
+    return _MARK.search(masked(text, comments=False))
 
 
 def form(text: str) -> str:
@@ -57,13 +65,13 @@ def _split(text: str) -> tuple[str, str]:
 
 def is_marked(text: str) -> bool:
     """Whether the query marks where its page is cut (a ``# page:`` line in a sub-select)."""
-    return _MARK.search(text) is not None
+    return _mark(text) is not None
 
 
 def _marked_group(text: str) -> tuple[int, int] | None:
     """Start and end (exclusive) of the inside of the ``{ SELECT ... }`` group holding the page
     mark, or None when there is no mark."""
-    mark = _MARK.search(text)
+    mark = _mark(text)
     if mark is None:
         return None
     plain = masked(text)
@@ -121,9 +129,9 @@ def page(text: str, bindings: Mapping[str, Node], limit: int | None, offset: int
     bound, group = _bound(text, bindings)
     cut = _modifiers(limit, offset)
     if group is not None:
-        start, end = group
-        inner = _MARK.sub(cut, bound[start:end], count=1)
-        return bound[:start] + inner + bound[end:]
+        mark = _mark(bound)
+        assert mark is not None
+        return bound[: mark.start()] + cut + bound[mark.end() :]
     if _TAIL_MODIFIER.search(masked(bound).rstrip()):
         prologue, query = _split(bound)
         return f"{prologue}SELECT * WHERE {{ {{\n{query}\n}} }}\n{cut}\n"
@@ -136,5 +144,7 @@ def count(text: str, bindings: Mapping[str, Node]) -> str:
     bound, group = _bound(text, bindings)
     prologue, query = _split(bound)
     if group is not None:
-        query = _MARK.sub("", bound[group[0] : group[1]], count=1)
+        mark = _mark(bound)
+        assert mark is not None
+        query = bound[group[0] : mark.start()] + bound[mark.end() : group[1]]
     return f"{prologue}SELECT (COUNT(*) AS ?total) WHERE {{ {{\n{query}\n}} }}\n"
