@@ -14,7 +14,7 @@ from typing import Any
 from rdflib import XSD, Literal, URIRef
 from rdflib.term import Node
 
-from graph import paging
+from graph import paging, summaries
 from graph.constants import QUERIES_DIR
 from graph.errors import QueryError
 from graph.keys import search_key
@@ -164,6 +164,13 @@ def run(
     text = query.text
     if paging.form(text) != "SELECT":
         return store.query(text, bindings, limit=limit)
+    result = _page(store, text, bindings, limit, offset)
+    if not result.rows and offset == 0:
+        summaries.check(store, text)
+    return result
+
+
+def _page(store: Store, text: str, bindings: dict[str, Node], limit: int | None, offset: int) -> Result:
     if isinstance(store, OxigraphStore) and not paging.is_marked(text):
         return _window(store, with_values(text, bindings) if bindings else text, limit, offset)
     if limit is None and offset == 0:

@@ -33,6 +33,7 @@ from rdflib.term import Node
 
 from graph import identity as ids
 from graph.constants import QUERIES_DIR, SUMMARY_GRAPH
+from graph.errors import StoreError
 from graph.namespace import TG
 from graph.store import Store, convert_result, graph_quads, to_ox, with_values
 
@@ -167,6 +168,20 @@ def summary_graph(store: Store) -> Graph:
     for triple in trial_triples(rows) + sponsor_triples(rows) + country_triples(rows):
         g.add(triple)
     return g
+
+
+#: Terms that only the summary graph holds: a query that uses one reads the summaries.
+TERMS = ("tg:summary", "tg:leadTrialCount", "tg:trialCount", "tg:siteCount")
+
+
+def check(store: Store, text: str) -> None:
+    """Fail when ``text`` reads the summaries and the store has none although it has records
+    (a store built by a trialgraph that kept none): an empty answer would be wrong."""
+    if any(term in text for term in TERMS) and store.query(_text("stale")).boolean:
+        raise StoreError(
+            f"{store.location}: the store has no summaries of its trials",
+            hint="build it again (`trialgraph build` with the same files writes them)",
+        )
 
 
 # -- keeping them up to date in a build ------------------------------------------------------------

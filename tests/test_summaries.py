@@ -14,6 +14,7 @@ from rdflib.compare import isomorphic
 
 from graph.build import build
 from graph.constants import SUMMARY_GRAPH
+from graph.errors import StoreError
 from graph.queries import run
 from graph.store import OxigraphStore, open_store
 from graph.summaries import summary_graph
@@ -142,3 +143,16 @@ def test_a_store_with_no_trials_answers_empty_summaries(tmp_path: Path, name: st
         assert [str(t) for t in result.rows[0]] == ["0", "0", "0", "0"]
     else:
         assert result.rows == [] and result.total == 0
+
+
+def test_a_store_without_summaries_says_so_and_the_next_build_writes_them(tmp_path: Path) -> None:
+    folder, store = _seed_store(tmp_path)
+    with store.write() as w:  # a store as a trialgraph that kept no summaries left it
+        w.remove_graph(URIRef(SUMMARY_GRAPH))
+    with pytest.raises(StoreError, match="no summaries"):
+        run(store, "trials")
+    assert len(run(store, "trial-sites", {"id": "NCT04445454"}).rows) == 1  # look-ups need none
+    report = build([folder], store)
+    assert report.loaded == [] and len(report.unchanged) == 5
+    assert run(store, "trials").total == 5
+    _summaries_are_a_fresh_computation(store)
