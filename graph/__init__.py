@@ -6,9 +6,11 @@ The public Python API; each name lives in a module of its own::
     store = graph.open_store("memory")
     graph.build(["data/"], store)
     rows = graph.run_query(store, "trials").rows
+    disagreements = graph.trial_conflicts(store)
 """
 
 from graph.build import BuildReport, build
+from graph.conflicts import Conflict, trial_conflicts
 from graph.errors import InputError, QueryError, RecordError, StoreError, TrialgraphError
 from graph.model import TrialRecord
 from graph.queries import catalogue as query_catalogue
@@ -17,6 +19,7 @@ from graph.store import Result, Store, open_store
 
 __all__ = [
     "BuildReport",
+    "Conflict",
     "InputError",
     "QueryError",
     "RecordError",
@@ -29,4 +32,5 @@ __all__ = [
     "open_store",
     "query_catalogue",
     "run_query",
+    "trial_conflicts",
 ]

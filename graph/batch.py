@@ -30,6 +30,7 @@ from graph import identity as ids
 from graph.merge import record_key
 from graph.model import Identifier, Participation, TrialRecord
 from graph.store import to_ox
+from graph.summary import finding_label
 from graph.validate import Issue
 
 
@@ -97,6 +98,8 @@ class Outcome:
     problems: list[Issue] = field(default_factory=list)
     #: the record's graph as N-Quads (kind "ok")
     nquads: bytes = b""
+    #: (rule, label) of each warning the shapes found in the record, for the import summary
+    findings: list[tuple[str, str]] = field(default_factory=list)
 
 
 def jobs_for(
@@ -153,7 +156,12 @@ def run_job(job: Job, shapes: Graph) -> list[Outcome]:
         if problems:
             outcomes.append(Outcome(key, name, record.source_file, "quarantined", problems=problems))
             continue
-        outcomes.append(Outcome(key, name, record.source_file, "ok", nquads=_nquads(name, triples, cache)))
+        findings = [
+            (i.rule, finding_label(i.field, i.message)) for i in results.get(key, []) if i.severity == "warning"
+        ]
+        outcomes.append(
+            Outcome(key, name, record.source_file, "ok", nquads=_nquads(name, triples, cache), findings=findings)
+        )
     return outcomes
 
 

@@ -25,13 +25,14 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from graph import batch, merge, orgs, rdf, reason, sources, summaries
+from graph import batch, merge, orgs, rdf, reason, sources, summaries, summary
 from graph import identity as ids
 from graph.constants import BATCH_SIZE, GRAPH_NS, INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH, SUMMARY_GRAPH
 from graph.errors import RecordError
 from graph.model import Identifier, TrialRecord
 from graph.namespace import TG
 from graph.store import OxigraphStore, Store, from_ox
+from graph.summary import ImportSummary
 from graph.validate import Issue, shapes_graph
 
 Progress = Callable[[str, int, int | None], None]
@@ -53,6 +54,8 @@ class BuildReport:
     reasoning: reason.InferenceStats | None = None
     identity_conflicts: list[str] = field(default_factory=list)
     review: list[dict[str, object]] = field(default_factory=list)
+    #: Warnings and quarantines by kind, with counts and example records (see graph.summary).
+    summary: ImportSummary = field(default_factory=ImportSummary)
 
     @property
     def exit_code(self) -> int:
@@ -222,6 +225,8 @@ def build(
                 spill.add(item)
                 heads[merge.record_key(item)] = _head(item)  # a key seen twice: the last record wins
                 report.warnings.extend(f"{item.source_file}: {item.record_id}: {w}" for w in item.warnings)
+                for w in item.warnings:
+                    report.summary.warning(w, item.record_id)
             progress("read", len(spill) + len(report.errors), None)
         spill.close()
         report.records_read = len(spill)
@@ -235,6 +240,7 @@ def build(
         )
     )
     report.triples = int(str(store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows[0][0]))
+    summary.add_outcomes(report.summary, report.errors, report.older, report.identity_conflicts)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -371,9 +377,11 @@ class _Outcomes:
                 self.report.older.append(out.message)
             elif out.kind == "quarantined":
                 self.report.quarantined[out.key] = out.problems
+                summary.add_quarantine(self.report.summary, out.key, out.problems)
                 self.quarantine[out.key] = _quarantine_triples(out.key, out.source_file, out.problems)
             else:
                 self.cleared.add(out.key)
+                summary.add_findings(self.report.summary, out.key, out.findings)
                 if out.name in self.stored_graphs and _same_content(self.store, out.name, out.nquads):
                     self.report.unchanged.append(out.key)
                     continue

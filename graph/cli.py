@@ -116,6 +116,14 @@ def main() -> None:
     help="Records per batch: a worker holds one batch (and its triples) in memory at a time.",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How the import summary is written on standard output: text for people, json for machines.",
+)
 @handles_errors
 def build(
     paths: tuple[Path, ...],
@@ -129,6 +137,7 @@ def build(
     workers: int | None,
     batch_size: int,
     quiet: bool,
+    fmt: str,
 ) -> None:
     """Read trial records under PATHS (default: data/), load them into the store, reason and
     validate.  Exit 1 when records were quarantined for violations, 2 when some could not be
@@ -174,6 +183,14 @@ def build(
             f"[red]quarantined[/red] {escape(key)}: " + "; ".join(escape(f"{p.field}: {p.message}") for p in problems)
         )
     out = Console(highlight=False, soft_wrap=True)
+    if fmt == "json":
+        click.echo(report.summary.to_json(_build_counts(report, st.location)))
+        sys.exit(report.exit_code)
+    lines = report.summary.lines()
+    if lines:
+        out.print("Import summary")
+        for line in lines:
+            out.print(escape(line))
     out.print(
         f"{report.records_read} records read: {len(report.loaded)} loaded, {len(report.unchanged)} unchanged, "
         f"{len(report.older)} older kept out, {len(report.quarantined)} quarantined, {len(report.errors)} unreadable. "
@@ -185,6 +202,22 @@ def build(
         path = wv(st, view_output)
         out.print(f"View written to {path}")
     sys.exit(report.exit_code)
+
+
+def _build_counts(report: Any, location: str) -> dict[str, object]:
+    """The counts of a build's last line, for ``build --format json``."""
+    return {
+        "records_read": report.records_read,
+        "loaded": len(report.loaded),
+        "unchanged": len(report.unchanged),
+        "older": len(report.older),
+        "quarantined": len(report.quarantined),
+        "unreadable": len(report.errors),
+        "store": str(location),
+        "trials": report.trials,
+        "triples": report.triples,
+        "exit_code": report.exit_code,
+    }
 
 
 @main.command()
@@ -443,29 +476,29 @@ def fetch_ctgov_cmd(
 @handles_errors
 def conflicts(store: str, fmt: str) -> None:
     """List where source records of one trial disagree (status, phase, enrolment, dates,
-    sponsor), with each source and its value."""
+    sponsor), with each record and its value.  Values registers may write differently (a coarse
+    status, a refined date, a national part's own dates) are not conflicts; see graph.conflicts."""
     import json
 
-    from graph.conflicts import store_conflicts
+    from graph.conflicts import trial_conflicts
     from graph.store import open_store
 
-    rows = store_conflicts(open_store(store, read_only=True))
+    found = trial_conflicts(open_store(store, read_only=True))
     if fmt == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        click.echo(json.dumps([c.as_dict() for c in found], indent=2, ensure_ascii=False))
         return
     from rich.table import Table
 
-    table = Table("trial", "field", "source", "value", show_lines=True)
-    for row in rows:
-        values: list[dict[str, str]] = row["values"]  # type: ignore[assignment]
+    table = Table("trial", "field", "record", "value", show_lines=True)
+    for c in found:
         table.add_row(
-            _plain(row["trial"]),
-            _plain(row["field"]),
-            "\n".join(_plain(s["source"]) for s in values),
-            "\n".join(_plain(s["value"]) for s in values),
+            _plain(c.trial),
+            _plain(c.field),
+            "\n".join(_plain(record) for record, _value in c.values),
+            "\n".join(_plain(value) for _record, value in c.values),
         )
     Console(highlight=False).print(table)
-    err.print(f"{len(rows)} conflicts")
+    err.print(f"{len(found)} conflicts")
 
 
 @main.command()

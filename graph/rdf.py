@@ -16,7 +16,18 @@ from rdflib.term import Node
 
 from graph import identity as ids
 from graph.keys import search_key
-from graph.model import Condition, Identifier, Intervention, MeshTerm, Organization, PartialDate, Site, TrialRecord
+from graph.model import (
+    Condition,
+    ConditionTerm,
+    CountryStatus,
+    Identifier,
+    Intervention,
+    MeshTerm,
+    Organization,
+    PartialDate,
+    Site,
+    TrialRecord,
+)
 from graph.namespace import TG, concept, mesh
 from graph.normalize import ENUMS, country_info
 
@@ -123,6 +134,7 @@ def _organization(w: _Writer, org: Organization) -> URIRef:
         ror = org.ror if org.ror.startswith("http") else "https://ror.org/" + org.ror
         w.add(node, TG.ror, URIRef(ror))
     w.coded(node, TG.agencyClass, "agency-class", org.agency_class)
+    w.add(node, TG.organizationType, org.org_type)
     w.add(node, TG.city, org.city)
     country = _country(w, org.country)
     if country is not None:
@@ -173,6 +185,32 @@ def _condition(w: _Writer, cond: Condition) -> URIRef:
         w.add(node, TG.mesh, mesh(cond.mesh))
     for term in cond.broader:
         w.add(node, TG.broaderCondition, _mesh_condition(w, term))
+    for coded in cond.terms:
+        w.add(node, TG.conditionTerm, _condition_term(w, coded))
+    return node
+
+
+def _condition_term(w: _Writer, term: ConditionTerm) -> URIRef:
+    """A MedDRA term, a therapeutic area, an ICD-10 category: a node per vocabulary and code."""
+    node = ids.condition_term_iri(term)
+    w.add(node, RDF.type, TG.ConditionTerm)
+    w.label(node, term.label)
+    w.add(node, TG.termVocabulary, term.vocabulary)
+    w.add(node, TG.termCode, term.code)
+    return node
+
+
+def _country_status(w: _Writer, status: CountryStatus) -> URIRef | None:
+    """The trial in one country: a node under the trial with the country, status and decision."""
+    country = _country(w, status.country)
+    if country is None:
+        return None
+    node = URIRef(f"{w.trial}/country/{status.country.upper()}")
+    w.add(node, RDF.type, TG.TrialCountry)
+    w.add(node, TG.atCountry, country)
+    w.coded(node, TG.countryStatus, "status", status.status)
+    if status.decision_date is not None:
+        w.add(node, TG.decisionDate, date_literal(status.decision_date))
     return node
 
 
@@ -238,6 +276,8 @@ def record_triples(
         w.add(node, TG.idType, ident.type)
         w.add(node, TG.idDomain, ident.domain)
         w.add(trial, TG.identifier, node)
+        if ident.transitioned_to:
+            w.add(node, TG.transitionedTo, ids.identifier_iri(Identifier("CTIS", ident.transitioned_to)))
         if ident.registry == "NCT":
             w.add(trial, TG.registryPage, URIRef(f"https://clinicaltrials.gov/study/{ident.value}"))
 
@@ -280,6 +320,8 @@ def record_triples(
         w.add(p, TG.agent, org)
         w.coded(p, TG.role, "role", part.role)
         w.add(p, RDFS.comment, part.note)
+        if part.commercial is not None:
+            w.add(p, TG.commercial, Literal(part.commercial))
         w.add(trial, ROLE_PROPERTY[role_key], p)
 
     if record.consortium is not None:
@@ -334,11 +376,15 @@ def record_triples(
         country = _country(w, alpha2)
         if country is not None:
             w.add(trial, TG.recruitsIn, country)
+    for state in record.country_statuses:
+        w.add(trial, TG.trialCountry, _country_status(w, state))
 
     for cond in record.conditions:
         w.add(trial, TG.condition, _condition(w, cond))
     for term in record.condition_ancestors:
         w.add(trial, TG.conditionAncestor, _mesh_condition(w, term))
+    for coded in record.condition_terms:
+        w.add(trial, TG.conditionTerm, _condition_term(w, coded))
     for kw in record.keywords:
         w.add(trial, TG.keyword, kw)
     for item in record.interventions:

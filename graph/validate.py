@@ -31,6 +31,7 @@ from graph.namespace import TG
 SEVERITIES = ("info", "warning", "violation")
 SH_SEVERITY = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 
+
 def severity_rank(name: str) -> int:
     return SEVERITIES.index(name)
 

@@ -76,18 +76,28 @@ def test_seed_file_loads_as_curated_without_warnings(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(SEED_FILES))
 def test_seed_facts_are_written_as_on_their_page(name: str) -> None:
-    """Ids, site names and condition labels are copied from the page, so each must occur in it."""
+    """Ids, site names and condition labels are copied from the page, so each must occur in it; an
+    id from elsewhere (RESSTORE's CTIS number) must occur in a ``sources:`` line that names where."""
     page = (SEEDS / SEED_FILES[name]).read_text(encoding="utf-8").casefold()
-    assert SEED_FILES[name] in (DATA / name).read_text(encoding="utf-8")
+    text_of_file = (DATA / name).read_text(encoding="utf-8")
+    assert SEED_FILES[name] in text_of_file
+    sourced = " ".join(re.findall(r'^  - "(.*)"$', text_of_file.split("\nidentifiers:")[0], re.MULTILINE))
     record = seed(name)
     registry_ids = [i.value for i in record.identifiers]
-    for text in [*registry_ids, *(s.facility for s in record.sites), *(c.label for c in record.conditions)]:
+    for text in registry_ids:
+        assert text.casefold() in page or text in sourced, text
+    for text in [*(s.facility for s in record.sites), *(c.label for c in record.conditions)]:
         assert text.casefold() in page, text
 
 
 def test_resstore() -> None:
     r = seed("resstore.yaml")
-    assert r.identifiers == [Identifier("NCT", "NCT02849613"), Identifier("EUDRACT", "2016-001902-40")]
+    # the CTIS number and the transition: the sources line of data/resstore.yaml
+    assert r.identifiers == [
+        Identifier("NCT", "NCT02849613"),
+        Identifier("EUDRACT", "2016-001902-40", transitioned_to="2024-518394-34-00"),
+        Identifier("CTIS", "2024-518394-34-00"),
+    ]
     assert r.acronym == "RESSTORE"
     assert r.title == "REgenerative Stem cell therapy for STroke in Europe"
     # the page states neither
@@ -299,11 +309,10 @@ BAD = FIXTURES / "bad"
         ("unknown-field.yaml", "NCT00000002", "sites[1].contry", "unknown field 'contry' (line 8)"),
         ("bad-date.yaml", "NCT00000003", "primary_completion_date.date", "'2015-02-30'"),
         ("non-iso-date.yaml", "NCT00000004", "start_date", "'September 2015' is not a date"),
-        ("bad-status.yaml", "NCT00000005", "status", "'ONGOING' is not a status value"),
+        ("bad-status.yaml", "NCT00000005", "status", "'PAUSED' is not a status value"),
         ("unknown-registry.yaml", "NCT00000006", "identifiers[0].registry", "'CLINICALTRIALS' is not a registry"),
         ("wrong-type.yaml", "NCT00000007", "phases", "expected a list, got the text 'PHASE2'"),
         ("duplicate-key.yaml", "NCT00000008", "enrollment", "given twice (first on line 3) (line 5)"),
-        ("contact.yaml", "NCT00000010", "officials[0].affiliation", "e-mail address"),
     ],
 )
 def test_bad_file_names_file_record_and_field(name: str, record: str, field: str, words: str) -> None:
@@ -366,14 +375,12 @@ def test_non_utf8_file() -> None:
          "true or false"),
         ("identifiers: [{registry: NCT, value: NCT00000001}]\nconsortium: {name: C, role_counts: {CRO: -1}}\n",
          "consortium.role_counts.CRO", "negative"),
-        ("identifiers: [{registry: NCT, value: NCT00000001}]\nconditions: [{label: x, mesh: C012772}]\n",
-         "conditions[0].mesh", "not a MeSH descriptor id"),
+        ("identifiers: [{registry: NCT, value: NCT00000001}]\nconditions: [{label: x, mesh: Q000628}]\n",
+         "conditions[0].mesh", "not a MeSH descriptor or supplementary concept id"),
         ("identifiers: [{registry: NCT, value: NCT00000001}]\nparticipations: [{name: X, roles: []}]\n",
          "participations[0].roles", "at least one role"),
         ("identifiers: [{registry: NCT, value: NCT00000001}]\nparticipations: [{name: X, roles: [SPONSOR]}]\n",
          "participations[0].roles[0]", "'SPONSOR' is not a role value"),
-        ("identifiers: [{registry: NCT, value: NCT00000001}]\nofficials: [{name: 'Ann, +33 4 76 76 75 75'}]\n",
-         "officials[0].name", "phone number"),
         ("identifiers: [{registry: NCT, value: NCT00000001}]\nminimum_age: adult\n", "minimum_age", "not an age"),
         ("identifiers: [{registry: NCT, value: NCT00000001}]\nurl: www.example.org\n", "url", "not a web address"),
         ("identifiers: [{registry: NCT, value: NCT00000001}]\nreferences: [PMID123]\n", "references[0]",
@@ -422,7 +429,10 @@ def test_folder_with_a_bad_and_a_good_file_yields_both() -> None:
     records = [r for r in results if isinstance(r, TrialRecord)]
     errors = [r for r in results if isinstance(r, RecordError)]
     assert [r.record_id for r in records] == ["good"]
-    assert [(e.file, e.record, e.field) for e in errors] == [(str(MIXED / "bad.yaml"), "NCT00000014", "status")]
+    assert [(e.file, e.record, e.field) for e in errors] == [
+        (str(MIXED / "bad.yaml"), "NCT00000014", "status"),
+        (str(MIXED / "notes.yaml"), None, None),  # no reader wants it: reported, never passed over
+    ]
 
 
 def test_sniff_takes_only_curated_records() -> None:

@@ -62,7 +62,8 @@ def test_trials_columns_are_the_public_interface(seed_store: OxigraphStore) -> N
 
 def test_identifiers_answers_for_the_eudract_number(seed_store: OxigraphStore) -> None:
     got = {(r["identifier"], r["registry"]) for r in rows(seed_store, "identifiers", id="2016-001902-40")}
-    assert got == {("NCT02849613", "NCT"), ("2016-001902-40", "EUDRACT")}
+    # RESSTORE moved to CTIS: data/resstore.yaml lists its CTIS number beside the two others
+    assert got == {("NCT02849613", "NCT"), ("2016-001902-40", "EUDRACT"), ("2024-518394-34-00", "CTIS")}
     assert {r["trial"] for r in rows(seed_store, "identifiers", id="NCT02849613")} == {
         "https://w3id.org/trialgraph/id/trial/NCT02849613"
     }

@@ -43,7 +43,7 @@ CTGOV = Path(__file__).resolve().parents[2] / "shared" / "data" / "ctgov-v2"
 TG = "https://w3id.org/trialgraph/ontology#"
 
 #: Real ids for every parameter of the named queries.
-PARAMS = {"id": TRIAL, "condition": "Brain Injuries"}
+PARAMS = {"id": TRIAL, "condition": "Brain Injuries", "intervention": "Remdesivir"}
 
 
 # -- a real server process ----------------------------------------------------------------------

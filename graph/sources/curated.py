@@ -32,6 +32,7 @@ from typing import TypeVar
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from graph import contact
 from graph.errors import RecordError
 from graph.model import (
     Arm,
@@ -48,10 +49,19 @@ from graph.model import (
     PartialDate,
     Participation,
     Person,
+    RecordWarning,
     Site,
     TrialRecord,
 )
-from graph.normalize import ENUMS, REGISTRIES, clean_text, country_code, enum_value, id_matches, parse_date
+from graph.normalize import (
+    ENUMS,
+    REGISTRIES,
+    clean_text,
+    country_code,
+    enum_value,
+    id_matches,
+    parse_date,
+)
 from graph.sources import ReadResult, SourceFormat, register
 
 SOURCE = "curated"
@@ -116,8 +126,8 @@ class _Ctx:
         self.problems.append(_Problem(path, message, hint, line))
         return _Skip(path)
 
-    def warn(self, path: str, message: str) -> None:
-        self.warnings.append(f"{path}: {message}")
+    def warn(self, path: str, message: str, kind: str = "other") -> None:
+        self.warnings.append(RecordWarning(kind, f"{path}: {message}"))
 
     def line(self, path: str) -> int | None:
         """The line of ``path``, or of its nearest enclosing value; none for a missing top-level field."""
@@ -200,11 +210,6 @@ def _plain(loader: _Loader, node: Node, path: str, ctx: _Ctx, depth: int = 0) ->
 
 Reader = Callable[[_Ctx, object, str], T]
 
-_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")
-_PHONE = re.compile(r"\+?\d[\d\s().\-/]{6,}\d")
-#: Fewer digits than this is a year range or a room number, not a phone number.
-_PHONE_DIGITS = 9
-
 
 def _text(ctx: _Ctx, raw: object, path: str) -> str:
     if isinstance(raw, bool) or not isinstance(raw, str):
@@ -212,20 +217,18 @@ def _text(ctx: _Ctx, raw: object, path: str) -> str:
         if isinstance(raw, int | float) and not isinstance(raw, bool):
             raise ctx.fail(path, f"expected text, got the number {written}", f'put it in quotes: "{written}"')
         raise ctx.fail(path, f"expected text, got {_kind(raw)}")
-    text = clean_text(raw)
+    text = clean_text(contact.guard(raw, path, ctx.warnings))
     if text is None:
         raise ctx.fail(path, "is empty", "write a value or remove the field")
-    if _EMAIL.search(text):
-        raise ctx.fail(path, "contains an e-mail address; contact details are never ingested", "remove it")
     return text
 
 
 def _person_text(ctx: _Ctx, raw: object, path: str) -> str:
-    """Text about a person, which must not carry a phone number either."""
-    text = _text(ctx, raw, path)
-    if any(sum(ch.isdigit() for ch in m.group()) >= _PHONE_DIGITS for m in _PHONE.finditer(text)):
-        raise ctx.fail(path, "contains a phone number; contact details are never ingested", "remove it")
-    return text
+    """Text about a person: left out, with a warning, when it holds contact details (the rule
+    of :mod:`graph.contact`)."""
+    if isinstance(raw, str) and contact.guard(raw, path, ctx.warnings, person=True) is None:
+        raise _Skip(path)
+    return _text(ctx, raw, path)
 
 
 def _version(ctx: _Ctx, raw: object, path: str) -> str:
@@ -264,7 +267,7 @@ def _enrollment(ctx: _Ctx, raw: object, path: str) -> int:
     value = _whole(ctx, raw, path)
     if value < 0:
         # Kept: SHACL reports it by trial, field and rule.
-        ctx.warn(path, f"enrolment {value} is negative; kept as written for validation to report")
+        ctx.warn(path, f"enrolment {value} is negative; kept as written for validation to report", "implausible-value")
     return value
 
 
@@ -330,18 +333,23 @@ def _country(ctx: _Ctx, raw: object, path: str) -> str:
     return code
 
 
-_MESH = re.compile(r"D(\d{6}|\d{9})")
+_MESH = re.compile(r"([DC])(\d{6}|\d{9})")
 
 
 def _mesh(ctx: _Ctx, raw: object, path: str) -> str:
-    """A MeSH descriptor id, in the nine-digit spelling of API v2 (``D020521`` ->
-    ``D000020521``) so that curated and registry records name the same condition node."""
+    """A MeSH descriptor (D...) or supplementary concept (C...) id, in the nine-digit spelling of
+    API v2 (``D020521`` -> ``D000020521``) so that curated and registry records name the same
+    condition node."""
     text = _text(ctx, raw, path)
     m = _MESH.fullmatch(text)
     if not m:
-        raise ctx.fail(path, f"{text!r} is not a MeSH descriptor id", "write D followed by 6 or 9 digits, e.g. D020521")
-    digits = m.group(1)
-    return f"D000{digits}" if len(digits) == 6 else text
+        raise ctx.fail(
+            path,
+            f"{text!r} is not a MeSH descriptor or supplementary concept id",
+            "write D or C followed by 6 or 9 digits, e.g. D020521 or C000606551",
+        )
+    letter, digits = m.groups()
+    return f"{letter}000{digits}" if len(digits) == 6 else text
 
 
 _AGE = re.compile(r"(\d+)\s+(year|month|week|day|hour|minute)s?", re.IGNORECASE)
@@ -442,7 +450,7 @@ class _Obj:
 
 
 def _identifier(ctx: _Ctx, raw: object, path: str) -> Identifier:
-    obj = _Obj(ctx, raw, path, ("registry", "value", "type", "domain"))
+    obj = _Obj(ctx, raw, path, ("registry", "value", "type", "domain", "transitioned_to"))
     registry, value = obj.get("registry", _registry), obj.get("value", _text)
     if obj.missing("registry", "value") or registry is None or value is None:
         raise _Skip(path)
@@ -451,8 +459,32 @@ def _identifier(ctx: _Ctx, raw: object, path: str) -> Identifier:
         ctx.warn(
             _sub(path, "value"),
             f"{value!r} does not match the {registry} pattern {pattern}; kept as written for validation to report",
+            "malformed-id",
         )
-    return Identifier(registry, value, obj.get("type", _text), obj.get("domain", _text))
+    moved = obj.get("transitioned_to", _ctis_number)
+    if moved and registry != "EUDRACT":
+        ctx.fail(_sub(path, "transitioned_to"), f"only a EudraCT number moves to CTIS, not a {registry} id")
+    return Identifier(registry, value, obj.get("type", _text), obj.get("domain", _text), moved)
+
+
+def _ctis_number(ctx: _Ctx, raw: object, path: str) -> str:
+    """The CTIS number a EudraCT trial moved to (``transitioned_to``)."""
+    text = _text(ctx, raw, path)
+    if not id_matches("CTIS", text):
+        raise ctx.fail(path, f"{text!r} is not a CTIS number", "write YYYY-NNNNNN-NN-NN, e.g. 2024-518394-34-00")
+    return text
+
+
+def _check_transitions(ctx: _Ctx, identifiers: list[Identifier]) -> None:
+    """A transition names a CTIS number the record lists too, so that the trial holds it."""
+    listed = {i.value for i in identifiers if i.registry == "CTIS"}
+    for n, ident in enumerate(identifiers):
+        if ident.transitioned_to and ident.transitioned_to not in listed:
+            ctx.fail(
+                f"identifiers[{n}].transitioned_to",
+                f"CTIS number {ident.transitioned_to} is not among the record's identifiers",
+                f"add - {{registry: CTIS, value: {ident.transitioned_to}}}",
+            )
 
 
 def _registry(ctx: _Ctx, raw: object, path: str) -> str:
@@ -628,6 +660,7 @@ def _record(ctx: _Ctx, data: object, source_file: str, record_id: str) -> TrialR
     top = _Obj(ctx, data, "", TOP_FIELDS)
     top.list("sources", _text)  # provenance for the people who edit the file; checked, not kept
     identifiers = top.list("identifiers", _identifier)
+    _check_transitions(ctx, identifiers)
     if top.data.get("identifiers") is None:
         ctx.fail("identifiers", "required field is missing", "add identifiers: with at least one registry id")
     elif not identifiers and not ctx.problems:
@@ -672,8 +705,21 @@ def _record(ctx: _Ctx, data: object, source_file: str, record_id: str) -> TrialR
         url=top.get("url", _url),
     )
     _check_links(ctx, record)
+    _check_lead_sponsor(ctx, record)
     record.warnings.extend(ctx.warnings)
     return record
+
+
+def _check_lead_sponsor(ctx: _Ctx, record: TrialRecord) -> None:
+    """A trial has one lead sponsor (the shapes only warn when the records of one trial name
+    different ones, since registers may; one record naming two is a mistake)."""
+    leads = list(dict.fromkeys(p.organization.name for p in record.participations if p.role == "LEAD_SPONSOR"))
+    if len(leads) > 1:
+        ctx.fail(
+            "participations",
+            f"{len(leads)} organisations have the role LEAD_SPONSOR ({', '.join(leads)}); a trial has one lead sponsor",
+            "keep LEAD_SPONSOR on the sponsor and give the others the role COLLABORATOR",
+        )
 
 
 def _check_links(ctx: _Ctx, record: TrialRecord) -> None:
@@ -684,11 +730,15 @@ def _check_links(ctx: _Ctx, record: TrialRecord) -> None:
     for i, arm in enumerate(record.arms):
         for j, name in enumerate(arm.interventions):
             if names and name not in names:
-                ctx.warn(f"arms[{i}].interventions[{j}]", f"{name!r} names no intervention of this record")
+                ctx.warn(
+                    f"arms[{i}].interventions[{j}]", f"{name!r} names no intervention of this record", "unmatched-link"
+                )
     for i, intervention in enumerate(record.interventions):
         for j, label in enumerate(intervention.arm_labels):
             if arm_labels and label not in arm_labels:
-                ctx.warn(f"interventions[{i}].arm_labels[{j}]", f"{label!r} names no arm of this record")
+                ctx.warn(
+                    f"interventions[{i}].arm_labels[{j}]", f"{label!r} names no arm of this record", "unmatched-link"
+                )
 
 
 def _record_name(data: object, fallback: str) -> str:
