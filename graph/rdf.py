@@ -218,6 +218,7 @@ def _intervention(w: _Writer, item: Intervention) -> URIRef:
     node = ids.intervention_iri(item)
     w.add(node, RDF.type, TG.Intervention)
     w.label(node, item.name)
+    w.key(node, item.name)
     w.coded(node, TG.interventionType, "intervention-type", item.type)
     for name in item.other_names:
         w.add(node, TG.otherName, name)
