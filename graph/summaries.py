@@ -68,7 +68,8 @@ class _Facts:
     statuses: set[str] = field(default_factory=set)
     phases: set[str] = field(default_factory=set)
     enrollments: set[int] = field(default_factory=set)
-    sponsors: set[str] = field(default_factory=set)
+    #: lead sponsor -> the names the trial's records give it
+    sponsors: dict[URIRef, set[str]] = field(default_factory=dict)
 
 
 # -- reading ---------------------------------------------------------------------------------------
@@ -107,11 +108,11 @@ def _each(rows: Rows, name: str, variable: str, nodes: Iterable[URIRef] | None) 
 # -- rows as triples -------------------------------------------------------------------------------
 
 
-def trial_triples(rows: Rows, trials: Iterable[URIRef] | None = None) -> list[Triple]:
-    """Summary rows of ``trials`` (of every trial when None); a trial no record describes any
-    more gets none."""
+def trial_facts(rows: Rows, trials: Iterable[URIRef] | None = None) -> dict[URIRef, _Facts]:
+    """What the records of ``trials`` (of every trial when None) say, per trial; a trial no
+    record describes any more is missing."""
     facts: dict[URIRef, _Facts] = {}
-    for trial, pid, title, status, phase, enrollment, sponsor in _each(rows, "trial-facts", "trial", trials):
+    for trial, pid, title, status, phase, enrollment, lead, sponsor in _each(rows, "trial-facts", "trial", trials):
         f = facts.setdefault(trial, _Facts())  # type: ignore[arg-type]
         f.ids.add(str(pid))
         if title is not None:
@@ -122,8 +123,13 @@ def trial_triples(rows: Rows, trials: Iterable[URIRef] | None = None) -> list[Tr
             f.phases.add(str(phase))
         if enrollment is not None:
             f.enrollments.add(int(str(enrollment)))
-        if sponsor is not None:
-            f.sponsors.add(str(sponsor))
+        if lead is not None and sponsor is not None:
+            f.sponsors.setdefault(lead, set()).add(str(sponsor))  # type: ignore[arg-type]
+    return facts
+
+
+def trial_triples(facts: dict[URIRef, _Facts]) -> list[Triple]:
+    """One summary row per trial."""
     out: list[Triple] = []
     for trial, f in facts.items():
         out.append((trial, TG.summaryId, Literal(min(f.ids))))
@@ -136,38 +142,70 @@ def trial_triples(rows: Rows, trials: Iterable[URIRef] | None = None) -> list[Tr
         if f.enrollments:
             out.append((trial, TG.summaryEnrollment, Literal(max(f.enrollments), datatype=XSD.integer)))
         if f.sponsors:
-            out.append((trial, TG.summarySponsor, Literal(min(f.sponsors))))
+            out.append((trial, TG.summarySponsor, Literal(min(min(names) for names in f.sponsors.values()))))
     return out
 
 
-def sponsor_triples(rows: Rows, sponsors: Iterable[URIRef] | None = None) -> list[Triple]:
+def sponsor_triples(rows: Rows, sponsors: Iterable[URIRef]) -> list[Triple]:
+    """Rows of ``sponsors``, counted one sponsor at a time."""
+    counted = [(s, name, trials) for s, name, trials in _each(rows, "sponsor-counts", "sponsor", sponsors)]
+    return _sponsor_rows((s, str(name), int(str(trials))) for s, name, trials in counted if s is not None)
+
+
+def all_sponsor_triples(facts: dict[URIRef, _Facts]) -> list[Triple]:
+    """Rows of every lead sponsor, from the facts of every trial (what ``sponsor-counts.rq``
+    counts, without reading the sponsors' participations again)."""
+    trials: dict[URIRef, set[URIRef]] = {}
+    names: dict[URIRef, set[str]] = {}
+    for trial, f in facts.items():
+        for sponsor, given in f.sponsors.items():
+            trials.setdefault(sponsor, set()).add(trial)
+            names.setdefault(sponsor, set()).update(given)
+    return _sponsor_rows((s, min(names[s]), len(led)) for s, led in trials.items())
+
+
+def _sponsor_rows(counted: Iterable[tuple[Node, str, int]]) -> list[Triple]:
     out: list[Triple] = []
-    for sponsor, name, trials in _each(rows, "sponsor-counts", "sponsor", sponsors):
-        if sponsor is None or not int(str(trials)):
-            continue  # an aggregate over no match still gives one empty row
-        out.append((sponsor, TG.summaryName, Literal(str(name))))  # type: ignore[arg-type]
-        out.append((sponsor, TG.leadTrialCount, Literal(int(str(trials)), datatype=XSD.integer)))  # type: ignore[arg-type]
+    for sponsor, name, trials in counted:
+        if trials:  # an aggregate over no match still gives one empty row
+            out.append((sponsor, TG.summaryName, Literal(name)))  # type: ignore[arg-type]
+            out.append((sponsor, TG.leadTrialCount, Literal(trials, datatype=XSD.integer)))  # type: ignore[arg-type]
     return out
 
 
 def country_triples(rows: Rows, countries: Iterable[URIRef] | None = None) -> list[Triple]:
+    """Rows of ``countries`` (of every country when None), counted one country at a time."""
     out: list[Triple] = []
-    for country, code, trials, sites in _each(rows, "country-counts", "country", countries):
-        if country is None or not int(str(trials)):
+    for country, code in _each(rows, "country-codes", "country", countries):
+        if country is None:
+            continue
+        trials = _count(rows, "country-trials", country)
+        if not trials:
             continue
         out.append((country, TG.summaryCode, Literal(str(code))))  # type: ignore[arg-type]
-        out.append((country, TG.trialCount, Literal(int(str(trials)), datatype=XSD.integer)))  # type: ignore[arg-type]
-        out.append((country, TG.siteCount, Literal(int(str(sites)), datatype=XSD.integer)))  # type: ignore[arg-type]
+        out.append((country, TG.trialCount, Literal(trials, datatype=XSD.integer)))  # type: ignore[arg-type]
+        sites = _count(rows, "country-sites", country)
+        out.append((country, TG.siteCount, Literal(sites, datatype=XSD.integer)))  # type: ignore[arg-type]
     return out
+
+
+def _count(rows: Rows, name: str, country: Node) -> int:
+    """The count of ``summaries/name.rq`` (its last column) for one country."""
+    found = _each(rows, name, "country", [country])  # type: ignore[list-item]
+    return int(str(found[0][-1])) if found and found[0][-1] is not None else 0
 
 
 def summary_graph(store: Store) -> Graph:
     """Every summary row of the store, computed from scratch (a remote store's build uses it)."""
-    rows = store_rows(store)
     g = Graph()
-    for triple in trial_triples(rows) + sponsor_triples(rows) + country_triples(rows):
+    for triple in _everything(store_rows(store)):
         g.add(triple)
     return g
+
+
+def _everything(rows: Rows) -> list[Triple]:
+    facts = trial_facts(rows)
+    return trial_triples(facts) + all_sponsor_triples(facts) + country_triples(rows)
 
 
 #: Terms that only the summary graph holds: a query that uses one reads the summaries.
@@ -222,7 +260,7 @@ def refresh(db: ox.Store, before: ox.Store | None, loaded: Iterable[str]) -> Sum
         for quad in list(db.quads_for_pattern(to_ox(node), None, None, graph)):
             db.remove(quad)
     new = (
-        trial_triples(rows, sorted(touched.trials))
+        trial_triples(trial_facts(rows, sorted(touched.trials)))
         + sponsor_triples(rows, sorted(touched.sponsors))
         + country_triples(rows, sorted(touched.countries))
     )
@@ -231,16 +269,14 @@ def refresh(db: ox.Store, before: ox.Store | None, loaded: Iterable[str]) -> Sum
 
 
 def _rebuild(db: ox.Store) -> SummaryStats:
-    rows = ox_rows(db)
-    trials = trial_triples(rows)
-    sponsors = sponsor_triples(rows)
-    countries = country_triples(rows)
+    triples = _everything(ox_rows(db))
     graph = ox.NamedNode(SUMMARY_GRAPH)
     if db.contains_named_graph(graph):
         db.remove_graph(graph)
     db.add_graph(graph)  # an empty store still has its (empty) summaries
-    db.extend(graph_quads(trials + sponsors + countries, URIRef(SUMMARY_GRAPH)))
-    return SummaryStats(True, sum(1 for t in trials if t[1] == TG.summaryId), len(sponsors) // 2, len(countries) // 3)
+    db.extend(graph_quads(triples, URIRef(SUMMARY_GRAPH)))
+    kinds = [p for _s, p, _o in triples]
+    return SummaryStats(True, kinds.count(TG.summaryId), kinds.count(TG.leadTrialCount), kinds.count(TG.summaryCode))
 
 
 def _split(key: str) -> tuple[str, str]:
