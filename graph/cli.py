@@ -360,7 +360,10 @@ def list_queries() -> None:
 
     from graph.queries import catalogue
 
-    table = Table("name", "description", "parameters", show_lines=True)
+    table = Table(show_lines=True, expand=True)
+    table.add_column("name", no_wrap=True)
+    table.add_column("description", ratio=3)
+    table.add_column("parameters", ratio=2)
     for q in catalogue().values():
         table.add_row(q.name, q.description, "\n".join(f"{p.name}: {p.description}" for p in q.params))
     Console(highlight=False).print(table)
