@@ -286,18 +286,26 @@ def check_store(spec: str) -> None:
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A listening socket on ``host:port``, or an error (exit 2) when the address is taken or
-    cannot be used."""
+    """A listening TCP socket on ``host:port``, or an error (exit 2) when the address is taken or
+    cannot be used.  The socket is made with the protocol IPPROTO_TCP, as uvicorn makes its own:
+    asyncio then turns Nagle's algorithm off on each connection (it checks the protocol), and a
+    small answer is not held back 40 ms by the client's delayed acknowledgement."""
+    sock: socket.socket | None = None
     try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-        return socket.create_server((host, port), family=family, backlog=2048)
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+        )[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+        return sock
     except OSError as exc:
+        if sock is not None:
+            sock.close()
         reason = exc.strerror or str(exc)
-        hint = (
-            "pick another --port, or stop the program that uses it"
-            if exc.errno == errno.EADDRINUSE
-            else "check --host and --port"
-        )
+        in_use = exc.errno == errno.EADDRINUSE
+        hint = "pick another --port, or stop the program that uses it" if in_use else "check --host and --port"
         raise InputError(f"cannot listen on {host}:{port}: {reason}", hint=hint) from None
 
 
