@@ -57,14 +57,15 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def server_process(
-    store: str | Path, *options: str, ready_timeout: float = 60.0
+    store: str | Path, *options: str, ready_timeout: float = 60.0, source: Path | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """``trialgraph serve`` in a child process on a free port; yields its base URL and the
-    process once a query answers, and stops it (SIGTERM, then SIGKILL) afterwards."""
+    process once a query answers, and stops it (SIGTERM, then SIGKILL) afterwards.  With
+    ``source``, the ``graph`` package of that folder serves (another version, for a benchmark)."""
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="trialgraph-serve-", suffix=".log", delete=False)  # noqa: SIM115
     cmd = [sys.executable, "-m", "graph", "serve", "--store", str(store), "--port", str(port), *options]
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=source)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + ready_timeout
