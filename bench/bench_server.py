@@ -44,12 +44,11 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.test_server import CROSS_PRODUCT, server_process  # noqa: E402
+from tests.test_server import CROSS_PRODUCT, TG, server_process  # noqa: E402
 from tests.test_server_limits import LONG_SUM, NINETY_KB, descendants, peak_rss  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 SOURCES = [ROOT / "data", SHARED / "ctgov-v2", SHARED / "ictrp"]
-TG = "https://w3id.org/trialgraph/ontology#"
 LIGHT = f"SELECT ?trial WHERE {{ ?trial a <{TG}Trial> }} LIMIT 50"
 HEAVY_ADDRESS = "127.1.0.1"
 

@@ -97,6 +97,17 @@ def running_server(store: str | Path, *options: str, ready_timeout: float = 60.0
         yield base
 
 
+def built_store(path: Path, sources: list[Path]) -> Path:
+    """``sources`` built into the store at ``path`` (new, or a new version of it), let go of
+    so that a server can open it."""
+    from graph.build import build
+
+    store = OxigraphStore(path)
+    build(sources, store)
+    store.close()
+    return path
+
+
 def client_at(base: str, address: str, **options: object) -> httpx.Client:
     """An HTTP client whose connections come from ``address`` (any of 127.0.0.0/8 reaches the
     server on 127.0.0.1): the server counts it as another client."""

@@ -14,19 +14,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from graph.build import build
-from graph.store import OxigraphStore
-
 try:
     from tests.conftest import CTGOV_DIR, SEED_DATA
-    from tests.test_server import running_server
+    from tests.test_server import TG, built_store, running_server
 except ImportError:  # tests/ run as a folder of plain modules
     from conftest import CTGOV_DIR, SEED_DATA  # type: ignore[no-redef]
-    from test_server import running_server  # type: ignore[no-redef]
+    from test_server import TG, built_store, running_server  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.server
 
-TG = "https://w3id.org/trialgraph/ontology#"
 TRIALS = f"SELECT ?t WHERE {{ ?t a <{TG}Trial> }} ORDER BY ?t"
 #: The five seed trials of data/ (README: RESSTORE, NCT04445454, NCT07635758, NL-OMON47582,
 #: NCT01849237), and NCT06171568 added by the second build.
@@ -35,11 +31,7 @@ SEED_TRIALS = 5
 
 @pytest.fixture(scope="module")
 def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("cache") / "store"
-    store = OxigraphStore(path)
-    build([SEED_DATA], store)
-    store.close()
-    return path
+    return built_store(tmp_path_factory.mktemp("cache") / "store", [SEED_DATA])
 
 
 @pytest.fixture(scope="module")
@@ -105,9 +97,7 @@ def test_a_new_store_version_changes_the_tags_and_empties_the_cache(base: str, s
     before = _trials(base)
     tag = before.headers["etag"]
     assert _trials(base).headers["x-trialgraph-cache"] == "hit"
-    store = OxigraphStore(store_dir)
-    build([CTGOV_DIR / "NCT06171568.json"], store)
-    store.close()
+    built_store(store_dir, [CTGOV_DIR / "NCT06171568.json"])
     after = _trials(base, **{"If-None-Match": tag})
     assert after.status_code == 200
     assert after.headers["etag"] != tag

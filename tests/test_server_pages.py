@@ -29,26 +29,20 @@ from pathlib import Path
 import httpx
 import pytest
 
-from graph.build import build
-from graph.store import OxigraphStore
-
 try:
     from tests.conftest import CTGOV_DIR, SEED_DATA
-    from tests.test_server import running_server
+    from tests.test_server import built_store, running_server
 except ImportError:  # tests/ run as a folder of plain modules
     from conftest import CTGOV_DIR, SEED_DATA  # type: ignore[no-redef]
-    from test_server import running_server  # type: ignore[no-redef]
+    from test_server import built_store, running_server  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.server
 
 
 @pytest.fixture(scope="module")
 def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("pages") / "store"
-    store = OxigraphStore(path)
-    build([SEED_DATA, CTGOV_DIR / "NCT04431453.json", CTGOV_DIR / "NCT06171568.json"], store)
-    store.close()
-    return path
+    sources = [SEED_DATA, CTGOV_DIR / "NCT04431453.json", CTGOV_DIR / "NCT06171568.json"]
+    return built_store(tmp_path_factory.mktemp("pages") / "store", sources)
 
 
 @pytest.fixture(scope="module")

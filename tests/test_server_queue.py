@@ -24,13 +24,12 @@ import pytest
 from graph.store import OxigraphStore
 
 try:
-    from tests.test_server import CROSS_PRODUCT, client_at, running_server
+    from tests.test_server import CROSS_PRODUCT, TG, client_at, running_server
 except ImportError:  # tests/ run as a folder of plain modules
-    from test_server import CROSS_PRODUCT, client_at, running_server  # type: ignore[no-redef]
+    from test_server import CROSS_PRODUCT, TG, client_at, running_server  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.server
 
-TG = "https://w3id.org/trialgraph/ontology#"
 #: The light query of the issue: trials by type.  The ctgov store has one trial per file, 16.
 LIGHT = f"SELECT ?t WHERE {{ ?t a <{TG}Trial> }} ORDER BY ?t LIMIT 50"
 CTGOV_TRIALS = 16
