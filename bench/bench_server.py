@@ -210,16 +210,19 @@ def store_for(args: argparse.Namespace) -> Iterator[Path]:
 
 
 def memory(base: str, pid: int) -> None:
-    started = time.monotonic()
-    r = httpx.post(f"{base}/sparql", data={"query": NINETY_KB}, timeout=300)
-    seconds = time.monotonic() - started
-    workers = max(peak_rss(p) for p in descendants(pid))
-    print(
-        f"90 KB query: {r.status_code}, {len(r.content) / 1e6:.1f} MB, truncated "
-        f"{r.headers.get('x-trialgraph-truncated')}, {seconds:.1f} s; peak memory (VmHWM): server "
-        f"{peak_rss(pid) / 2**20:.0f} MiB, largest worker {workers / 2**20:.0f} MiB",
-        flush=True,
-    )
+    for encoding in ("identity", "gzip"):  # uncompressed first: the server holds the whole body
+        started = time.monotonic()
+        headers = {"Accept-Encoding": encoding}
+        r = httpx.post(f"{base}/sparql", data={"query": NINETY_KB}, headers=headers, timeout=300)
+        seconds = time.monotonic() - started
+        workers = max(peak_rss(p) for p in descendants(pid))
+        print(
+            f"90 KB query ({encoding}): {r.status_code}, {len(r.content) / 1e6:.1f} MB, "
+            f"{int(r.headers.get('content-length', 0)) / 1e6:.2f} MB sent, truncated "
+            f"{r.headers.get('x-trialgraph-truncated')}, {seconds:.1f} s; peak memory so far (VmHWM): "
+            f"server {peak_rss(pid) / 2**20:.0f} MiB, largest worker {workers / 2**20:.0f} MiB",
+            flush=True,
+        )
     started = time.monotonic()
     r = httpx.post(f"{base}/sparql", data={"query": LONG_SUM}, timeout=300)
     print(f"20,000-term sum: {r.status_code} in {1000 * (time.monotonic() - started):.0f} ms", flush=True)
