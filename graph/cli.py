@@ -504,7 +504,7 @@ def conflicts(store: str, fmt: str) -> None:
     default=1024,
     show_default=True,
     type=click.IntRange(min=256),
-    help="MB of memory (data segment) per worker; a query that needs more is stopped (503).",
+    help="MB of memory (data segment) per worker; a query that needs more is stopped, its worker replaced.",
 )
 @click.option(
     "--max-literal",
