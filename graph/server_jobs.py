@@ -32,6 +32,8 @@ from graph.store import OxigraphStore, Store
 NO_GRAPH = "urn:trialgraph:no-graph"
 #: Bodies shorter than this are sent as they are.
 GZIP_MIN_BYTES = 1024
+#: How much lower a worker's CPU priority is than the server's.
+WORKER_NICENESS = 5
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,9 @@ def worker_main(conn: Connection, settings: Settings) -> None:
     opens the store and parses a first query before taking jobs, so that the first real query
     is not slowed down."""
     limit_memory(settings.worker_memory_mb)
+    # below the server's own priority: while heavy queries use every core, the event loop still
+    # answers (cache hits, 304s, the queue's 429 and 503) at once
+    os.nice(WORKER_NICENESS)
     state = WorkerState(settings)
     with contextlib.suppress(Exception):  # a broken store is reported by the first job instead
         execute(state.store(), "ASK {}", inspect("ASK {}"), None, None, 1)
