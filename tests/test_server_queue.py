@@ -162,7 +162,7 @@ def test_a_client_past_its_limit_gets_429_while_others_are_served(fair_server: s
         threads = [
             _send_later(lambda: greedy.post("/sparql", data={"query": CROSS_PRODUCT}), heavy_answers) for _ in range(2)
         ]
-        threading.Event().wait(0.5)  # both heavy queries are in: one running, one waiting
+        threading.Event().wait(1.5)  # both heavy queries are in (one running, one waiting) for 4 s
         third = light(greedy, 2)  # a new query: an answer from the cache would cost nothing
         others = [other.get("/sparql", params={"query": f"ASK {{}} # {n}"}) for n in range(3)]
         for t in threads:
@@ -208,9 +208,9 @@ def test_a_full_queue_and_a_long_wait_give_503_with_retry_after(narrow_server: s
     waiting: list[httpx.Response] = []
     with client_at(narrow_server, "127.0.0.5") as a, client_at(narrow_server, "127.0.0.6") as b:
         heavy = _send_later(lambda: a.post("/sparql", data={"query": CROSS_PRODUCT}), heavy_answer)
-        threading.Event().wait(0.5)  # the heavy query holds the only worker
+        threading.Event().wait(1.0)  # the heavy query holds the only worker for 6 s
         queued = _send_later(lambda: b.get("/sparql", params={"query": "ASK {} # waits"}), waiting)
-        threading.Event().wait(0.5)  # the ASK holds the only waiting place
+        threading.Event().wait(1.0)  # the ASK holds the only waiting place for 2 s
         with client_at(narrow_server, "127.0.0.7") as c:
             full = c.get("/sparql", params={"query": "ASK {} # finds the queue full"})
         queued.join(60)
