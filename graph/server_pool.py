@@ -10,7 +10,9 @@ requests in all; only past those limits is it answered 503 with ``Retry-After``.
   the one served least recently (round-robin), so a client that sends many heavy queries does
   not starve the others' light ones;
 - one client never holds every worker (at most ``max_concurrent - 1`` when there are two or
-  more), so another client always finds a worker within one query's time limit.
+  more), so another client always finds a worker within one query's time limit;
+- a query still running after a second goes on at a lower CPU priority, so that on a busy
+  machine the light queries of the others get the CPU first.
 
 The event loop never runs a query nor waits on one: a thread blocks on the worker's pipe with a
 deadline.  A worker still busy at its deadline is killed (the work is cancelled, not awaited)
@@ -20,6 +22,8 @@ and replaced, and so is a worker that stopped or ran out of memory.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import signal
 from collections import Counter, OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +34,12 @@ from typing import Any
 from graph.server_jobs import Job, worker_main
 from graph.server_settings import Settings
 from graph.sparql_protocol import Reply, problem
+
+#: Seconds after which a running job is a slow one...
+SLOW_AFTER = 1.0
+#: ...and goes on at this much lower CPU priority, so that light queries of other clients get
+#: the CPU first (a heavy query still ends at the time limit).
+SLOW_NICENESS = 10
 
 
 @dataclass(eq=False)
@@ -96,16 +106,34 @@ class _Worker:
         parent, child = ctx.Pipe()
         self.conn: Connection = parent
         self.process = ctx.Process(target=worker_main, args=(child, settings), daemon=True, name="trialgraph-query")
+        #: how far its priority was lowered during a slow job
+        self.demoted = 0
         self.process.start()
         child.close()
 
     def call(self, job: Job, timeout: float) -> Reply | None:
-        """The worker's reply, or ``None`` when it is not there by the deadline."""
+        """The worker's reply, or ``None`` when it is not there by the deadline.  A job still
+        running after :data:`SLOW_AFTER` seconds goes on at a lower CPU priority."""
         self.conn.send(job)
-        if not self.conn.poll(timeout):
-            return None
+        if not self.conn.poll(min(SLOW_AFTER, timeout)):
+            self._renice(SLOW_NICENESS)
+            if not self.conn.poll(max(0.0, timeout - SLOW_AFTER)):
+                return None
         reply: Reply = self.conn.recv()
         return reply
+
+    def _renice(self, step: int) -> None:
+        with contextlib.suppress(OSError):
+            pid = self.process.pid
+            os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, pid) + step)
+            self.demoted += step
+
+    def restored(self) -> bool:
+        """Back to the priority it started with after a slow job; ``False`` when this process
+        may not raise a priority (only a privileged one may): the worker is then replaced."""
+        if self.demoted:
+            self._renice(-self.demoted)
+        return self.demoted == 0
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -188,7 +216,7 @@ class WorkerPool:
                 f"the query ran longer than the time limit ({s.timeout:g} s) and was cancelled",
                 hint="narrow the query, or ask the server's operator for a longer --timeout",
             )
-        if reply.retire:
+        if reply.retire or not worker.restored():
             return self._replace(worker), reply
         return worker, reply
 
