@@ -30,7 +30,7 @@ from typing import Any
 from graph.constants import BASE
 from graph.errors import InputError, StoreError, TrialgraphError
 from graph.server_cache import ResultCache, etag, matches
-from graph.server_jobs import GZIP_MIN_BYTES, Job, store_version
+from graph.server_jobs import GZIP_MIN_BYTES, OFFSET_HEADER, TOTAL_HEADER, Job, store_version
 from graph.server_pages import TEMPLATES_DIR
 from graph.server_pool import WorkerPool
 from graph.server_settings import Settings
@@ -220,6 +220,10 @@ def create_app(settings: Settings) -> Any:
         response: Response = await answering.respond(request, job)
         return response
 
+    async def conflicts(request: Request) -> Response:
+        response: Response = await answering.respond(request, Job("conflicts", (), _wants_gzip(request)))
+        return response
+
     async def view(request: Request) -> Response:
         focus = request.query_params.get("focus") or None
         depth = request.query_params.get("depth", "1")
@@ -253,6 +257,7 @@ def create_app(settings: Settings) -> Any:
         Route("/sparql", sparql, methods=["GET", "POST"]),
         Route("/queries", list_queries),
         Route("/queries/{name:path}", named_query),
+        Route("/conflicts", conflicts),
         Route("/view", view),
         Route("/id/{rest:path}", entity),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
@@ -264,7 +269,7 @@ def create_app(settings: Settings) -> Any:
             allow_credentials=False,
             allow_methods=["GET", "POST"],
             allow_headers=["Accept", "Content-Type", "If-None-Match"],
-            expose_headers=[TRUNCATED_HEADER, CACHE_HEADER, "ETag"],
+            expose_headers=[TRUNCATED_HEADER, CACHE_HEADER, TOTAL_HEADER, OFFSET_HEADER, "ETag"],
         ),
         # pages and static files; answers of the workers come compressed already and are left alone
         Middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=6),

@@ -175,8 +175,52 @@ def job_named(state: WorkerState, name: str, params: tuple[tuple[str, str], ...]
     media = negotiate(accept, offers)
     if media is None:
         return not_acceptable(accept, offers)
-    result = run(state.store(), name, dict(params), limit=state.settings.max_rows)
-    return _rendered(state, Answer.of_result(result), media)
+    args = dict(params)
+    try:
+        limit, offset = _page(args, state.settings.max_rows)
+    except ValueError as exc:
+        return problem(400, str(exc), hint="limit and offset are whole numbers, 0 or more")
+    result = run(state.store(), name, args, limit=limit, offset=offset)
+    reply = _rendered(state, Answer.of_result(result), media)
+    if result.total is not None:
+        reply.headers[TOTAL_HEADER] = str(result.total)
+        reply.headers[OFFSET_HEADER] = str(offset)
+    return reply
+
+
+#: Rows of a named query per page over HTTP unless ``limit`` asks for another number.
+DEFAULT_PAGE_ROWS = 1000
+#: How many rows the whole answer of a named query has, and where the page starts.
+TOTAL_HEADER = "X-Trialgraph-Total-Rows"
+OFFSET_HEADER = "X-Trialgraph-Offset"
+
+
+def _page(args: dict[str, str], max_rows: int) -> tuple[int, int]:
+    """``limit`` and ``offset`` taken out of a named query's parameters: the page size (at most
+    the row cap; ``DEFAULT_PAGE_ROWS`` when not given) and the first row."""
+
+    def whole(key: str, default: int) -> int:
+        text = args.pop(key, None)
+        if text is None:
+            return default
+        if not text.isdigit():
+            raise ValueError(f"{key} must be a whole number, 0 or more, not {text[:40]!r}")
+        return int(text)
+
+    limit = whole("limit", min(DEFAULT_PAGE_ROWS, max_rows))
+    offset = whole("offset", 0)
+    return min(limit, max_rows) if limit else max_rows, offset
+
+
+def job_conflicts(state: WorkerState) -> Reply:
+    """Where the records of one trial disagree, through :func:`graph.conflicts.trial_conflicts`,
+    the function behind ``trialgraph conflicts``."""
+    import json
+
+    from graph.conflicts import as_rows, trial_conflicts
+
+    body = json.dumps(as_rows(trial_conflicts(state.store())), ensure_ascii=False, indent=1)
+    return Reply(200, "application/json", body.encode("utf-8"))
 
 
 def job_view(state: WorkerState, focus: str | None = None, depth: int = 1) -> Reply:
@@ -196,7 +240,13 @@ def job_entity(state: WorkerState, iri: str, media: str) -> Reply:
     return entity_answer(state.store(), iri, media, limit=state.settings.max_rows)
 
 
-_JOBS = {"sparql": job_sparql, "named": job_named, "view": job_view, "entity": job_entity}
+_JOBS = {
+    "sparql": job_sparql,
+    "named": job_named,
+    "view": job_view,
+    "entity": job_entity,
+    "conflicts": job_conflicts,
+}
 
 
 def _out_of_memory(settings: Settings) -> Reply:

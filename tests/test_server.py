@@ -250,6 +250,32 @@ def test_named_query_errors(client: httpx.Client) -> None:
     assert client.get("/queries/../../etc/passwd.rq").status_code == 404
 
 
+def test_named_query_pages_over_http(client: httpx.Client) -> None:
+    """NCT02552212's file lists 105 locations, each a different facility and city (counted in
+    the JSON): pages of 40 from offset 80 leave 25 rows, and every page says 105 in all."""
+    page = client.get("/queries/trial-sites", params={"id": "NCT02552212", "limit": "40", "offset": "80"})
+    assert page.status_code == 200, page.text
+    assert len(json_rows(page.json())) == 25
+    assert page.headers["x-trialgraph-total-rows"] == "105"
+    assert page.headers["x-trialgraph-offset"] == "80"
+    assert page.headers["x-trialgraph-truncated"] == "false"
+    first = client.get("/queries/trial-sites", params={"id": "NCT02552212", "limit": "40"})
+    assert len(json_rows(first.json())) == 40 and first.headers["x-trialgraph-truncated"] == "true"
+    whole = client.get("/queries/trial-sites", params={"id": "NCT02552212"})
+    assert len(json_rows(whole.json())) == 105  # within the default page of 1,000 rows
+    for bad in ("-1", "ten"):
+        refused = client.get("/queries/trial-sites", params={"id": "NCT02552212", "limit": bad})
+        assert refused.status_code == 400 and "limit" in refused.text
+
+
+def test_conflicts_route_gives_what_the_cli_gives(client: httpx.Client, ctgov_store: OxigraphStore) -> None:
+    from graph.conflicts import as_rows, trial_conflicts
+
+    served = client.get("/conflicts")
+    assert served.status_code == 200 and served.headers["content-type"].startswith("application/json")
+    assert served.json() == as_rows(trial_conflicts(ctgov_store))
+
+
 def test_catalogue_lists_named_queries_with_parameters(client: httpx.Client) -> None:
     items = {q["name"]: q for q in client.get("/queries").json()}
     assert set(items) == set(catalogue())
