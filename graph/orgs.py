@@ -40,6 +40,7 @@ import yaml
 from confusable_homoglyphs import categories, confusables
 from rapidfuzz import fuzz, process
 
+from graph import safeyaml
 from graph.constants import DATA_DIR, ROR_NS
 from graph.errors import InputError
 from graph.model import Organization, Participation, TrialRecord
@@ -158,11 +159,14 @@ class Entry:
 def load_curated(path: Path) -> list[Entry]:
     """Entries of a curated organisations file; :class:`InputError` names the entry that is wrong."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safeyaml.load(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise InputError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})", hint="save the file as UTF-8") from None
     except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML: {exc}") from None
+        message, hint = safeyaml.describe(exc)
+        raise InputError(f"{path}: {message}", hint=hint) from None
     if data is None:
         return []
     if not isinstance(data, dict) or not isinstance(data.get("organizations", []), list):

@@ -15,9 +15,10 @@ Two things are kept on purpose, with a warning on the record: a registry id that
 its registry's pattern, and a negative enrolment.  Both can be represented, and SHACL validation
 later reports them per trial, field and rule, which is where users look for them.
 
-YAML is read with two changes from the PyYAML defaults: only ``true``/``false`` are booleans (so
-the country ``NO`` stays Norway) and dates stay text (so ``2015-09-01`` reaches the date parser as
-written).  A key that appears twice in one mapping is an error rather than a silent overwrite.
+YAML is read by :mod:`graph.safeyaml`: only ``true``/``false`` are booleans (so the country ``NO``
+stays Norway), dates stay text (so ``2015-09-01`` reaches the date parser as written), and nesting
+and alias expansion are bounded (a file past either bound is refused at its line).  A key that
+appears twice in one mapping is an error rather than a silent overwrite.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import TypeVar
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from graph import contact
+from graph import contact, safeyaml
 from graph.errors import RecordError
 from graph.model import (
     Arm,
@@ -72,27 +73,10 @@ EXCLUDED_NAMES = frozenset({"organizations.yaml", "organizations.yml"})
 MAX_BYTES = 1024 * 1024
 _SNIFF_BYTES = 64 * 1024
 _MARKER = re.compile(rb"^[\"']?identifiers[\"']?[ \t]*:", re.MULTILINE)
-_MAX_DEPTH = 20
 #: Hints of the second and later problems of a file are shown inline when they are this short.
 _MAX_INLINE_HINT = 100
 
 T = TypeVar("T")
-
-
-# -- YAML ----------------------------------------------------------------------------------------
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans and without implicit timestamps (see module docstring)."""
-
-
-_BOOL_TAG = "tag:yaml.org,2002:bool"
-_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL_TAG, _TIMESTAMP_TAG)]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
 # -- problems ------------------------------------------------------------------------------------
@@ -167,12 +151,11 @@ def _suggest(word: str, choices: Collection[str]) -> str | None:
     return f"did you mean {close[0]!r}?" if close else None
 
 
-def _plain(loader: _Loader, node: Node, path: str, ctx: _Ctx, depth: int = 0) -> object:
+def _plain(loader: safeyaml.Loader, node: Node, path: str, ctx: _Ctx) -> object:
     """The Python value of a composed YAML node, recording the line of every path on the way
-    (the line is what makes an error findable in a file a person edits)."""
+    (the line is what makes an error findable in a file a person edits).  The composer has
+    bounded the depth and the alias expansion already (:mod:`graph.safeyaml`)."""
     ctx.lines.setdefault(path, node.start_mark.line + 1)
-    if depth > _MAX_DEPTH:
-        raise ctx.fail(path, f"nested more than {_MAX_DEPTH} levels deep", "check the indentation")
     if isinstance(node, MappingNode):
         out: dict[str, object] = {}
         for key_node, value_node in node.value:
@@ -190,10 +173,10 @@ def _plain(loader: _Loader, node: Node, path: str, ctx: _Ctx, depth: int = 0) ->
                 )
                 continue
             ctx.lines[child] = key_node.start_mark.line + 1
-            out[key] = _plain(loader, value_node, child, ctx, depth + 1)
+            out[key] = _plain(loader, value_node, child, ctx)
         return out
     if isinstance(node, SequenceNode):
-        return [_plain(loader, item, f"{path}[{i}]", ctx, depth + 1) for i, item in enumerate(node.value)]
+        return [_plain(loader, item, f"{path}[{i}]", ctx) for i, item in enumerate(node.value)]
     try:
         value = loader.construct_object(node)
     except yaml.YAMLError as exc:
@@ -772,21 +755,13 @@ def parse(text: str, *, source_file: str, record_id: str) -> TrialRecord | Recor
     """One curated record from YAML text: the record, or one error listing every problem found.
     ``record_id`` is the record's key in its source (the file stem)."""
     ctx = _Ctx()
-    loader = _Loader(text)
+    loader = safeyaml.Loader(text)
     try:
         node = loader.get_single_node()
         data = None if node is None else _plain(loader, node, "", ctx)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        return RecordError(
-            f"not valid YAML: {exc.problem or exc.context}{where}",
-            file=source_file,
-            record=record_id,
-            hint="check the indentation and the quoting near that line",
-        )
     except yaml.YAMLError as exc:
-        return RecordError(f"not valid YAML: {exc}", file=source_file, record=record_id)
+        message, hint = safeyaml.describe(exc)
+        return RecordError(message, file=source_file, record=record_id, hint=hint)
     except _Skip:
         data = None
     finally:
