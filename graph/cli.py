@@ -451,9 +451,15 @@ def fetch() -> None:
 @click.option("--query", "term", help="Free-text search (API v2 query.term), e.g. 'mesenchymal stem cells'.")
 @click.option("--condition", help="Condition search (query.cond).")
 @click.option("--status", help="Overall status filter, e.g. RECRUITING or RECRUITING,COMPLETED.")
-@click.option("--max", "max_studies", type=int, help="Stop after this many studies.")
+@click.option("--max", "max_studies", type=click.IntRange(min=1), help="Stop after this many studies.")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for the raw API pages.")
-@click.option("--page-size", type=int, default=100, show_default=True)
+@click.option(
+    "--page-size",
+    type=click.IntRange(1, 1000),
+    default=100,
+    show_default=True,
+    help="Studies per API page (the API takes 1 to 1000).",
+)
 @click.option(
     "--base-url", default="https://clinicaltrials.gov/api/v2", show_default=True, help="API base (for mirrors)."
 )

@@ -201,9 +201,13 @@ def load_curated(path: Path) -> list[Entry]:
         raise InputError(f"{path}: {message}", hint=hint) from None
     if data is None:
         return []
-    if not isinstance(data, dict) or not isinstance(data.get("organizations", []), list):
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("organizations", []), list)
+        or set(data) - {"organizations"}
+    ):
         raise InputError(
-            f"{path}: expected a mapping with a list under 'organizations'",
+            f"{path}: expected a mapping with one key, 'organizations', holding a list",
             hint="see the header comment of data/organizations.yaml",
         )
     entries = [_curated_entry(path, i, raw) for i, raw in enumerate(data.get("organizations") or [])]

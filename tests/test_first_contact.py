@@ -211,3 +211,51 @@ def test_two_alias_files_that_give_one_name_to_two_organisations_are_refused(tmp
     code, output = invoke("build", folder, "--store", tmp_path / "store", "--orgs", other, "--quiet")
     assert code == 2
     assert f"{folder / 'organizations.yaml'} and {other}: 'Someone Else' and 'UMC Utrecht (edited)' share" in output
+
+
+# -- argument ranges -----------------------------------------------------------------------------
+
+#: Number options with no meaningful range (the named-queries engineer owns query --limit).
+UNRANGED = {("query", "--limit")}
+
+
+def _number_options() -> list[tuple[str, str, object]]:
+    import click
+
+    def walk(cmd: click.Command, name: str) -> list[tuple[str, str, object]]:
+        found = []
+        if isinstance(cmd, click.Group):
+            for sub_name, sub in cmd.commands.items():
+                found += walk(sub, f"{name} {sub_name}".strip())
+        for param in cmd.params:
+            if isinstance(param, click.Option) and isinstance(param.type, click.types.IntParamType | click.types.FloatParamType):
+                found.append((name, param.opts[0], param.type))
+        return found
+
+    return walk(main, "")
+
+
+def test_every_count_size_and_timeout_option_has_a_range() -> None:
+    import click
+
+    options = _number_options()
+    assert ("build", "--workers") in {(c, o) for c, o, _ in options}  # the walk finds options
+    unranged = [(c, o) for c, o, t in options if not isinstance(t, click.IntRange | click.FloatRange)]
+    assert set(unranged) <= UNRANGED, unranged
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["build", "--workers", "0"], "'--workers': 0 is not in the range x>=1"),
+        (["build", "--batch-size", "-1"], "'--batch-size': -1 is not in the range x>=1"),
+        (["validate", "--workers", "-2"], "'--workers': -2 is not in the range x>=1"),
+        (["view", "--depth", "-1"], "'--depth': -1 is not in the range x>=0"),
+        (["fetch", "ctgov", "--out", "x", "--max", "0"], "'--max': 0 is not in the range x>=1"),
+        (["fetch", "ctgov", "--out", "x", "--page-size", "1001"], "'--page-size': 1001 is not in the range 1<=x<=1000"),
+        (["serve", "--timeout", "0"], "'--timeout': 0.0 is not in the range x>=0.1"),
+    ],
+)
+def test_out_of_range_values_are_usage_errors(args: list[str], message: str) -> None:
+    code, output = invoke(*args)
+    assert code == 2 and message in output

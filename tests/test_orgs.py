@@ -227,6 +227,7 @@ def test_curated_entries_win_over_ror(curated: OrgResolver) -> None:
         ("organizations:\n  - ror: https://ror.org/0575yy874\n", "'name'"),
         ("organizations:\n  - name: A\n    country: Atlantis\n", "not a country"),
         ("- just a list\n", "expected a mapping"),
+        ("identifiers:\n  - {registry: NCT, value: NCT00000015}\n", "one key, 'organizations'"),
     ],
 )
 def test_bad_curated_files_are_refused(tmp_path: Path, text: str, message: str) -> None:
