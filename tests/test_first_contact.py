@@ -227,8 +227,9 @@ def _number_options() -> list[tuple[str, str, object]]:
         if isinstance(cmd, click.Group):
             for sub_name, sub in cmd.commands.items():
                 found += walk(sub, f"{name} {sub_name}".strip())
+        numbers = click.types.IntParamType | click.types.FloatParamType
         for param in cmd.params:
-            if isinstance(param, click.Option) and isinstance(param.type, click.types.IntParamType | click.types.FloatParamType):
+            if isinstance(param, click.Option) and isinstance(param.type, numbers):
                 found.append((name, param.opts[0], param.type))
         return found
 
