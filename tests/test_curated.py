@@ -416,7 +416,9 @@ def test_negative_enrollment_is_kept_with_a_warning() -> None:
 def test_unmatched_arm_and_intervention_names_warn() -> None:
     r = load(FIXTURES / "kept" / "unmatched-arm.yaml")
     assert r.arms[0].interventions == ("Celss",)
-    assert r.warnings == ["arms[0].interventions[0]: 'Celss' names no intervention of this record"]
+    assert r.warnings == [
+        "arms[0].interventions[0]: 'Celss' names no intervention of this record: write it as in interventions[].name"
+    ]
 
 
 # -- files and folders ------------------------------------------------------------------------------

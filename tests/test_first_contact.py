@@ -260,3 +260,55 @@ def test_every_count_size_and_timeout_option_has_a_range() -> None:
 def test_out_of_range_values_are_usage_errors(args: list[str], message: str) -> None:
     code, output = invoke(*args)
     assert code == 2 and message in output
+
+
+# -- warnings say what the user can do -----------------------------------------------------------
+
+
+def test_no_shape_message_asks_for_a_change_of_code() -> None:
+    from rdflib import Graph
+    from rdflib.namespace import SH
+
+    from graph.constants import SHAPES_DIR
+
+    shapes = Graph()
+    for path in SHAPES_DIR.glob("*.ttl"):
+        shapes.parse(path, format="turtle")
+    messages = [str(m) for m in shapes.objects(None, SH.message)]
+    assert len(messages) > 50
+    developer_words = ("source reader", "Map it", "in the reader ", "in the code")
+    assert [m for m in messages if any(w in m for w in developer_words)] == []
+
+
+def test_a_condition_without_mesh_says_what_to_add(seed_store: graph.Store) -> None:
+    """nct01849237.yaml: "Nonchemotherapy Drug-induced Neutropenia" has broader terms but no
+    ``mesh:`` of its own (line 52)."""
+    import json
+
+    from graph.check import check_store
+    from graph.validate import render_json
+
+    report, _ = check_store(seed_store)
+    doc = json.loads(render_json(report))
+    messages = {
+        (i["source"].rsplit("/", 1)[-1], i["message"])
+        for issues in doc["trials"].values()
+        for i in issues
+        if i["rule"].startswith("UnmappedConditionShape")
+    }
+    assert (
+        "nct01849237.yaml",
+        "The condition has no MeSH id, so searches by a broader condition do not find it. In a curated record, "
+        "add its MeSH id (mesh: D...); from a registry, nothing to do: the registry gave none.",
+    ) in messages
+
+
+def test_a_negative_enrolment_warning_says_what_to_write() -> None:
+    # negative-enrollment.yaml: "enrollment: -5"
+    from graph.sources import curated
+
+    (record,) = curated.read(QUARANTINED)
+    assert isinstance(record, graph.TrialRecord)
+    assert record.warnings == [
+        "enrollment: enrolment -5 is negative, kept for validation to report: write the number of participants"
+    ]

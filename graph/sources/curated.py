@@ -250,7 +250,11 @@ def _enrollment(ctx: _Ctx, raw: object, path: str) -> int:
     value = _whole(ctx, raw, path)
     if value < 0:
         # Kept: SHACL reports it by trial, field and rule.
-        ctx.warn(path, f"enrolment {value} is negative; kept as written for validation to report", "implausible-value")
+        ctx.warn(
+            path,
+            f"enrolment {value} is negative, kept for validation to report: write the number of participants",
+            "implausible-value",
+        )
     return value
 
 
@@ -441,7 +445,7 @@ def _identifier(ctx: _Ctx, raw: object, path: str) -> Identifier:
         pattern = REGISTRIES[registry][1]
         ctx.warn(
             _sub(path, "value"),
-            f"{value!r} does not match the {registry} pattern {pattern}; kept as written for validation to report",
+            f"{value!r} does not match the {registry} pattern {pattern}, kept for validation to report: correct the id",
             "malformed-id",
         )
     moved = obj.get("transitioned_to", _ctis_number)
@@ -714,13 +718,17 @@ def _check_links(ctx: _Ctx, record: TrialRecord) -> None:
         for j, name in enumerate(arm.interventions):
             if names and name not in names:
                 ctx.warn(
-                    f"arms[{i}].interventions[{j}]", f"{name!r} names no intervention of this record", "unmatched-link"
+                    f"arms[{i}].interventions[{j}]",
+                    f"{name!r} names no intervention of this record: write it as in interventions[].name",
+                    "unmatched-link",
                 )
     for i, intervention in enumerate(record.interventions):
         for j, label in enumerate(intervention.arm_labels):
             if arm_labels and label not in arm_labels:
                 ctx.warn(
-                    f"interventions[{i}].arm_labels[{j}]", f"{label!r} names no arm of this record", "unmatched-link"
+                    f"interventions[{i}].arm_labels[{j}]",
+                    f"{label!r} names no arm of this record: write it as in arms[].label",
+                    "unmatched-link",
                 )
 
 
