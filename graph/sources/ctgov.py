@@ -63,10 +63,11 @@ from graph.normalize import (
     id_matches,
     is_id,
     parse_date,
+    quoted,
     split_euctr,
     strip_list_marker,
 )
-from graph.sources import ReadResult, SourceFormat, register
+from graph.sources import ReadResult, SourceFormat, json_problem, register
 
 SOURCE = "ctgov"
 STUDY_URL = "https://clinicaltrials.gov/study/"
@@ -227,7 +228,7 @@ class _Notes:
     def enum_text(self, raw: str | None, path: str, scheme: str) -> str | None:
         value, known = _enum_value(scheme, raw)
         if not known:
-            self.warn("unknown-value", path, f"{value!r} is not a known {scheme} value; kept as text")
+            self.warn("unknown-value", path, f"{quoted(value)} is not a known {scheme} value; kept as text")
         return value
 
     def date(self, at: _At, key: str) -> PartialDate | None:
@@ -258,7 +259,7 @@ def _nct_id(ident: _At) -> str:
         raise _BadField(ident.where("nctId"), "the study has no NCT id")
     nct = nct.upper()
     if not id_matches("NCT", nct):
-        raise _BadField(ident.where("nctId"), f"{nct!r} is not an NCT id (NCT and 8 digits)")
+        raise _BadField(ident.where("nctId"), f"{quoted(nct)} is not an NCT id (NCT and 8 digits)")
     return nct
 
 
@@ -299,11 +300,13 @@ def _identifiers(ident: _At, nct: str, notes: _Notes) -> list[Identifier]:
         if id_matches("NCT", alias.upper()):
             ids.append(Identifier("NCT", alias.upper(), type="NCT_ID_ALIAS"))
         else:
-            notes.warn("malformed-id", f"{ident.where('nctIdAliases')}[{i}]", f"{alias!r} is not an NCT id; skipped")
+            notes.warn(
+                "malformed-id", f"{ident.where('nctIdAliases')}[{i}]", f"{quoted(alias)} is not an NCT id; skipped"
+            )
     org_study = ident.obj("orgStudyIdInfo")
     org_id = org_study.text("id")
     if org_id and not is_id(org_id):
-        notes.warn("not-an-id", org_study.where("id"), f"{org_id!r} is not an id; skipped")
+        notes.warn("not-an-id", org_study.where("id"), f"{quoted(org_id)} is not an id; skipped")
     elif org_id:
         ids.append(
             Identifier(
@@ -313,13 +316,15 @@ def _identifiers(ident: _At, nct: str, notes: _Notes) -> list[Identifier]:
     for info in ident.objs("secondaryIdInfos"):
         raw = info.text("id")
         if not raw or not is_id(raw):
-            notes.warn("not-an-id", info.where("id"), f"{raw or ''!r} is not an id; skipped")
+            notes.warn("not-an-id", info.where("id"), f"{quoted(raw or '')} is not an id; skipped")
             continue
         id_type = info.text("type")
         registry, value = _normalise_secondary(raw, id_type)
         if id_type in ("EUDRACT_NUMBER", "CTIS") and registry == "OTHER":
             notes.warn(
-                "malformed-id", info.where("id"), f"{raw!r} is typed {id_type} but has not that form; kept as OTHER"
+                "malformed-id",
+                info.where("id"),
+                f"{quoted(raw)} is typed {id_type} but has not that form; kept as OTHER",
             )
         ids.append(Identifier(registry, value, type=id_type, domain=info.text("domain")))
         published = ictrp_id(raw)
@@ -384,7 +389,7 @@ def _sponsors(record: TrialRecord, sponsors: _At, notes: _Notes) -> None:
         if name:
             record.officials.append(Person(name=name, role=party_type.upper(), affiliation=affiliation))
         else:
-            notes.warn("unnamed", party.path, f"responsible party of type {party_type} has no name; skipped")
+            notes.warn("unnamed", party.path, f"responsible party of type {quoted(party_type)} has no name; skipped")
 
 
 def _officials(record: TrialRecord, contacts: _At, notes: _Notes) -> None:
@@ -417,7 +422,9 @@ def _sites(record: TrialRecord, contacts: _At, notes: _Notes) -> None:
         country = country_code(country_name)
         if country_name and country is None:
             notes.warn(
-                "unknown-country", at.where("country"), f"{country_name!r} is not a country trialgraph knows; left out"
+                "unknown-country",
+                at.where("country"),
+                f"{quoted(country_name)} is not a country trialgraph knows; left out",
             )
         geo = at.obj("geoPoint")
         record.sites.append(
@@ -604,7 +611,7 @@ def _parse(data: bytes, source_file: str) -> Any:
         return orjson.loads(data)
     except json.JSONDecodeError as exc:  # orjson's error is a subclass
         raise RecordError(
-            f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+            json_problem(exc, data),
             file=source_file,
             hint=_CORRUPT_HINT,
         ) from None

@@ -62,6 +62,7 @@ from graph.normalize import (
     enum_value,
     id_matches,
     parse_date,
+    quoted,
 )
 from graph.sources import ReadResult, SourceFormat, register
 
@@ -167,7 +168,7 @@ def _plain(loader: safeyaml.Loader, node: Node, path: str, ctx: _Ctx) -> object:
             if key in out:
                 ctx.fail(
                     child,
-                    f"field {key!r} is given twice (first on line {ctx.lines.get(child)})",
+                    f"field {quoted(key)} is given twice (first on line {ctx.lines.get(child)})",
                     "keep one of them",
                     line=key_node.start_mark.line + 1,
                 )
@@ -227,7 +228,7 @@ def _enum(scheme: str) -> Reader[str]:
             allowed = ENUMS[scheme]
             guess = _suggest(str(value).upper(), allowed)
             hint = (guess + " " if guess else "") + "allowed: " + ", ".join(allowed)
-            raise ctx.fail(path, f"{value!r} is not a {scheme} value", hint)
+            raise ctx.fail(path, f"{quoted(value)} is not a {scheme} value", hint)
         return value
 
     return read
@@ -290,7 +291,7 @@ _ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 def _date_text(ctx: _Ctx, raw: object, path: str) -> str:
     text = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else _text(ctx, raw, path)
     if not _ISO_DATE.fullmatch(text):
-        raise ctx.fail(path, f"{text!r} is not a date", 'write "2015", "2015-09" or "2015-09-01"')
+        raise ctx.fail(path, f"{quoted(text)} is not a date", 'write "2015", "2015-09" or "2015-09-01"')
     return text
 
 
@@ -316,7 +317,9 @@ def _country(ctx: _Ctx, raw: object, path: str) -> str:
     text = _text(ctx, raw, path)
     code = country_code(text)
     if code is None:
-        raise ctx.fail(path, f"{text!r} is not a country", "use an ISO 3166-1 alpha-2 code (FR) or an English name")
+        raise ctx.fail(
+            path, f"{quoted(text)} is not a country", "use an ISO 3166-1 alpha-2 code (FR) or an English name"
+        )
     return code
 
 
@@ -332,7 +335,7 @@ def _mesh(ctx: _Ctx, raw: object, path: str) -> str:
     if not m:
         raise ctx.fail(
             path,
-            f"{text!r} is not a MeSH descriptor or supplementary concept id",
+            f"{quoted(text)} is not a MeSH descriptor or supplementary concept id",
             "write D or C followed by 6 or 9 digits, e.g. D020521 or C000606551",
         )
     letter, digits = m.groups()
@@ -346,7 +349,7 @@ def _age(ctx: _Ctx, raw: object, path: str) -> str:
     text = _text(ctx, raw, path)
     m = _AGE.fullmatch(text)
     if not m:
-        raise ctx.fail(path, f"{text!r} is not an age", 'write a number and a unit, e.g. "17 Years"')
+        raise ctx.fail(path, f"{quoted(text)} is not an age", 'write a number and a unit, e.g. "17 Years"')
     unit = m.group(2).capitalize()
     return f"{int(m.group(1))} {unit}s"
 
@@ -357,14 +360,14 @@ _PMID = re.compile(r"[1-9]\d{0,8}")
 def _pmid(ctx: _Ctx, raw: object, path: str) -> str:
     text = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else _text(ctx, raw, path)
     if not _PMID.fullmatch(text):
-        raise ctx.fail(path, f"{text!r} is not a PubMed id", "write the PMID digits only, e.g. 31142524")
+        raise ctx.fail(path, f"{quoted(text)} is not a PubMed id", "write the PMID digits only, e.g. 31142524")
     return text
 
 
 def _url(ctx: _Ctx, raw: object, path: str) -> str:
     text = _text(ctx, raw, path)
     if not re.fullmatch(r"https?://\S+", text):
-        raise ctx.fail(path, f"{text!r} is not a web address", "write a full http:// or https:// address")
+        raise ctx.fail(path, f"{quoted(text)} is not a web address", "write a full http:// or https:// address")
     return text
 
 
@@ -375,7 +378,7 @@ def _ror(ctx: _Ctx, raw: object, path: str) -> str:
     text = _text(ctx, raw, path)
     m = _ROR.fullmatch(text)
     if not m:
-        raise ctx.fail(path, f"{text!r} is not a ROR id", "write the 9-character id, e.g. 02feahw73")
+        raise ctx.fail(path, f"{quoted(text)} is not a ROR id", "write the 9-character id, e.g. 02feahw73")
     return m.group(1)
 
 
@@ -393,7 +396,7 @@ class _Obj:
         for key in raw:
             if key not in allowed:
                 hint = _suggest(key, allowed) or "allowed here: " + ", ".join(allowed)
-                ctx.fail(_sub(path, key), f"unknown field {key!r}", hint)
+                ctx.fail(_sub(path, key), f"unknown field {quoted(key)}", hint)
 
     def get(self, key: str, reader: Reader[T]) -> T | None:
         raw = self.data.get(key)
@@ -445,7 +448,8 @@ def _identifier(ctx: _Ctx, raw: object, path: str) -> Identifier:
         pattern = REGISTRIES[registry][1]
         ctx.warn(
             _sub(path, "value"),
-            f"{value!r} does not match the {registry} pattern {pattern}, kept for validation to report: correct the id",
+            f"{quoted(value)} does not match the {registry} pattern {pattern}, kept for validation to report: "
+            "correct the id",
             "malformed-id",
         )
     moved = obj.get("transitioned_to", _ctis_number)
@@ -458,7 +462,7 @@ def _ctis_number(ctx: _Ctx, raw: object, path: str) -> str:
     """The CTIS number a EudraCT trial moved to (``transitioned_to``)."""
     text = _text(ctx, raw, path)
     if not id_matches("CTIS", text):
-        raise ctx.fail(path, f"{text!r} is not a CTIS number", "write YYYY-NNNNNN-NN-NN, e.g. 2024-518394-34-00")
+        raise ctx.fail(path, f"{quoted(text)} is not a CTIS number", "write YYYY-NNNNNN-NN-NN, e.g. 2024-518394-34-00")
     return text
 
 
@@ -480,7 +484,7 @@ def _registry(ctx: _Ctx, raw: object, path: str) -> str:
     if key not in REGISTRIES:
         guess = _suggest(key, REGISTRIES)
         hint = (guess + " " if guess else "") + "registries: " + ", ".join(REGISTRIES)
-        raise ctx.fail(path, f"{text!r} is not a registry trialgraph knows", hint)
+        raise ctx.fail(path, f"{quoted(text)} is not a registry trialgraph knows", hint)
     return key
 
 
@@ -719,7 +723,7 @@ def _check_links(ctx: _Ctx, record: TrialRecord) -> None:
             if names and name not in names:
                 ctx.warn(
                     f"arms[{i}].interventions[{j}]",
-                    f"{name!r} names no intervention of this record: write it as in interventions[].name",
+                    f"{quoted(name)} names no intervention of this record: write it as in interventions[].name",
                     "unmatched-link",
                 )
     for i, intervention in enumerate(record.interventions):
@@ -727,7 +731,7 @@ def _check_links(ctx: _Ctx, record: TrialRecord) -> None:
             if arm_labels and label not in arm_labels:
                 ctx.warn(
                     f"interventions[{i}].arm_labels[{j}]",
-                    f"{label!r} names no arm of this record: write it as in arms[].label",
+                    f"{quoted(label)} names no arm of this record: write it as in arms[].label",
                     "unmatched-link",
                 )
 
