@@ -33,7 +33,7 @@ import traceback
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -539,6 +539,8 @@ class Campaign:
     hangs: list[str]
     losses: list[str]
     seconds: float
+    #: What the readers and builds wrote on standard error (the CLI's error lines among it).
+    stderr: str = ""
 
     def counts(self) -> Counter[int | None]:
         return Counter(o.exit_code for o in self.outcomes)
@@ -602,7 +604,10 @@ def _chunks(items: list[Outcome], size: int) -> Iterator[list[Outcome]]:
 
 @pytest.fixture(scope="module")
 def campaign(tmp_path_factory: pytest.TempPathFactory) -> Campaign:
-    result = run_campaign(tmp_path_factory.mktemp("fuzz"))
+    captured = io.StringIO()
+    with redirect_stderr(captured):
+        result = run_campaign(tmp_path_factory.mktemp("fuzz"))
+    result.stderr = captured.getvalue()
     counts = result.counts()
     print(
         f"\nfuzz: {len(result.outcomes) + len(result.crashes) + len(result.hangs)} cases, "
@@ -643,6 +648,10 @@ def test_the_originals_load(tmp_path: Path) -> None:
 
 def test_no_crash(campaign: Campaign) -> None:
     assert campaign.crashes == []
+
+
+def test_no_traceback_on_stderr(campaign: Campaign) -> None:
+    assert "Traceback" not in campaign.stderr
 
 
 def test_no_hang(campaign: Campaign) -> None:
