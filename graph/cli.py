@@ -275,7 +275,7 @@ def _build_counts(report: Any, location: str) -> dict[str, object]:
     "--scope",
     "scopes",
     multiple=True,
-    type=click.Path(path_type=Path),
+    type=click.Path(exists=True, path_type=Path),
     metavar="PATH",
     help="Only problems of records read from files under PATH (repeatable) decide the exit code; "
     "those of other records, quarantined ones included, are reported and not counted.",
