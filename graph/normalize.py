@@ -393,10 +393,15 @@ def country_info(alpha2: str) -> tuple[str, str, str] | None:
 SHOWN_CHARS = 80
 
 
+def shown(value: object, limit: int = SHOWN_CHARS) -> str:
+    """The text of ``value`` as a message shows it: cut to ``limit`` characters."""
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def quoted(value: object, limit: int = SHOWN_CHARS) -> str:
     """``value`` as a message quotes it: ``repr`` of its text, cut to ``limit`` characters."""
-    text = value if isinstance(value, str) else str(value)
-    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+    return repr(shown(value, limit))
 
 
 def quoted_list(values: Sequence[object], most: int = 5) -> str:

@@ -190,14 +190,16 @@ def load_curated_files(paths: Iterable[Path]) -> list[Entry]:
 
 def load_curated(path: Path) -> list[Entry]:
     """Entries of a curated organisations file; :class:`InputError` names the entry that is wrong."""
+    text = ""
     try:
-        data = safeyaml.load(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
+        data = safeyaml.load(text)
     except OSError as exc:
         raise InputError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text (byte {exc.start})", hint="save the file as UTF-8") from None
     except yaml.YAMLError as exc:
-        message, hint = safeyaml.describe(exc)
+        message, hint = safeyaml.describe(exc, text)
         raise InputError(f"{path}: {message}", hint=hint) from None
     if data is None:
         return []

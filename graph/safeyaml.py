@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.reader import ReaderError
 
 #: Deepest nesting accepted: the top-level mapping is level 1; the schema needs 6.
 MAX_DEPTH = 10
@@ -100,10 +101,19 @@ def load(text: str) -> Any:
         loader.dispose()
 
 
-def describe(exc: yaml.YAMLError) -> tuple[str, str]:
-    """A YAML error as one line naming the line and column, and a hint."""
+def describe(exc: yaml.YAMLError, text: str = "") -> tuple[str, str]:
+    """A YAML error as one line naming the line and column (of ``text``, the document), and a
+    hint."""
     if isinstance(exc, Refused):
         return f"{exc.problem}{_where(exc.problem_mark)}", exc.hint
+    if isinstance(exc, ReaderError):
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        return (
+            f"not valid YAML: the character U+{exc.character:04X} is not allowed in YAML text "
+            f"(line {line}, column {column})",
+            "remove it, or write it as an escape (\\u0019) inside double quotes",
+        )
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         return (

@@ -64,6 +64,7 @@ from graph.normalize import (
     is_id,
     parse_date,
     quoted,
+    shown,
     split_euctr,
     strip_list_marker,
 )
@@ -81,6 +82,8 @@ _CORRUPT_HINT = "the file is truncated or corrupt: download it again, or remove 
 
 _EUDRACT_PREFIX = re.compile(r"^(?:eudract|euctr)(?:\s{0,3}(?:number|no\.?|nr\.?|n°))?[\s:#]{0,5}", re.IGNORECASE)
 _MESH_SHORT = re.compile(r"^([DC])(\d{6})$")
+#: A MeSH descriptor (D) or supplementary concept (C) id once :func:`mesh_id` has padded it.
+_MESH_ID = re.compile(r"[DC]\d{9}")
 
 
 def _clean(value: str) -> str | None:
@@ -458,32 +461,38 @@ def mesh_id(raw: str) -> str:
     return f"{m.group(1)}000{m.group(2)}" if m else raw.strip()
 
 
-def _mesh_terms(at: _At, key: str) -> list[MeshTerm]:
+def _mesh_terms(at: _At, key: str, notes: _Notes) -> list[MeshTerm]:
+    """The MeSH terms under ``key``; a term whose id is no MeSH id (an id names a node, so it
+    cannot be kept as text) is left out with a warning."""
     out = []
     for item in at.objs(key):
         descriptor, label = item.text("id"), item.text("term")
-        if descriptor and label:
-            out.append(MeshTerm(mesh_id(descriptor), label))
+        if not (descriptor and label):
+            continue
+        if not _MESH_ID.fullmatch(mesh_id(descriptor)):
+            notes.warn("malformed-id", item.where("id"), f"{quoted(descriptor)} is not a MeSH id; the term is left out")
+            continue
+        out.append(MeshTerm(mesh_id(descriptor), label))
     return out
 
 
-def _browse(browse: _At) -> tuple[list[MeshTerm], tuple[MeshTerm, ...], list[MeshTerm]]:
+def _browse(browse: _At, notes: _Notes) -> tuple[list[MeshTerm], tuple[MeshTerm, ...], list[MeshTerm]]:
     """(mesh terms, ancestors of the one term, ancestors of the whole study).  The API lists the
     ancestors of all terms together: they can be given to a term only when it is alone, and are
     otherwise kept for the study."""
-    meshes = _mesh_terms(browse, "meshes")
-    ancestors = _mesh_terms(browse, "ancestors")
+    meshes = _mesh_terms(browse, "meshes", notes)
+    ancestors = _mesh_terms(browse, "ancestors", notes)
     if len(meshes) == 1:
         return meshes, tuple(ancestors), []
     return meshes, (), ancestors
 
 
-def _conditions(record: TrialRecord, protocol: _At, derived: _At) -> None:
+def _conditions(record: TrialRecord, protocol: _At, derived: _At, notes: _Notes) -> None:
     conditions = protocol.obj("conditionsModule")
     labels = (strip_list_marker(label) for label in conditions.texts("conditions"))
     record.conditions.extend(Condition(label) for label in labels if label)
     record.keywords.extend(conditions.texts("keywords"))
-    meshes, broader, record.condition_ancestors = _browse(derived.obj("conditionBrowseModule"))
+    meshes, broader, record.condition_ancestors = _browse(derived.obj("conditionBrowseModule"), notes)
     record.conditions.extend(Condition(m.label, mesh=m.id, broader=broader) for m in meshes)
 
 
@@ -502,7 +511,7 @@ def _interventions(record: TrialRecord, arms: _At, derived: _At, notes: _Notes) 
                 description=at.text("description"),
             )
         )
-    meshes, broader, record.intervention_ancestors = _browse(derived.obj("interventionBrowseModule"))
+    meshes, broader, record.intervention_ancestors = _browse(derived.obj("interventionBrowseModule"), notes)
     record.interventions.extend(Intervention(m.label, mesh=m.id, broader=broader) for m in meshes)
     for at in arms.objs("armGroups"):
         label = at.text("label")
@@ -569,7 +578,7 @@ def _record(raw: dict[str, Any], source_file: str) -> TrialRecord:
     contacts = protocol.obj("contactsLocationsModule")
     _officials(record, contacts, notes)
     _sites(record, contacts, notes)
-    _conditions(record, protocol, derived)
+    _conditions(record, protocol, derived, notes)
     _interventions(record, protocol.obj("armsInterventionsModule"), derived, notes)
     _outcomes(record, protocol.obj("outcomesModule"), notes)
     _eligibility(record, protocol.obj("eligibilityModule"), notes)
@@ -583,7 +592,7 @@ def _study_label(raw: dict[str, Any]) -> str | None:
     protocol = raw.get("protocolSection")
     ident = protocol.get("identificationModule") if isinstance(protocol, dict) else None
     nct = ident.get("nctId") if isinstance(ident, dict) else None
-    return nct.strip() if isinstance(nct, str) and nct.strip() else None
+    return shown(nct.strip()) if isinstance(nct, str) and nct.strip() else None
 
 
 def read_study(raw: object, source_file: str, position: str | None = None) -> ReadResult:

@@ -35,7 +35,7 @@ import orjson
 from graph import contact
 from graph.errors import RecordError
 from graph.model import ConditionTerm, Intervention, PartialDate, Participation, RecordWarning, TrialRecord
-from graph.normalize import clean_text, country_code, enum_value, parse_date, quoted
+from graph.normalize import clean_text, country_code, enum_value, parse_date, quoted, shown
 from graph.sources import ReadResult, SourceFormat, json_problem, register
 
 #: How much of a file's start (and end: ctrdata appends ``ctrname``) sniffing reads.
@@ -396,4 +396,4 @@ def raw_text(doc: Any, *keys: str) -> str | None:
     record in an error before it is read properly."""
     for key in keys:
         doc = doc.get(key) if isinstance(doc, dict) else None
-    return doc.strip() if isinstance(doc, str) and doc.strip() else None
+    return shown(doc.strip()) if isinstance(doc, str) and doc.strip() else None

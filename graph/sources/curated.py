@@ -63,6 +63,7 @@ from graph.normalize import (
     id_matches,
     parse_date,
     quoted,
+    shown,
 )
 from graph.sources import ReadResult, SourceFormat, register
 
@@ -743,7 +744,7 @@ def _record_name(data: object, fallback: str) -> str:
         if isinstance(ids, list) and ids and isinstance(ids[0], dict):
             value = ids[0].get("value")
             if isinstance(value, str) and value.strip():
-                return value.strip()
+                return shown(value.strip())
     return fallback
 
 
@@ -767,12 +768,16 @@ def parse(text: str, *, source_file: str, record_id: str) -> TrialRecord | Recor
     """One curated record from YAML text: the record, or one error listing every problem found.
     ``record_id`` is the record's key in its source (the file stem)."""
     ctx = _Ctx()
-    loader = safeyaml.Loader(text)
+    try:
+        loader = safeyaml.Loader(text)  # checks the characters first
+    except yaml.YAMLError as exc:
+        message, hint = safeyaml.describe(exc, text)
+        return RecordError(message, file=source_file, record=record_id, hint=hint)
     try:
         node = loader.get_single_node()
         data = None if node is None else _plain(loader, node, "", ctx)
     except yaml.YAMLError as exc:
-        message, hint = safeyaml.describe(exc)
+        message, hint = safeyaml.describe(exc, text)
         return RecordError(message, file=source_file, record=record_id, hint=hint)
     except _Skip:
         data = None

@@ -85,6 +85,7 @@ from graph.normalize import (
     parse_date,
     quoted,
     quoted_list,
+    shown,
     split_euctr,
     sponsor_participations,
     strip_list_marker,
@@ -965,8 +966,8 @@ def sniff(path: Path) -> bool:
 
 
 def _trial_label(trial: Element, position: int) -> str:
-    raw = trial.findtext("TrialID")
-    return text(raw) or f"Trial #{position}"
+    label = text(trial.findtext("TrialID"))
+    return shown(label) if label else f"Trial #{position}"
 
 
 def read_detailed(path: Path) -> Iterator[IctrpTrial | RecordError]:
