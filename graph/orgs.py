@@ -47,7 +47,7 @@ from graph import safeyaml
 from graph.constants import DEFAULT_ORGS_FILE, ORGS_NAME, ROR_NS
 from graph.errors import InputError
 from graph.model import Organization, Participation, TrialRecord
-from graph.normalize import clean_text, country_code, org_key
+from graph.normalize import clean_text, country_code, org_key, quoted, shown
 
 CURATED_FILE = DEFAULT_ORGS_FILE
 #: Fuzzy scores (0..1) at or above this make a name a review candidate; nothing is merged on them.
@@ -235,17 +235,17 @@ def _curated_entry(path: Path, index: int, raw: Any) -> Entry:
         ror = normalize_ror(str(raw["ror"]))
         if ror is None:
             raise InputError(
-                f"{where} ({name}): 'ror' {raw['ror']!r} is not a ROR id",
+                f"{where} ({shown(name)}): 'ror' {quoted(raw['ror'])} is not a ROR id",
                 hint="write the full IRI, e.g. https://ror.org/0575yy874",
             )
     country = None
     if raw.get("country"):
         country = country_code(str(raw["country"]))
         if country is None:
-            raise InputError(f"{where} ({name}): 'country' {raw['country']!r} is not a country")
+            raise InputError(f"{where} ({shown(name)}): 'country' {quoted(raw['country'])} is not a country")
     aliases = raw.get("aliases") or []
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-        raise InputError(f"{where} ({name}): 'aliases' must be a list of names")
+        raise InputError(f"{where} ({shown(name)}): 'aliases' must be a list of names")
     cleaned = tuple(dict.fromkeys(a for a in (clean_text(x) for x in aliases) if a and a != name))
     city = clean_text(raw.get("city"))
     return Entry(name, "curated", ror=ror, country=country, city=city, aliases=cleaned, file=str(path))
@@ -262,7 +262,8 @@ def _check_unique(entries: list[Entry]) -> None:
             if other.name != entry.name:
                 files = entry.file if other.file == entry.file else f"{other.file} and {entry.file}"
                 raise InputError(
-                    f"{files}: {entry.name!r} and {other.name!r} share the name, alias or ROR id {key!r}",
+                    f"{files}: {quoted(entry.name)} and {quoted(other.name)} share the name, alias or ROR id "
+                    f"{quoted(key)}",
                     hint="one name can stand for one organisation only",
                 )
 

@@ -44,8 +44,9 @@ import yaml
 from graph import sources
 from graph.build import BuildReport, build
 from graph.cli import handles_errors
-from graph.errors import RecordError
+from graph.errors import InputError, RecordError
 from graph.model import TrialRecord
+from graph.orgs import load_curated
 from graph.queries import run as run_query
 from graph.store import OxigraphStore, Store, open_store
 
@@ -690,6 +691,26 @@ def test_every_reader_and_mutation_ran(campaign: Campaign) -> None:
     assert operators == {m.__name__ for ms in MUTATIONS.values() for m in ms}
 
 
+def test_mutated_organisation_files_load_or_are_refused_with_their_name(tmp_path: Path) -> None:
+    """data/organizations.yaml, mutated like the curated records: each either loads or is an
+    InputError (exit 2) whose first line names the file, never another exception."""
+    original = Original("organizations", "yaml", ".yaml", (SEED_DATA / "organizations.yaml").read_bytes(), 0)
+    rng = random.Random(SEED)
+    outcomes: Counter[str] = Counter()
+    for n in range(60):
+        mutation = rng.choice(MUTATIONS["yaml"])
+        path = tmp_path / f"organizations-{n}.yaml"
+        path.write_bytes(mutation(original, rng))
+        try:
+            load_curated(path)
+            outcomes["loaded"] += 1
+        except InputError as exc:
+            outcomes["refused"] += 1
+            first = str(exc).splitlines()[0]
+            assert first.startswith(str(path)) and len(first) < 1_000, first[:300]
+    assert outcomes["loaded"] > 5 and outcomes["refused"] > 5, outcomes
+
+
 # -- through the real command --------------------------------------------------------------------
 
 
@@ -842,3 +863,12 @@ def test_regression_a_mesh_id_that_is_no_mesh_id_mints_no_iri(tmp_path: Path) ->
     assert "derivedSection.conditionBrowseModule.meshes[0].id: 'word word' is not a MeSH id; the term is left out" in (
         record.warnings
     )
+
+
+def test_regression_a_huge_value_in_the_organisation_file_is_cut_in_its_error(tmp_path: Path) -> None:
+    """A 300,000-character country of an organisation was quoted whole in the error."""
+    path = tmp_path / "organizations.yaml"
+    path.write_text("organizations:\n  - name: Medfiles\n    country: " + "Z" * 300_000 + "\n")
+    with pytest.raises(InputError) as caught:
+        load_curated(path)
+    assert str(caught.value) == f"{path}: organizations[0] (Medfiles): 'country' '{'Z' * 79}…' is not a country"
