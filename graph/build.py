@@ -25,9 +25,9 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from graph import batch, merge, orgs, rdf, reason, sources, summary
+from graph import batch, merge, orgs, rdf, reason, sources, summaries, summary
 from graph import identity as ids
-from graph.constants import BATCH_SIZE, GRAPH_NS, INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH
+from graph.constants import BATCH_SIZE, GRAPH_NS, INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH, SUMMARY_GRAPH
 from graph.errors import RecordError
 from graph.model import Identifier, TrialRecord
 from graph.namespace import TG
@@ -172,7 +172,7 @@ def quarantined(store: Store) -> list[dict[str, Any]]:
 
 
 def asserted_graph_names(store: Store) -> list[URIRef]:
-    special = {URIRef(ONTOLOGY_GRAPH), URIRef(QUARANTINE_GRAPH)}
+    special = {URIRef(ONTOLOGY_GRAPH), URIRef(QUARANTINE_GRAPH), URIRef(SUMMARY_GRAPH)}
     return [
         g
         for g in store.named_graphs()
@@ -320,6 +320,7 @@ def _write_records(
                 report.reasoning = reason.recompute(w.db, engine=engine, ontology=onto, progress=progress)
             else:
                 report.reasoning = reason.maintain(w.db, staged, engine=engine, ontology=onto, progress=progress)
+            summaries.refresh(w.db, store.db, report.loaded)
         return
     # a remote endpoint: atomic per graph
     written = 0
@@ -338,6 +339,9 @@ def _write_records(
         inferred = reason.inferred_for(asserted_data(store), engine=engine, ontology=onto)
         with store.write() as remote:
             remote.replace_graph(URIRef(INFERRED_GRAPH), inferred)
+    if written or not store.graph(URIRef(SUMMARY_GRAPH)):
+        with store.write() as remote:
+            remote.replace_graph(URIRef(SUMMARY_GRAPH), summaries.summary_graph(store))
 
 
 def _triples(nquads: bytes) -> list[rdf.Triple]:

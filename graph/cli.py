@@ -328,20 +328,45 @@ def _scope_line(report: Any, scoped: Any, scopes: tuple[Path, ...], fail_on: str
     )
 
 
+#: Rows of a page in a terminal table when --limit is not given.
+TABLE_LIMIT = 50
+
+
 @main.command()
 @click.argument("name")
 @store_option
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Query parameter (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--limit", type=int, default=None, help="At most this many rows.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "tsv", "json"]),
+    default=None,
+    help="table for people (the default on a terminal: ids and names, long text cut), csv (the default "
+    "when the output is a file or a pipe), tsv or json (SPARQL results formats: every column, every value).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=None,
+    help=f"Rows of the page (default: {TABLE_LIMIT} in a table, every row in the other formats; 0: every row).",
+)
+@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Rows to skip first.")
+@click.option("--columns", metavar="A,B,...", help="Only these columns, in this order (e.g. trial,id,title).")
 @handles_errors
-def query(name: str, store: str, params: tuple[str, ...], fmt: str, limit: int | None) -> None:
-    """Run a named query (see `trialgraph queries`) or a .rq file."""
-    from graph.queries import run, to_csv, to_json
+def query(
+    name: str, store: str, params: tuple[str, ...], fmt: str | None, limit: int | None, offset: int, columns: str | None
+) -> None:
+    """Run a named query (see `trialgraph queries`) or a SPARQL file (.rq or .sparql).  The page
+    the rows are, and how many rows there are in all, go to standard error."""
+    from graph.queries import page_note, readable_columns, run, select_columns, table, to_csv, to_json, to_tsv
     from graph.store import open_store
 
+    if fmt is None:
+        fmt = "table" if sys.stdout.isatty() else "csv"
+    if limit is None and fmt == "table":
+        limit = TABLE_LIMIT
     st = open_store(store, read_only=True, must_exist=True)
-    result = run(st, name, _params(params), limit=limit)
+    result = run(st, name, _params(params), limit=limit or None, offset=offset)
     if result.kind == "ASK":
         click.echo("true" if result.boolean else "false")
         return
@@ -349,18 +374,23 @@ def query(name: str, store: str, params: tuple[str, ...], fmt: str, limit: int |
         assert result.graph is not None
         click.echo(result.graph.serialize(format="turtle"))
         return
-    if fmt == "csv":
-        click.echo(to_csv(result), nl=False)
-    elif fmt == "json":
-        click.echo(to_json(result))
+    wanted = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
+    if fmt == "table":
+        shown = select_columns(result, wanted or readable_columns(result))
+        out = Console(highlight=False)
+        out.print(table(shown, out.width))
+        hidden = [v for v in result.variables if v not in shown.variables]
+        if hidden and not wanted:
+            err.print(f"not shown: {', '.join(hidden)} (IRIs: --columns or --format csv shows them)")
     else:
-        from rich.table import Table
-
-        table = Table(*result.variables, show_lines=False)
-        for row in result.rows:
-            table.add_row(*[_plain(t) for t in row])
-        Console(highlight=False).print(table)
-        err.print(f"{len(result.rows)} rows" + (" (truncated)" if result.truncated else ""))
+        chosen = select_columns(result, wanted) if wanted else result
+        writers = {"csv": to_csv, "tsv": to_tsv, "json": to_json}
+        click.echo(writers[fmt](chosen), nl=False)
+        if fmt == "json":
+            click.echo()
+        if not (result.truncated or offset):
+            return  # every row was written: nothing to say
+    err.print(page_note(result, offset))
 
 
 def _plain(term: object) -> str:
@@ -377,7 +407,10 @@ def list_queries() -> None:
 
     from graph.queries import catalogue
 
-    table = Table("name", "description", "parameters", show_lines=True)
+    table = Table(show_lines=True, expand=True)
+    table.add_column("name", no_wrap=True)
+    table.add_column("description", ratio=3)
+    table.add_column("parameters", ratio=2)
     for q in catalogue().values():
         table.add_row(q.name, q.description, "\n".join(f"{p.name}: {p.description}" for p in q.params))
     Console(highlight=False).print(table)
@@ -554,11 +587,75 @@ def conflicts(store: str, fmt: str) -> None:
     default=4,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Queries that run at once (503 beyond).",
+    help="Queries that run at once (worker processes); the others wait in the queue.",
+)
+@click.option(
+    "--queue-timeout",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Seconds a request may wait for a free worker (503 with Retry-After beyond).",
+)
+@click.option(
+    "--max-queue",
+    default=256,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Requests that may wait at once, all clients together (503 with Retry-After beyond).",
+)
+@click.option(
+    "--max-per-client",
+    default=64,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Requests one client address may have running or waiting (429 beyond).",
+)
+@click.option(
+    "--max-bytes",
+    default=20_000_000,
+    show_default=True,
+    type=click.IntRange(min=1024),
+    help="Bytes of one answer at most; more rows are cut and flagged, as for --max-rows.",
+)
+@click.option(
+    "--worker-memory",
+    "worker_memory_mb",
+    default=1024,
+    show_default=True,
+    type=click.IntRange(min=256),
+    help="MB of memory (data segment) per worker; a query that needs more is stopped, its worker replaced.",
+)
+@click.option(
+    "--max-literal",
+    default=100_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Characters in one string literal of a query (400 beyond).",
+)
+@click.option(
+    "--max-operators",
+    default=1_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Operators, commas, separators and clauses in one query (400 beyond).",
+)
+@click.option(
+    "--cache-mb",
+    default=64,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="MB of answers kept per store version (0: no cache).",
 )
 @handles_errors
 def serve(
-    store: str, host: str, port: int, timeout: float, max_rows: int, max_query_bytes: int, max_concurrent: int
+    store: str,
+    host: str,
+    port: int,
+    timeout: float,
+    max_rows: int,
+    max_query_bytes: int,
+    max_concurrent: int,
+    **limits: Any,
 ) -> None:
     """Serve the store read-only: the SPARQL 1.1 endpoint (/sparql), the query page (/), the
     network view (/view), named queries (/queries) and a page for every entity (/id/...)."""
@@ -568,7 +665,12 @@ def serve(
 
     require_store(store)
     settings = Settings(
-        store, timeout=timeout, max_rows=max_rows, max_query_bytes=max_query_bytes, max_concurrent=max_concurrent
+        store,
+        timeout=timeout,
+        max_rows=max_rows,
+        max_query_bytes=max_query_bytes,
+        max_concurrent=max_concurrent,
+        **limits,
     )
     run_server(settings, host=host, port=port)
 

@@ -48,6 +48,8 @@ GRAPH_NS = BASE + "graph/"
 ONTOLOGY_GRAPH = GRAPH_NS + "ontology"
 INFERRED_GRAPH = GRAPH_NS + "inferred"
 QUARANTINE_GRAPH = GRAPH_NS + "quarantine"
+#: Rows of the whole-graph queries (trials, sponsors, countries), kept up to date by every build.
+SUMMARY_GRAPH = GRAPH_NS + "summary"
 
 MESH_NS = "http://id.nlm.nih.gov/mesh/"
 ROR_NS = "https://ror.org/"

@@ -111,6 +111,8 @@ class Result:
     boolean: bool | None = None
     graph: Graph | None = None
     truncated: bool = False
+    #: Rows of the whole answer when the rows are one page of it (:func:`graph.queries.run`).
+    total: int | None = None
 
 
 def convert_result(raw: Any, limit: int | None) -> Result:
