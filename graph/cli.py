@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-from graph.constants import BATCH_SIZE, DATA_DIR, STORE_ENV, default_store
+from graph.constants import BATCH_SIZE, DEFAULT_DATA, STORE_ENV, default_store
 from graph.errors import TrialgraphError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -107,6 +107,14 @@ def main() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write uncertain organisation matches (with scores) to this JSON file for review.",
 )
+@click.option(
+    "--orgs",
+    "orgs_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Organisation aliases (repeatable), read with every organizations.yaml in the folders built "
+    "(without either, the package's default).",
+)
 @workers_option
 @click.option(
     "--batch-size",
@@ -134,19 +142,20 @@ def build(
     reasoner: str,
     ror_dump: Path | None,
     review_output: Path | None,
+    orgs_files: tuple[Path, ...],
     workers: int | None,
     batch_size: int,
     quiet: bool,
     fmt: str,
 ) -> None:
-    """Read trial records under PATHS (default: data/), load them into the store, reason and
-    validate.  Exit 1 when records were quarantined for violations, 2 when some could not be
-    read."""
+    """Read trial records under PATHS (default: the folder data/ here), load them into the store,
+    reason and validate.  Exit 1 when records were quarantined for violations, 2 when some could
+    not be read."""
     from graph.build import build as run_build
     from graph.progress import progress_bar
     from graph.store import open_store
 
-    targets = list(paths) or [DATA_DIR]
+    targets = list(paths) or [_default_data()]
     st = open_store(store)
     with progress_bar(disabled=quiet) as progress:
         report = run_build(
@@ -158,6 +167,7 @@ def build(
             ror_dump=ror_dump,
             workers=workers,
             batch_size=batch_size,
+            orgs_files=orgs_files,
         )
     from rich.markup import escape
 
@@ -202,6 +212,18 @@ def build(
         path = wv(st, view_output)
         out.print(f"View written to {path}")
     sys.exit(report.exit_code)
+
+
+def _default_data() -> Path:
+    """``data/`` in the current folder, what ``build`` reads when given no paths."""
+    from graph.errors import InputError
+
+    if not DEFAULT_DATA.is_dir():
+        raise InputError(
+            f"no paths given, and no {DEFAULT_DATA}/ folder in {Path.cwd()} to read by default: pass the files "
+            "or folders to build, e.g. `trialgraph build path/to/data/`"
+        )
+    return DEFAULT_DATA
 
 
 def _build_counts(report: Any, location: str) -> dict[str, object]:
@@ -249,6 +271,15 @@ def _build_counts(report: Any, location: str) -> dict[str, object]:
     show_default=True,
     help="fast: record by record, in parallel; plain: pyshacl over the whole graph (same results, slow).",
 )
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    metavar="PATH",
+    help="Only problems of records read from files under PATH (repeatable) decide the exit code; "
+    "those of other records, quarantined ones included, are reported and not counted.",
+)
 @workers_option
 @handles_errors
 def validate(
@@ -259,26 +290,42 @@ def validate(
     extra_shapes: tuple[Path, ...],
     list_quarantine: bool,
     engine: str,
+    scopes: tuple[Path, ...],
     workers: int | None,
 ) -> None:
     """Validate the store against the SHACL shapes and the QC queries (queries/qc/*-violation.rq),
     and report quarantined records.  Exit 0 when nothing reaches --fail-on, 1 when something
-    does, 2 on bad input or usage."""
-    from graph.check import check_store
-    from graph.errors import InputError
+    does (within --scope, when given), 2 on bad input or usage."""
+    from graph.check import check_store, in_scope
     from graph.store import open_store
     from graph.validate import render
 
-    local = not str(store).startswith(("http://", "https://")) and str(store) not in ("memory", ":memory:")
-    if local and not Path(store).exists():
-        raise InputError(f"{store}: no store here", hint="build one with `trialgraph build`, or pass --store")
-    st = open_store(store, read_only=True)
+    st = open_store(store, read_only=True, must_exist=True)
     report, trials = check_store(
         st, extra_shapes=extra_shapes, only_quarantine=list_quarantine, engine=engine, workers=workers
     )
     colour = None if output is None else False
     _write(render(report, fmt, fail_on=fail_on, trials=trials, colour=colour), output)
-    sys.exit(1 if report.fails(fail_on) else 0)
+    deciding = in_scope(report, scopes) if scopes else report
+    if scopes:
+        _scope_line(report, deciding, scopes, fail_on)
+    sys.exit(1 if deciding.fails(fail_on) else 0)
+
+
+def _scope_line(report: Any, scoped: Any, scopes: tuple[Path, ...], fail_on: str) -> None:
+    """What ``validate --scope`` counted, and what it only reported, on standard error."""
+    from graph.validate import severity_rank
+
+    def counted(r: Any) -> int:
+        return sum(severity_rank(i.severity) >= severity_rank(fail_on) for i in r.issues)
+
+    others = len(report.quarantined) - len(scoped.quarantined)
+    err.print(
+        f"scope {', '.join(map(str, scopes))}: {counted(scoped)} problems at or above {fail_on} decide the exit "
+        f"code; {counted(report) - counted(scoped)} more in other records"
+        + (f" ({others} quarantined)" if others else "")
+        + " are reported only"
+    )
 
 
 #: Rows of a page in a terminal table when --limit is not given.
@@ -318,7 +365,7 @@ def query(
         fmt = "table" if sys.stdout.isatty() else "csv"
     if limit is None and fmt == "table":
         limit = TABLE_LIMIT
-    st = open_store(store, read_only=True)
+    st = open_store(store, read_only=True, must_exist=True)
     result = run(st, name, _params(params), limit=limit or None, offset=offset)
     if result.kind == "ASK":
         click.echo("true" if result.boolean else "false")
@@ -396,7 +443,7 @@ def view(
 
     if params and not query_name:
         raise click.UsageError("--param goes with --query")
-    st = open_store(store, read_only=True)
+    st = open_store(store, read_only=True, must_exist=True)
     params_given = _params(params)
     path = write_view(st, output, focus=focus, depth=depth, query=query_name, params=params_given, title=title, png=png)
     click.echo(f"View written to {path}" + (f", snapshot to {png}" if png else ""))
@@ -417,9 +464,9 @@ def export(store: str, fmt: str, output: str | None) -> None:
     if fmt == "graphml":
         from graph.network import graphml_bytes, project
 
-        data = graphml_bytes(project(open_store(store, read_only=True)))
+        data = graphml_bytes(project(open_store(store, read_only=True, must_exist=True)))
     else:
-        data = open_store(store, read_only=True).dump(fmt)
+        data = open_store(store, read_only=True, must_exist=True).dump(fmt)
     if output:
         from graph.files import write_atomic
 
@@ -437,9 +484,15 @@ def fetch() -> None:
 @click.option("--query", "term", help="Free-text search (API v2 query.term), e.g. 'mesenchymal stem cells'.")
 @click.option("--condition", help="Condition search (query.cond).")
 @click.option("--status", help="Overall status filter, e.g. RECRUITING or RECRUITING,COMPLETED.")
-@click.option("--max", "max_studies", type=int, help="Stop after this many studies.")
+@click.option("--max", "max_studies", type=click.IntRange(min=1), help="Stop after this many studies.")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for the raw API pages.")
-@click.option("--page-size", type=int, default=100, show_default=True)
+@click.option(
+    "--page-size",
+    type=click.IntRange(1, 1000),
+    default=100,
+    show_default=True,
+    help="Studies per API page (the API takes 1 to 1000).",
+)
 @click.option(
     "--base-url", default="https://clinicaltrials.gov/api/v2", show_default=True, help="API base (for mirrors)."
 )
@@ -486,7 +539,7 @@ def conflicts(store: str, fmt: str) -> None:
     from graph.conflicts import trial_conflicts
     from graph.store import open_store
 
-    found = trial_conflicts(open_store(store, read_only=True))
+    found = trial_conflicts(open_store(store, read_only=True, must_exist=True))
     if fmt == "json":
         click.echo(json.dumps([c.as_dict() for c in found], indent=2, ensure_ascii=False))
         return
@@ -608,7 +661,9 @@ def serve(
     network view (/view), named queries (/queries) and a page for every entity (/id/...)."""
     from graph.server import Settings
     from graph.server import serve as run_server
+    from graph.store import require_store
 
+    require_store(store)
     settings = Settings(
         store,
         timeout=timeout,

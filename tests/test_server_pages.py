@@ -109,7 +109,7 @@ def test_summary_card_of_a_curated_trial(base: str) -> None:
     html = httpx.get(f"{base}/id/trial/NCT02849613", timeout=60).text
     assert html.index('id="summary"') < html.index('id="facts"')  # the card comes first
     parts = card(html)
-    # data/resstore.yaml lists the EudraCT number, its CTIS continuation and the NCT id
+    # data/resstore.yaml, lines 12-14: the NCT id, the EudraCT number and the CTIS number it moved to
     assert parts["ids"] == "2016-001902-40 EUDRACT, 2024-518394-34-00 CTIS, NCT02849613 NCT"
     assert parts["status"] == "not given" and parts["phase"] == "not given"
     assert parts["sponsor"] == "CHU Grenoble Alpes"
