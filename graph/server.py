@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.constants import BASE
-from graph.errors import InputError, StoreError, TrialgraphError
+from graph.errors import InputError, TrialgraphError
 from graph.server_cache import ResultCache, etag, matches
 from graph.server_jobs import GZIP_MIN_BYTES, OFFSET_HEADER, TOTAL_HEADER, Job, store_version
 from graph.server_pages import TEMPLATES_DIR
@@ -49,8 +49,9 @@ from graph.sparql_protocol import (
     service_description,
 )
 from graph.sparql_results import RDFLIB_FORMATS
+from graph.store import require_store
 
-__all__ = ["Settings", "check_store", "create_app", "serve"]
+__all__ = ["Settings", "create_app", "serve"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "server"
 #: ``hit`` or ``miss``: whether the result cache answered (absent when there is no cache).
@@ -279,17 +280,6 @@ def create_app(settings: Settings) -> Any:
     return app
 
 
-def check_store(spec: str) -> None:
-    """``serve`` reads a store folder or the URL of an endpoint; fail early and clearly."""
-    if spec in ("memory", ":memory:"):
-        raise StoreError("serve needs a store folder or the URL of a SPARQL endpoint, not 'memory'")
-    if spec.startswith(("http://", "https://")):
-        return
-    path = Path(spec)
-    if not (path / "current").exists():
-        raise StoreError(f"{spec}: no trialgraph store here", hint=f"build one first: trialgraph build --store {spec}")
-
-
 def listen(host: str, port: int) -> socket.socket:
     """A listening TCP socket on ``host:port``, or an error (exit 2) when the address is taken or
     cannot be used.  The socket is made with the protocol IPPROTO_TCP, as uvicorn makes its own:
@@ -318,7 +308,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000) -> N
     """Run the server until interrupted."""
     import uvicorn
 
-    check_store(settings.store)
+    require_store(settings.store)
     sock = listen(host, port)
     config = uvicorn.Config(
         create_app(settings),
