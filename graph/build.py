@@ -25,9 +25,9 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from graph import batch, merge, orgs, rdf, reason, sources, summary
+from graph import batch, merge, orgs, rdf, reason, sources, summaries, summary
 from graph import identity as ids
-from graph.constants import BATCH_SIZE, GRAPH_NS, INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH
+from graph.constants import BATCH_SIZE, GRAPH_NS, INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH, SUMMARY_GRAPH
 from graph.errors import RecordError
 from graph.model import Identifier, TrialRecord
 from graph.namespace import TG
@@ -172,7 +172,7 @@ def quarantined(store: Store) -> list[dict[str, Any]]:
 
 
 def asserted_graph_names(store: Store) -> list[URIRef]:
-    special = {URIRef(ONTOLOGY_GRAPH), URIRef(QUARANTINE_GRAPH)}
+    special = {URIRef(ONTOLOGY_GRAPH), URIRef(QUARANTINE_GRAPH), URIRef(SUMMARY_GRAPH)}
     return [
         g
         for g in store.named_graphs()
@@ -207,12 +207,17 @@ def build(
     ror_dump: Path | None = None,
     batch_size: int = BATCH_SIZE,
     workers: int | None = None,
+    orgs_files: Sequence[Path] = (),
 ) -> BuildReport:
     """Two passes, so that memory stays bounded however many records come in.  The first reads
     every record, spills it to a temporary file and keeps only its head (identifiers and
     participations): organisation names and trial identity are decided across all records.  The
     second turns the spilled records into triples, validates and writes them a batch at a time
-    (:mod:`graph.batch`, in ``workers`` processes; default: one per core)."""
+    (:mod:`graph.batch`, in ``workers`` processes; default: one per core).  Organisation aliases
+    come from the ``organizations.yaml`` files in the folders built and ``orgs_files``
+    (:func:`graph.orgs.alias_files`)."""
+    paths = list(paths)
+    references = orgs.alias_files(paths, orgs_files)
     started = time.perf_counter()
     report = BuildReport()
     with tempfile.TemporaryDirectory(prefix="trialgraph-build-") as tmp:
@@ -230,7 +235,9 @@ def build(
             progress("read", len(spill) + len(report.errors), None)
         spill.close()
         report.records_read = len(spill)
-        _write_records(store, spill, heads, report, progress, extra_shapes, validate_records, engine, ror_dump, workers)
+        _write_records(
+            store, spill, heads, report, progress, extra_shapes, validate_records, engine, ror_dump, workers, references
+        )
     report.trials = int(
         str(
             store.query(
@@ -270,9 +277,10 @@ def _write_records(
     engine: reason.Engine,
     ror_dump: Path | None,
     workers: int | None,
+    references: Sequence[Path] = (),
 ) -> None:
     progress("identity", 0, None)
-    resolved = _resolve_organizations(list(heads.values()), ror_dump, report)
+    resolved = _resolve_organizations(list(heads.values()), ror_dump, report, references)
     participations = {merge.record_key(r): r.participations for r in resolved}
     preferred, evidence, report.identity_conflicts = assign_identity(resolved, existing_identifiers(store))
     del resolved
@@ -312,6 +320,7 @@ def _write_records(
                 report.reasoning = reason.recompute(w.db, engine=engine, ontology=onto, progress=progress)
             else:
                 report.reasoning = reason.maintain(w.db, staged, engine=engine, ontology=onto, progress=progress)
+            summaries.refresh(w.db, store.db, report.loaded)
         return
     # a remote endpoint: atomic per graph
     written = 0
@@ -330,6 +339,9 @@ def _write_records(
         inferred = reason.inferred_for(asserted_data(store), engine=engine, ontology=onto)
         with store.write() as remote:
             remote.replace_graph(URIRef(INFERRED_GRAPH), inferred)
+    if written or not store.graph(URIRef(SUMMARY_GRAPH)):
+        with store.write() as remote:
+            remote.replace_graph(URIRef(SUMMARY_GRAPH), summaries.summary_graph(store))
 
 
 def _triples(nquads: bytes) -> list[rdf.Triple]:
@@ -428,10 +440,13 @@ def _update_quarantine(store: Store, w: object, new: dict[str, Graph], cleared: 
     w.replace_graph(URIRef(QUARANTINE_GRAPH), keep)  # type: ignore[attr-defined]
 
 
-def _resolve_organizations(records: list[TrialRecord], ror_dump: Path | None, report: BuildReport) -> list[TrialRecord]:
-    """Canonical organisation names from the curated aliases (``data/organizations.yaml``) and,
-    when given, a ROR dump; uncertain matches go to ``report.review``, never merged."""
-    resolver = orgs.OrgResolver.load(ror_dump=ror_dump)
+def _resolve_organizations(
+    records: list[TrialRecord], ror_dump: Path | None, report: BuildReport, references: Sequence[Path] = ()
+) -> list[TrialRecord]:
+    """Canonical organisation names from the curated alias files (``references``; the package's
+    default when there is none) and, when given, a ROR dump; uncertain matches go to
+    ``report.review``, never merged."""
+    resolver = orgs.OrgResolver.load(references, ror_dump=ror_dump)
     resolved, resolutions = orgs.resolve_records_with_report(records, resolver)
     report.review = orgs.review_report(resolutions)
     return resolved

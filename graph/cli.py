@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-from graph.constants import BATCH_SIZE, DATA_DIR, STORE_ENV, default_store
+from graph.constants import BATCH_SIZE, DEFAULT_DATA, STORE_ENV, default_store
 from graph.errors import TrialgraphError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -119,6 +119,14 @@ def main() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write uncertain organisation matches (with scores) to this JSON file for review.",
 )
+@click.option(
+    "--orgs",
+    "orgs_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Organisation aliases (repeatable), read with every organizations.yaml in the folders built "
+    "(without either, the package's default).",
+)
 @workers_option
 @click.option(
     "--batch-size",
@@ -146,19 +154,20 @@ def build(
     reasoner: str,
     ror_dump: Path | None,
     review_output: Path | None,
+    orgs_files: tuple[Path, ...],
     workers: int | None,
     batch_size: int,
     quiet: bool,
     fmt: str,
 ) -> None:
-    """Read trial records under PATHS (default: data/), load them into the store, reason and
-    validate.  Exit 1 when records were quarantined for violations, 2 when some could not be
-    read."""
+    """Read trial records under PATHS (default: the folder data/ here), load them into the store,
+    reason and validate.  Exit 1 when records were quarantined for violations, 2 when some could
+    not be read."""
     from graph.build import build as run_build
     from graph.progress import progress_bar
     from graph.store import open_store
 
-    targets = list(paths) or [DATA_DIR]
+    targets = list(paths) or [_default_data()]
     st = open_store(store)
     with progress_bar(disabled=quiet) as progress:
         report = run_build(
@@ -170,6 +179,7 @@ def build(
             ror_dump=ror_dump,
             workers=workers,
             batch_size=batch_size,
+            orgs_files=orgs_files,
         )
     from rich.markup import escape
 
@@ -214,6 +224,18 @@ def build(
         path = wv(st, view_output)
         out.print(f"View written to {path}")
     sys.exit(report.exit_code)
+
+
+def _default_data() -> Path:
+    """``data/`` in the current folder, what ``build`` reads when given no paths."""
+    from graph.errors import InputError
+
+    if not DEFAULT_DATA.is_dir():
+        raise InputError(
+            f"no paths given, and no {DEFAULT_DATA}/ folder in {Path.cwd()} to read by default: pass the files "
+            "or folders to build, e.g. `trialgraph build path/to/data/`"
+        )
+    return DEFAULT_DATA
 
 
 def _build_counts(report: Any, location: str) -> dict[str, object]:
@@ -261,6 +283,15 @@ def _build_counts(report: Any, location: str) -> dict[str, object]:
     show_default=True,
     help="fast: record by record, in parallel; plain: pyshacl over the whole graph (same results, slow).",
 )
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    metavar="PATH",
+    help="Only problems of records read from files under PATH (repeatable) decide the exit code; "
+    "those of other records, quarantined ones included, are reported and not counted.",
+)
 @workers_option
 @handles_errors
 def validate(
@@ -271,42 +302,83 @@ def validate(
     extra_shapes: tuple[Path, ...],
     list_quarantine: bool,
     engine: str,
+    scopes: tuple[Path, ...],
     workers: int | None,
 ) -> None:
     """Validate the store against the SHACL shapes and the QC queries (queries/qc/*-violation.rq),
     and report quarantined records.  Exit 0 when nothing reaches --fail-on, 1 when something
-    does, 2 on bad input or usage."""
-    from graph.check import check_store
-    from graph.errors import InputError
+    does (within --scope, when given), 2 on bad input or usage."""
+    from graph.check import check_store, in_scope
     from graph.store import open_store
     from graph.validate import render
 
-    local = not str(store).startswith(("http://", "https://")) and str(store) not in ("memory", ":memory:")
-    if local and not Path(store).exists():
-        raise InputError(f"{store}: no store here", hint="build one with `trialgraph build`, or pass --store")
-    st = open_store(store, read_only=True)
+    st = open_store(store, read_only=True, must_exist=True)
     report, trials = check_store(
         st, extra_shapes=extra_shapes, only_quarantine=list_quarantine, engine=engine, workers=workers
     )
     colour = None if output is None else False
     _write(render(report, fmt, fail_on=fail_on, trials=trials, colour=colour), output)
-    sys.exit(1 if report.fails(fail_on) else 0)
+    deciding = in_scope(report, scopes) if scopes else report
+    if scopes:
+        _scope_line(report, deciding, scopes, fail_on)
+    sys.exit(1 if deciding.fails(fail_on) else 0)
+
+
+def _scope_line(report: Any, scoped: Any, scopes: tuple[Path, ...], fail_on: str) -> None:
+    """What ``validate --scope`` counted, and what it only reported, on standard error."""
+    from graph.validate import severity_rank
+
+    def counted(r: Any) -> int:
+        return sum(severity_rank(i.severity) >= severity_rank(fail_on) for i in r.issues)
+
+    others = len(report.quarantined) - len(scoped.quarantined)
+    err.print(
+        f"scope {', '.join(map(str, scopes))}: {counted(scoped)} problems at or above {fail_on} decide the exit "
+        f"code; {counted(report) - counted(scoped)} more in other records"
+        + (f" ({others} quarantined)" if others else "")
+        + " are reported only"
+    )
+
+
+#: Rows of a page in a terminal table when --limit is not given.
+TABLE_LIMIT = 50
 
 
 @main.command()
 @click.argument("name")
 @store_option
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Query parameter (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--limit", type=int, default=None, help="At most this many rows.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "tsv", "json"]),
+    default=None,
+    help="table for people (the default on a terminal: ids and names, long text cut), csv (the default "
+    "when the output is a file or a pipe), tsv or json (SPARQL results formats: every column, every value).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=None,
+    help=f"Rows of the page (default: {TABLE_LIMIT} in a table, every row in the other formats; 0: every row).",
+)
+@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Rows to skip first.")
+@click.option("--columns", metavar="A,B,...", help="Only these columns, in this order (e.g. trial,id,title).")
 @handles_errors
-def query(name: str, store: str, params: tuple[str, ...], fmt: str, limit: int | None) -> None:
-    """Run a named query (see `trialgraph queries`) or a .rq file."""
-    from graph.queries import run, to_csv, to_json
+def query(
+    name: str, store: str, params: tuple[str, ...], fmt: str | None, limit: int | None, offset: int, columns: str | None
+) -> None:
+    """Run a named query (see `trialgraph queries`) or a SPARQL file (.rq or .sparql).  The page
+    the rows are, and how many rows there are in all, go to standard error."""
+    from graph.queries import page_note, readable_columns, run, select_columns, table, to_csv, to_json, to_tsv
     from graph.store import open_store
 
-    st = open_store(store, read_only=True)
-    result = run(st, name, _params(params), limit=limit)
+    if fmt is None:
+        fmt = "table" if sys.stdout.isatty() else "csv"
+    if limit is None and fmt == "table":
+        limit = TABLE_LIMIT
+    st = open_store(store, read_only=True, must_exist=True)
+    result = run(st, name, _params(params), limit=limit or None, offset=offset)
     if result.kind == "ASK":
         click.echo("true" if result.boolean else "false")
         return
@@ -314,18 +386,23 @@ def query(name: str, store: str, params: tuple[str, ...], fmt: str, limit: int |
         assert result.graph is not None
         click.echo(result.graph.serialize(format="turtle"))
         return
-    if fmt == "csv":
-        click.echo(to_csv(result), nl=False)
-    elif fmt == "json":
-        click.echo(to_json(result))
+    wanted = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
+    if fmt == "table":
+        shown = select_columns(result, wanted or readable_columns(result))
+        out = Console(highlight=False)
+        out.print(table(shown, out.width))
+        hidden = [v for v in result.variables if v not in shown.variables]
+        if hidden and not wanted:
+            err.print(f"not shown: {', '.join(hidden)} (IRIs: --columns or --format csv shows them)")
     else:
-        from rich.table import Table
-
-        table = Table(*result.variables, show_lines=False)
-        for row in result.rows:
-            table.add_row(*[_plain(t) for t in row])
-        Console(highlight=False).print(table)
-        err.print(f"{len(result.rows)} rows" + (" (truncated)" if result.truncated else ""))
+        chosen = select_columns(result, wanted) if wanted else result
+        writers = {"csv": to_csv, "tsv": to_tsv, "json": to_json}
+        click.echo(writers[fmt](chosen), nl=False)
+        if fmt == "json":
+            click.echo()
+        if not (result.truncated or offset):
+            return  # every row was written: nothing to say
+    err.print(page_note(result, offset))
 
 
 def _plain(term: object) -> str:
@@ -342,7 +419,10 @@ def list_queries() -> None:
 
     from graph.queries import catalogue
 
-    table = Table("name", "description", "parameters", show_lines=True)
+    table = Table(show_lines=True, expand=True)
+    table.add_column("name", no_wrap=True)
+    table.add_column("description", ratio=3)
+    table.add_column("parameters", ratio=2)
     for q in catalogue().values():
         table.add_row(q.name, q.description, "\n".join(f"{p.name}: {p.description}" for p in q.params))
     Console(highlight=False).print(table)
@@ -374,7 +454,7 @@ def view(
     from graph.view import write_view
 
     params_given = _query_params(query_name, params)
-    st = open_store(store, read_only=True)
+    st = open_store(store, read_only=True, must_exist=True)
     path = write_view(st, output, focus=focus, depth=depth, query=query_name, params=params_given, title=title, png=png)
     click.echo(f"View written to {path}" + (f", snapshot to {png}" if png else ""))
 
@@ -440,7 +520,7 @@ def analyze(
     params_given = _query_params(query_name, params)
     if fmt == "table" and output:
         raise click.UsageError("--format table prints to the terminal: write csv or json with --output")
-    st = open_store(store, read_only=True)
+    st = open_store(store, read_only=True, must_exist=True)
     rows = run_analysis(
         st,
         name,
@@ -491,9 +571,9 @@ def export(store: str, fmt: str, output: str | None) -> None:
         from graph.analytics import annotate
         from graph.network import graphml_bytes, project
 
-        data = graphml_bytes(annotate(project(open_store(store, read_only=True))))
+        data = graphml_bytes(annotate(project(open_store(store, read_only=True, must_exist=True))))
     else:
-        data = open_store(store, read_only=True).dump(fmt)
+        data = open_store(store, read_only=True, must_exist=True).dump(fmt)
     if output:
         from graph.files import write_atomic
 
@@ -511,9 +591,15 @@ def fetch() -> None:
 @click.option("--query", "term", help="Free-text search (API v2 query.term), e.g. 'mesenchymal stem cells'.")
 @click.option("--condition", help="Condition search (query.cond).")
 @click.option("--status", help="Overall status filter, e.g. RECRUITING or RECRUITING,COMPLETED.")
-@click.option("--max", "max_studies", type=int, help="Stop after this many studies.")
+@click.option("--max", "max_studies", type=click.IntRange(min=1), help="Stop after this many studies.")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for the raw API pages.")
-@click.option("--page-size", type=int, default=100, show_default=True)
+@click.option(
+    "--page-size",
+    type=click.IntRange(1, 1000),
+    default=100,
+    show_default=True,
+    help="Studies per API page (the API takes 1 to 1000).",
+)
 @click.option(
     "--base-url", default="https://clinicaltrials.gov/api/v2", show_default=True, help="API base (for mirrors)."
 )
@@ -560,7 +646,7 @@ def conflicts(store: str, fmt: str) -> None:
     from graph.conflicts import trial_conflicts
     from graph.store import open_store
 
-    found = trial_conflicts(open_store(store, read_only=True))
+    found = trial_conflicts(open_store(store, read_only=True, must_exist=True))
     if fmt == "json":
         click.echo(json.dumps([c.as_dict() for c in found], indent=2, ensure_ascii=False))
         return
@@ -608,19 +694,90 @@ def conflicts(store: str, fmt: str) -> None:
     default=4,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Queries that run at once (503 beyond).",
+    help="Queries that run at once (worker processes); the others wait in the queue.",
+)
+@click.option(
+    "--queue-timeout",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Seconds a request may wait for a free worker (503 with Retry-After beyond).",
+)
+@click.option(
+    "--max-queue",
+    default=256,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Requests that may wait at once, all clients together (503 with Retry-After beyond).",
+)
+@click.option(
+    "--max-per-client",
+    default=64,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Requests one client address may have running or waiting (429 beyond).",
+)
+@click.option(
+    "--max-bytes",
+    default=20_000_000,
+    show_default=True,
+    type=click.IntRange(min=1024),
+    help="Bytes of one answer at most; more rows are cut and flagged, as for --max-rows.",
+)
+@click.option(
+    "--worker-memory",
+    "worker_memory_mb",
+    default=1024,
+    show_default=True,
+    type=click.IntRange(min=256),
+    help="MB of memory (data segment) per worker; a query that needs more is stopped, its worker replaced.",
+)
+@click.option(
+    "--max-literal",
+    default=100_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Characters in one string literal of a query (400 beyond).",
+)
+@click.option(
+    "--max-operators",
+    default=1_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Operators, commas, separators and clauses in one query (400 beyond).",
+)
+@click.option(
+    "--cache-mb",
+    default=64,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="MB of answers kept per store version (0: no cache).",
 )
 @handles_errors
 def serve(
-    store: str, host: str, port: int, timeout: float, max_rows: int, max_query_bytes: int, max_concurrent: int
+    store: str,
+    host: str,
+    port: int,
+    timeout: float,
+    max_rows: int,
+    max_query_bytes: int,
+    max_concurrent: int,
+    **limits: Any,
 ) -> None:
     """Serve the store read-only: the SPARQL 1.1 endpoint (/sparql), the query page (/), the
     network view (/view), named queries (/queries) and a page for every entity (/id/...)."""
     from graph.server import Settings
     from graph.server import serve as run_server
+    from graph.store import require_store
 
+    require_store(store)
     settings = Settings(
-        store, timeout=timeout, max_rows=max_rows, max_query_bytes=max_query_bytes, max_concurrent=max_concurrent
+        store,
+        timeout=timeout,
+        max_rows=max_rows,
+        max_query_bytes=max_query_bytes,
+        max_concurrent=max_concurrent,
+        **limits,
     )
     run_server(settings, host=host, port=port)
 

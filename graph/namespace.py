@@ -188,6 +188,19 @@ class TG(DefinedNamespace):
     quarantinedFrom: URIRef
     problem: URIRef
 
+    # the summary graph (graph.summaries): one row per trial, sponsor and country
+    summaryId: URIRef
+    summaryTitle: URIRef
+    summaryStatus: URIRef
+    summaryPhase: URIRef
+    summaryEnrollment: URIRef
+    summarySponsor: URIRef
+    summaryName: URIRef
+    summaryCode: URIRef
+    leadTrialCount: URIRef
+    trialCount: URIRef
+    siteCount: URIRef
+
 
 # rdflib resolves each ``TG.name`` through the metaclass on every access (about 100 times the
 # cost of a plain attribute), and record building reads these terms millions of times: the

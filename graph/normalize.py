@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 
@@ -290,20 +291,20 @@ def parse_date(text: str, date_type: str | None = None) -> PartialDate:
         else:
             m = re.fullmatch(r"([A-Za-z]+)\.?\s+(?:(\d{1,2}),?\s+)?(\d{4})", s)
             if not m or m.group(1).lower() not in _MONTHS:
-                raise ValueError(f"not a date: {s!r} (expected YYYY, YYYY-MM or YYYY-MM-DD)")
+                raise ValueError(f"not a date: {quoted(s)} (expected YYYY, YYYY-MM or YYYY-MM-DD)")
             y, mo, d = m.group(3), str(_MONTHS[m.group(1).lower()]), m.group(2)
     year = int(y)
     if mo is None:
         return PartialDate(f"{year:04d}", "year", date_type)
     month = int(mo)
     if not 1 <= month <= 12:
-        raise ValueError(f"not a date: {s!r} (month {month} is out of range)")
+        raise ValueError(f"not a date: {quoted(s)} (month {month} is out of range)")
     if d is None:
         return PartialDate(f"{year:04d}-{month:02d}", "month", date_type)
     try:
         day = date(year, month, int(d))
     except ValueError as exc:
-        raise ValueError(f"not a date: {s!r} ({exc})") from None
+        raise ValueError(f"not a date: {quoted(s)} ({exc})") from None
     return PartialDate(day.isoformat(), "day", date_type)
 
 
@@ -385,6 +386,28 @@ def country_info(alpha2: str) -> tuple[str, str, str] | None:
 
 
 # -- text --------------------------------------------------------------------------------------
+
+
+#: Characters of a value shown in an error or a warning; a longer value is cut there (it stays
+#: whole in the data), so a huge field never becomes a huge message.
+SHOWN_CHARS = 80
+
+
+def shown(value: object, limit: int = SHOWN_CHARS) -> str:
+    """The text of ``value`` as a message shows it: cut to ``limit`` characters."""
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quoted(value: object, limit: int = SHOWN_CHARS) -> str:
+    """``value`` as a message quotes it: ``repr`` of its text, cut to ``limit`` characters."""
+    return repr(shown(value, limit))
+
+
+def quoted_list(values: Sequence[object], most: int = 5) -> str:
+    """The first ``most`` values, each :func:`quoted`, and how many more there are."""
+    shown = ", ".join(quoted(v) for v in values[:most])
+    return shown + (f" and {len(values) - most} more" if len(values) > most else "")
 
 
 def clean_text(value: object) -> str | None:
@@ -628,7 +651,7 @@ def eu_status(raw: str | None) -> tuple[str | None, str | None]:
     value, known = enum_value("status", text)
     if known:
         return value, None
-    return text, f"status {text!r} is not a known EU register status; kept as text"
+    return text, f"status {quoted(text)} is not a known EU register status; kept as text"
 
 
 _EU_PHASE_NUMBER = re.compile(r"\bphase\s+((?:iv|iii|ii|i)(?:\s*/\s*(?:iv|iii|ii|i))*)\b", re.IGNORECASE)

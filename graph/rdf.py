@@ -15,6 +15,7 @@ from rdflib.namespace import DCTERMS, PROV, SKOS
 from rdflib.term import Node
 
 from graph import identity as ids
+from graph.keys import search_key
 from graph.model import (
     Condition,
     ConditionTerm,
@@ -90,6 +91,11 @@ class _Writer:
     def label(self, s: URIRef, text: str) -> None:
         self.out[(s, RDFS.label, Literal(text))] = None
 
+    def key(self, s: URIRef, text: str | None) -> None:
+        """The search key of a name or id (:mod:`graph.keys`): look-ups match it exactly."""
+        if text:
+            self.add(s, TG.searchKey, search_key(text))
+
 
 def _country(w: _Writer, alpha2: str | None) -> URIRef | None:
     if not alpha2:
@@ -119,9 +125,11 @@ def _organization(w: _Writer, org: Organization) -> URIRef:
     node = ids.org_iri(org)
     w.add(node, RDF.type, TG.Organization)
     w.label(node, org.name)
+    w.key(node, org.name)
     for alias in org.aliases:
         if alias != org.name:
             w.add(node, SKOS.altLabel, Literal(alias))
+            w.key(node, alias)
     if org.ror:
         ror = org.ror if org.ror.startswith("http") else "https://ror.org/" + org.ror
         w.add(node, TG.ror, URIRef(ror))
@@ -138,6 +146,7 @@ def _site(w: _Writer, site: Site) -> URIRef:
     node = ids.site_iri(site)
     w.add(node, RDF.type, TG.Site)
     w.label(node, site.facility)
+    w.key(node, site.facility)
     w.add(node, TG.city, site.city)
     w.add(node, TG.state, site.state)
     w.add(node, TG.postalCode, site.zip)
@@ -154,6 +163,7 @@ def _mesh_node(w: _Writer, node: URIRef, cls: URIRef, term: MeshTerm) -> URIRef:
     """A MeSH descriptor as a condition or intervention node."""
     w.add(node, RDF.type, cls)
     w.label(node, term.label)
+    w.key(node, term.label)
     w.add(node, TG.mesh, mesh(term.id))
     return node
 
@@ -170,6 +180,7 @@ def _condition(w: _Writer, cond: Condition) -> URIRef:
     node = ids.condition_iri(cond)
     w.add(node, RDF.type, TG.Condition)
     w.label(node, cond.label)
+    w.key(node, cond.label)
     if cond.mesh:
         w.add(node, TG.mesh, mesh(cond.mesh))
     for term in cond.broader:
@@ -207,6 +218,7 @@ def _intervention(w: _Writer, item: Intervention) -> URIRef:
     node = ids.intervention_iri(item)
     w.add(node, RDF.type, TG.Intervention)
     w.label(node, item.name)
+    w.key(node, item.name)
     w.coded(node, TG.interventionType, "intervention-type", item.type)
     for name in item.other_names:
         w.add(node, TG.otherName, name)
@@ -260,6 +272,7 @@ def record_triples(
         node = ids.identifier_iri(ident)
         w.add(node, RDF.type, TG.RegistryIdentifier)
         w.add(node, TG.idValue, ident.value)
+        w.key(node, ident.value)
         w.add(node, TG.registry, ids.registry_iri(ident.registry))
         w.add(node, TG.idType, ident.type)
         w.add(node, TG.idDomain, ident.domain)

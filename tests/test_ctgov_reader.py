@@ -535,8 +535,8 @@ def test_documents_that_are_not_studies() -> None:
     assert isinstance(error, RecordError) and "found the number 42" in str(error)
     (error,) = list(read_document(b'{"studies": {}}', "x.json"))
     assert isinstance(error, RecordError) and error.field == "studies"
-    (error,) = list(read_document(b"\xff\xfe{}", "x.json"))
-    assert isinstance(error, RecordError) and "not valid JSON" in str(error)
+    (error,) = list(read_document(b"\xff\xfe{}", "x.json"))  # a UTF-16 byte-order mark
+    assert isinstance(error, RecordError) and "not UTF-8 text (byte 0)" in str(error)
 
 
 # -- zip archives and discovery -------------------------------------------------------------------

@@ -416,7 +416,9 @@ def test_negative_enrollment_is_kept_with_a_warning() -> None:
 def test_unmatched_arm_and_intervention_names_warn() -> None:
     r = load(FIXTURES / "kept" / "unmatched-arm.yaml")
     assert r.arms[0].interventions == ("Celss",)
-    assert r.warnings == ["arms[0].interventions[0]: 'Celss' names no intervention of this record"]
+    assert r.warnings == [
+        "arms[0].interventions[0]: 'Celss' names no intervention of this record: write it as in interventions[].name"
+    ]
 
 
 # -- files and folders ------------------------------------------------------------------------------
@@ -468,3 +470,68 @@ def test_a_year_range_in_an_affiliation_is_not_a_phone_number() -> None:
     result = parse(text, source_file="inline.yaml", record_id="inline")
     assert isinstance(result, TrialRecord), str(result)
     assert result.officials[0].affiliation == "Fellow 2016-2020"
+
+
+# -- hostile YAML (issue 19, items 3 and 7) ------------------------------------------------------
+
+
+def _alias_bomb(levels: int) -> str:
+    """A record whose anchors each repeat the one before nine times: a list of 9 texts (10 values
+    with the list), then anchors k1..k<levels> holding 1 + 9 times the one before."""
+    lines = ["identifiers:", "  - {registry: NCT, value: NCT04445454}", "keywords: &k0 [" + ", ".join(["x"] * 9) + "]"]
+    for level in range(1, levels + 1):
+        lines.append(f"k{level}: &k{level} [" + ", ".join([f"*k{level - 1}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def test_regression_yaml_alias_bomb_is_refused_at_its_line(tmp_path: Path) -> None:
+    # Before the fix the reader expanded every alias (19.3): these 500 bytes became 5,380,840
+    # values and then "unknown field k1" errors; a few more levels took gigabytes.  Counted by
+    # hand: k0 holds 10 values, k1 91, k2 820, k3 7,381, k4 66,430, k5 597,871: k5 is the first
+    # past 100,000, on line 8 (identifiers on 1-2, keywords (k0) on 3, k1..k6 on 4..9), and its
+    # anchor "&k5" starts at column 5 ("k5: " before it).
+    path = tmp_path / "bomb.yaml"
+    path.write_text(_alias_bomb(6))
+    error = fail(path)
+    assert str(error).startswith(f"{path}: record bomb: ")
+    assert "aliases" in error.reason and "(line 8, column 5)" in error.reason
+    assert error.hint and "repeat" in error.hint
+
+
+def test_regression_deeply_nested_yaml_is_refused_at_its_line(tmp_path: Path) -> None:
+    # Before the fix, 20,000 "[" gave a RecursionError traceback (19.7).  The top-level mapping
+    # is level 1 and "[" number k opens level k + 1, so the eleventh bracket (column 23 of
+    # "identifiers: " + brackets) is the first value past 10 levels.
+    path = tmp_path / "deep.yaml"
+    path.write_text("identifiers: " + "[" * 20_000 + "\n")
+    error = fail(path)
+    assert str(error).startswith(f"{path}: record deep: ")
+    assert "nested more than 10 levels" in error.reason and "(line 1, column 23)" in error.reason
+
+
+def test_aliases_that_repeat_a_list_still_load() -> None:
+    # nct01849237.yaml writes the neutropenia "broader" list once (&neutropenia, four MeSH ids
+    # from D009503 Neutropenia up) and repeats it (*neutropenia) for two more conditions.
+    record = seed("nct01849237.yaml")
+    broader = [tuple(t.id for t in c.broader) for c in record.conditions if "Neutropenia" in c.label]
+    assert broader == [("D000009503", "D000007970", "D000007960", "D000006402")] * 3
+
+
+def test_hostile_yaml_costs_only_its_file(tmp_path: Path) -> None:
+    """The two files are refused with their file and line; the five seeds load; exit 2."""
+    from click.testing import CliRunner
+
+    from graph.cli import main
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in SEED_FILES:
+        (folder / name).write_bytes((DATA / name).read_bytes())
+    (folder / "bomb.yaml").write_text(_alias_bomb(8))
+    (folder / "deep.yaml").write_text("identifiers: " + "[" * 20_000 + "\n")
+    result = CliRunner().invoke(main, ["build", str(folder), "--store", str(tmp_path / "store"), "--quiet"])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert f"{folder / 'bomb.yaml'}: record bomb: a value that holds more than" in result.output
+    assert f"{folder / 'deep.yaml'}: record deep: a value nested more than 10 levels" in result.output
+    assert "5 loaded" in result.output

@@ -66,7 +66,7 @@ def test_the_build_ends_with_the_summary(tmp_path: Path) -> None:
     start = lines.index("Import summary")
     summary = lines[start:]
     assert (
-        "  6 MeSH: The condition has no MeSH mapping, so searches by broader condition do not find it "
+        "  6 MeSH: The condition has no MeSH id, so searches by a broader condition do not find it "
         "(NCT00763412, NCT02210780, NCT02552212)"
     ) in summary
     assert "  1 records with locations that have no facility name (NCT02210780)" in summary

@@ -152,3 +152,17 @@ def _unread(path: Path) -> RecordError:
         file=str(path),
         hint=_supported() + "; remove the file from the folder, or pass the files you mean",
     )
+
+
+def json_problem(exc: ValueError, data: bytes) -> str:
+    """What is wrong with a JSON document that does not parse, for an error message: a text that
+    is not UTF-8 is said so, with the first byte that is not (JSON parsers report it at line 1,
+    column 1), else the parser's message and position."""
+    if "UTF-8" in str(exc):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            return f"not UTF-8 text (byte {bad.start}): save the file as UTF-8"
+    line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+    where = f" at line {line}, column {column}" if line is not None else ""
+    return f"not valid JSON: {getattr(exc, 'msg', exc)}{where}"

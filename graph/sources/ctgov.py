@@ -63,10 +63,12 @@ from graph.normalize import (
     id_matches,
     is_id,
     parse_date,
+    quoted,
+    shown,
     split_euctr,
     strip_list_marker,
 )
-from graph.sources import ReadResult, SourceFormat, register
+from graph.sources import ReadResult, SourceFormat, json_problem, register
 
 SOURCE = "ctgov"
 STUDY_URL = "https://clinicaltrials.gov/study/"
@@ -80,6 +82,8 @@ _CORRUPT_HINT = "the file is truncated or corrupt: download it again, or remove 
 
 _EUDRACT_PREFIX = re.compile(r"^(?:eudract|euctr)(?:\s{0,3}(?:number|no\.?|nr\.?|n°))?[\s:#]{0,5}", re.IGNORECASE)
 _MESH_SHORT = re.compile(r"^([DC])(\d{6})$")
+#: A MeSH descriptor (D) or supplementary concept (C) id once :func:`mesh_id` has padded it.
+_MESH_ID = re.compile(r"[DC]\d{9}")
 
 
 def _clean(value: str) -> str | None:
@@ -227,7 +231,7 @@ class _Notes:
     def enum_text(self, raw: str | None, path: str, scheme: str) -> str | None:
         value, known = _enum_value(scheme, raw)
         if not known:
-            self.warn("unknown-value", path, f"{value!r} is not a known {scheme} value; kept as text")
+            self.warn("unknown-value", path, f"{quoted(value)} is not a known {scheme} value; kept as text")
         return value
 
     def date(self, at: _At, key: str) -> PartialDate | None:
@@ -258,7 +262,7 @@ def _nct_id(ident: _At) -> str:
         raise _BadField(ident.where("nctId"), "the study has no NCT id")
     nct = nct.upper()
     if not id_matches("NCT", nct):
-        raise _BadField(ident.where("nctId"), f"{nct!r} is not an NCT id (NCT and 8 digits)")
+        raise _BadField(ident.where("nctId"), f"{quoted(nct)} is not an NCT id (NCT and 8 digits)")
     return nct
 
 
@@ -299,11 +303,13 @@ def _identifiers(ident: _At, nct: str, notes: _Notes) -> list[Identifier]:
         if id_matches("NCT", alias.upper()):
             ids.append(Identifier("NCT", alias.upper(), type="NCT_ID_ALIAS"))
         else:
-            notes.warn("malformed-id", f"{ident.where('nctIdAliases')}[{i}]", f"{alias!r} is not an NCT id; skipped")
+            notes.warn(
+                "malformed-id", f"{ident.where('nctIdAliases')}[{i}]", f"{quoted(alias)} is not an NCT id; skipped"
+            )
     org_study = ident.obj("orgStudyIdInfo")
     org_id = org_study.text("id")
     if org_id and not is_id(org_id):
-        notes.warn("not-an-id", org_study.where("id"), f"{org_id!r} is not an id; skipped")
+        notes.warn("not-an-id", org_study.where("id"), f"{quoted(org_id)} is not an id; skipped")
     elif org_id:
         ids.append(
             Identifier(
@@ -313,13 +319,15 @@ def _identifiers(ident: _At, nct: str, notes: _Notes) -> list[Identifier]:
     for info in ident.objs("secondaryIdInfos"):
         raw = info.text("id")
         if not raw or not is_id(raw):
-            notes.warn("not-an-id", info.where("id"), f"{raw or ''!r} is not an id; skipped")
+            notes.warn("not-an-id", info.where("id"), f"{quoted(raw or '')} is not an id; skipped")
             continue
         id_type = info.text("type")
         registry, value = _normalise_secondary(raw, id_type)
         if id_type in ("EUDRACT_NUMBER", "CTIS") and registry == "OTHER":
             notes.warn(
-                "malformed-id", info.where("id"), f"{raw!r} is typed {id_type} but has not that form; kept as OTHER"
+                "malformed-id",
+                info.where("id"),
+                f"{quoted(raw)} is typed {id_type} but has not that form; kept as OTHER",
             )
         ids.append(Identifier(registry, value, type=id_type, domain=info.text("domain")))
         published = ictrp_id(raw)
@@ -384,7 +392,7 @@ def _sponsors(record: TrialRecord, sponsors: _At, notes: _Notes) -> None:
         if name:
             record.officials.append(Person(name=name, role=party_type.upper(), affiliation=affiliation))
         else:
-            notes.warn("unnamed", party.path, f"responsible party of type {party_type} has no name; skipped")
+            notes.warn("unnamed", party.path, f"responsible party of type {quoted(party_type)} has no name; skipped")
 
 
 def _officials(record: TrialRecord, contacts: _At, notes: _Notes) -> None:
@@ -417,7 +425,9 @@ def _sites(record: TrialRecord, contacts: _At, notes: _Notes) -> None:
         country = country_code(country_name)
         if country_name and country is None:
             notes.warn(
-                "unknown-country", at.where("country"), f"{country_name!r} is not a country trialgraph knows; left out"
+                "unknown-country",
+                at.where("country"),
+                f"{quoted(country_name)} is not a country trialgraph knows; left out",
             )
         geo = at.obj("geoPoint")
         record.sites.append(
@@ -451,32 +461,38 @@ def mesh_id(raw: str) -> str:
     return f"{m.group(1)}000{m.group(2)}" if m else raw.strip()
 
 
-def _mesh_terms(at: _At, key: str) -> list[MeshTerm]:
+def _mesh_terms(at: _At, key: str, notes: _Notes) -> list[MeshTerm]:
+    """The MeSH terms under ``key``; a term whose id is no MeSH id (an id names a node, so it
+    cannot be kept as text) is left out with a warning."""
     out = []
     for item in at.objs(key):
         descriptor, label = item.text("id"), item.text("term")
-        if descriptor and label:
-            out.append(MeshTerm(mesh_id(descriptor), label))
+        if not (descriptor and label):
+            continue
+        if not _MESH_ID.fullmatch(mesh_id(descriptor)):
+            notes.warn("malformed-id", item.where("id"), f"{quoted(descriptor)} is not a MeSH id; the term is left out")
+            continue
+        out.append(MeshTerm(mesh_id(descriptor), label))
     return out
 
 
-def _browse(browse: _At) -> tuple[list[MeshTerm], tuple[MeshTerm, ...], list[MeshTerm]]:
+def _browse(browse: _At, notes: _Notes) -> tuple[list[MeshTerm], tuple[MeshTerm, ...], list[MeshTerm]]:
     """(mesh terms, ancestors of the one term, ancestors of the whole study).  The API lists the
     ancestors of all terms together: they can be given to a term only when it is alone, and are
     otherwise kept for the study."""
-    meshes = _mesh_terms(browse, "meshes")
-    ancestors = _mesh_terms(browse, "ancestors")
+    meshes = _mesh_terms(browse, "meshes", notes)
+    ancestors = _mesh_terms(browse, "ancestors", notes)
     if len(meshes) == 1:
         return meshes, tuple(ancestors), []
     return meshes, (), ancestors
 
 
-def _conditions(record: TrialRecord, protocol: _At, derived: _At) -> None:
+def _conditions(record: TrialRecord, protocol: _At, derived: _At, notes: _Notes) -> None:
     conditions = protocol.obj("conditionsModule")
     labels = (strip_list_marker(label) for label in conditions.texts("conditions"))
     record.conditions.extend(Condition(label) for label in labels if label)
     record.keywords.extend(conditions.texts("keywords"))
-    meshes, broader, record.condition_ancestors = _browse(derived.obj("conditionBrowseModule"))
+    meshes, broader, record.condition_ancestors = _browse(derived.obj("conditionBrowseModule"), notes)
     record.conditions.extend(Condition(m.label, mesh=m.id, broader=broader) for m in meshes)
 
 
@@ -495,7 +511,7 @@ def _interventions(record: TrialRecord, arms: _At, derived: _At, notes: _Notes) 
                 description=at.text("description"),
             )
         )
-    meshes, broader, record.intervention_ancestors = _browse(derived.obj("interventionBrowseModule"))
+    meshes, broader, record.intervention_ancestors = _browse(derived.obj("interventionBrowseModule"), notes)
     record.interventions.extend(Intervention(m.label, mesh=m.id, broader=broader) for m in meshes)
     for at in arms.objs("armGroups"):
         label = at.text("label")
@@ -562,7 +578,7 @@ def _record(raw: dict[str, Any], source_file: str) -> TrialRecord:
     contacts = protocol.obj("contactsLocationsModule")
     _officials(record, contacts, notes)
     _sites(record, contacts, notes)
-    _conditions(record, protocol, derived)
+    _conditions(record, protocol, derived, notes)
     _interventions(record, protocol.obj("armsInterventionsModule"), derived, notes)
     _outcomes(record, protocol.obj("outcomesModule"), notes)
     _eligibility(record, protocol.obj("eligibilityModule"), notes)
@@ -576,7 +592,7 @@ def _study_label(raw: dict[str, Any]) -> str | None:
     protocol = raw.get("protocolSection")
     ident = protocol.get("identificationModule") if isinstance(protocol, dict) else None
     nct = ident.get("nctId") if isinstance(ident, dict) else None
-    return nct.strip() if isinstance(nct, str) and nct.strip() else None
+    return shown(nct.strip()) if isinstance(nct, str) and nct.strip() else None
 
 
 def read_study(raw: object, source_file: str, position: str | None = None) -> ReadResult:
@@ -604,7 +620,7 @@ def _parse(data: bytes, source_file: str) -> Any:
         return orjson.loads(data)
     except json.JSONDecodeError as exc:  # orjson's error is a subclass
         raise RecordError(
-            f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+            json_problem(exc, data),
             file=source_file,
             hint=_CORRUPT_HINT,
         ) from None

@@ -57,7 +57,15 @@ from graph.model import (
     Site,
     TrialRecord,
 )
-from graph.normalize import CTIS_PUBLIC_STATUSES, country_code, eu_phases, eu_status, id_matches, therapeutic_area
+from graph.normalize import (
+    CTIS_PUBLIC_STATUSES,
+    country_code,
+    eu_phases,
+    eu_status,
+    id_matches,
+    quoted,
+    therapeutic_area,
+)
 from graph.sources.ctrdata import (
     At,
     BadField,
@@ -125,7 +133,7 @@ def _ct_number(doc: At) -> str:
         raise BadField(at.path, "the record has no CT number", hint="every CTIS record has a ctNumber")
     value = value.removeprefix("CTIS")
     if not id_matches("CTIS", value):
-        raise BadField(at.path, f"{value!r} is not a CTIS number (YYYY-NNNNNN-NN-NN)")
+        raise BadField(at.path, f"{quoted(value)} is not a CTIS number (YYYY-NNNNNN-NN-NN)")
     return value
 
 
@@ -138,7 +146,7 @@ def _identifiers(ct: str, parts: _Parts, notes: Notes) -> list[Identifier]:
             moved = parts.eudract.get("isTransitioned").flag() is not False
             ids.append(Identifier("EUDRACT", code, transitioned_to=ct if moved else None))
         else:
-            notes.warn(code_at, f"{code!r} is not a EudraCT number; kept as OTHER", "malformed-id")
+            notes.warn(code_at, f"{quoted(code)} is not a EudraCT number; kept as OTHER", "malformed-id")
             ids.append(Identifier("OTHER", code, type="EudraCT number"))
     numbers = parts.part1.get("trialDetails", "clinicalTrialIdentifiers", "secondaryIdentifyingNumbers")
     for key, registry in (("nctNumber", "NCT"), ("isrctnNumber", "ISRCTN")):
@@ -149,7 +157,7 @@ def _identifiers(ct: str, parts: _Parts, notes: Notes) -> list[Identifier]:
         if id_matches(registry, value):
             ids.append(Identifier(registry, value))
         else:
-            notes.warn(at, f"{value!r} is not a {registry} id; kept as OTHER", "malformed-id")
+            notes.warn(at, f"{quoted(value)} is not a {registry} id; kept as OTHER", "malformed-id")
             ids.append(Identifier("OTHER", value, type=registry))
     for other in numbers.get("additionalRegistries").objects():
         value = other.get("number").text()

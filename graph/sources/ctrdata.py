@@ -35,8 +35,8 @@ import orjson
 from graph import contact
 from graph.errors import RecordError
 from graph.model import ConditionTerm, Intervention, PartialDate, Participation, RecordWarning, TrialRecord
-from graph.normalize import clean_text, country_code, enum_value, parse_date
-from graph.sources import ReadResult, SourceFormat, register
+from graph.normalize import clean_text, country_code, enum_value, parse_date, quoted, shown
+from graph.sources import ReadResult, SourceFormat, json_problem, register
 
 #: How much of a file's start (and end: ctrdata appends ``ctrname``) sniffing reads.
 SNIFF_HEAD = 64 * 1024
@@ -216,7 +216,7 @@ class Notes:
         try:
             found = parse_date(value)
         except ValueError:
-            self.warn(at, f"{raw!r} is not a date; left out", "unreadable-value")
+            self.warn(at, f"{quoted(raw)} is not a date; left out", "unreadable-value")
             return None
         return PartialDate(found.value, found.precision, date_type)
 
@@ -233,7 +233,7 @@ class Notes:
         if not known:
             self.warn(
                 at,
-                f"{raw!r} is not a known {scheme} value; " + ("kept as text" if keep else "left out"),
+                f"{quoted(raw)} is not a known {scheme} value; " + ("kept as text" if keep else "left out"),
                 "unknown-value",
             )
             return value if keep else None
@@ -243,7 +243,7 @@ class Notes:
         name = at.text()
         code = country_code(name)
         if name and code is None:
-            self.warn(at, f"{name!r} is not a country trialgraph knows; left out", "unknown-country")
+            self.warn(at, f"{quoted(name)} is not a country trialgraph knows; left out", "unknown-country")
         return code
 
 
@@ -366,7 +366,7 @@ def read_record(path: Path, mapper: Mapper, label: Labeller) -> Iterator[ReadRes
         doc = orjson.loads(data.removeprefix(_BOM))
     except json.JSONDecodeError as exc:  # orjson's error is a subclass
         yield RecordError(
-            f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+            json_problem(exc, data.removeprefix(_BOM)),
             file=source_file,
             record=path.stem,
             hint=_CORRUPT_HINT,
@@ -396,4 +396,4 @@ def raw_text(doc: Any, *keys: str) -> str | None:
     record in an error before it is read properly."""
     for key in keys:
         doc = doc.get(key) if isinstance(doc, dict) else None
-    return doc.strip() if isinstance(doc, str) and doc.strip() else None
+    return shown(doc.strip()) if isinstance(doc, str) and doc.strip() else None

@@ -48,7 +48,7 @@ from graph.model import (
     Participation,
     TrialRecord,
 )
-from graph.normalize import countries_in, eu_status, id_matches, therapeutic_area
+from graph.normalize import countries_in, eu_status, id_matches, quoted, quoted_list, therapeutic_area
 from graph.sources.ctrdata import (
     At,
     BadField,
@@ -75,7 +75,7 @@ def _eudract(doc: At) -> str:
     if value is None:
         raise BadField(at.path, "the record has no EudraCT number", hint="an EU register record has a2_eudract_number")
     if not id_matches("EUDRACT", value):
-        raise BadField(at.path, f"{value!r} is not a EudraCT number (YYYY-NNNNNN-NN)")
+        raise BadField(at.path, f"{quoted(value)} is not a EudraCT number (YYYY-NNNNNN-NN)")
     return value
 
 
@@ -112,7 +112,7 @@ def _identifiers(doc: At, eudract: str, sponsor: str | None, notes: Notes) -> li
             value = "ISRCTN" + value
         found = Identifier(registry, value)
         if not id_matches(registry, value):
-            notes.warn(at, f"{value!r} is not a {registry} id; kept as OTHER", "malformed-id")
+            notes.warn(at, f"{quoted(value)} is not a {registry} id; kept as OTHER", "malformed-id")
             found = Identifier("OTHER", value, type=registry)
         if found not in ids:
             ids.append(found)
@@ -288,7 +288,7 @@ def to_record(doc: At, source_file: str) -> TrialRecord:
     if unknown:
         notes.warn(
             doc.get("e863_trial_sites_planned_in"),
-            "not country names, left out: " + " ".join(unknown),
+            "not country names, left out: " + quoted_list(unknown),
             "unknown-country",
         )
     minimum, maximum = _ages(doc)

@@ -83,6 +83,9 @@ from graph.normalize import (
     id_matches,
     is_id,
     parse_date,
+    quoted,
+    quoted_list,
+    shown,
     split_euctr,
     sponsor_participations,
     strip_list_marker,
@@ -217,7 +220,7 @@ def secondary_identifiers(raw: str | None, own: Identifier, warnings: list[str] 
     for piece in split_values(raw):
         if not is_id(piece):
             if warnings is not None:
-                warnings.append(RecordWarning("not-an-id", f"Secondary_ID: {piece!r} is not an id; skipped"))
+                warnings.append(RecordWarning("not-an-id", f"Secondary_ID: {quoted(piece)} is not an id; skipped"))
             continue
         for found in published_identifiers(piece):
             if (found.registry, found.value) == (own.registry, own.value):
@@ -270,7 +273,9 @@ def map_status(raw: str | None) -> tuple[str | None, str | None]:
     enum, known = enum_value("status", value)
     if known:
         return enum, None
-    return value, RecordWarning("unknown-value", f"Recruitment_Status: {value!r} is not a known status; kept as text")
+    return value, RecordWarning(
+        "unknown-value", f"Recruitment_Status: {quoted(value)} is not a known status; kept as text"
+    )
 
 
 _EU_PHASE = re.compile(r"\(Phase\s+(IV|III|II|I)\)\s*:\s*(yes|no)", re.IGNORECASE)
@@ -310,7 +315,7 @@ def parse_phase(raw: str | None) -> tuple[list[str], str | None]:
 
 
 def _unknown_phase(value: str) -> RecordWarning:
-    return RecordWarning("unknown-value", f"Phase: {value!r} is not a known phase spelling; kept as text")
+    return RecordWarning("unknown-value", f"Phase: {quoted(value)} is not a known phase spelling; kept as text")
 
 
 def parse_study_type(raw: str | None) -> tuple[str | None, str | None]:
@@ -325,7 +330,7 @@ def parse_study_type(raw: str | None) -> tuple[str | None, str | None]:
     ):
         if key.startswith(prefix):
             return enum, None
-    return value, RecordWarning("unknown-value", f"Study_type: {value!r} is not a known study type; kept as text")
+    return value, RecordWarning("unknown-value", f"Study_type: {quoted(value)} is not a known study type; kept as text")
 
 
 def parse_sex(raw: str | None) -> str | None:
@@ -364,7 +369,7 @@ def parse_age(raw: str | None, *, maximum: bool) -> tuple[str | None, str | None
         return None, None
     m = _AGE.match(value)
     if not m:
-        return value, RecordWarning("unknown-value", f"age {value!r} is not a known age spelling; kept as text")
+        return value, RecordWarning("unknown-value", f"age {quoted(value)} is not a known age spelling; kept as text")
     unit = (m.group(2) or "years").casefold()
     unit = "years" if unit == "age" else unit
     number = m.group(1)
@@ -386,7 +391,7 @@ def parse_target_size(raw: str | None) -> int | None:
     for part in parts:
         m = re.fullmatch(r"[^:]*:\s*(\d+)", part)
         if not m:
-            raise ValueError(f"Target_size {value!r} is not a number or a list of 'group: number'")
+            raise ValueError(f"Target_size {quoted(value)} is not a number or a list of 'group: number'")
         counts.append(int(m.group(1)))
     return sum(counts)
 
@@ -447,7 +452,7 @@ def _enum_or_none(scheme: str, raw: str, warnings: list[str]) -> str | None:
     enum, known = enum_value(scheme, value)
     if not known:
         warnings.append(
-            RecordWarning("unknown-value", f"Study_design: {scheme} {value!r} is not a known value; kept as text")
+            RecordWarning("unknown-value", f"Study_design: {scheme} {quoted(value)} is not a known value; kept as text")
         )
     return enum
 
@@ -778,7 +783,7 @@ def _own_identifier(fields: dict[str, str]) -> tuple[str, Identifier]:
     if own is None:
         raise _FieldError(
             "TrialID",
-            f"{trial_id!r} is not an id of a known trial registry",
+            f"{quoted(trial_id)} is not an id of a known trial registry",
             hint="see graph.normalize.REGISTRIES for the id patterns",
         )
     return trial_id, own
@@ -822,7 +827,7 @@ def _countries(fields: dict[str, str], trial_id: str, warnings: list[str]) -> li
     if state and state not in out:
         out.append(state)
     if unknown:
-        warnings.append(RecordWarning("unknown-country", "Countries: not countries, left out: " + ", ".join(unknown)))
+        warnings.append(RecordWarning("unknown-country", "Countries: not countries, left out: " + quoted_list(unknown)))
     return out
 
 
@@ -961,8 +966,8 @@ def sniff(path: Path) -> bool:
 
 
 def _trial_label(trial: Element, position: int) -> str:
-    raw = trial.findtext("TrialID")
-    return text(raw) or f"Trial #{position}"
+    label = text(trial.findtext("TrialID"))
+    return shown(label) if label else f"Trial #{position}"
 
 
 def read_detailed(path: Path) -> Iterator[IctrpTrial | RecordError]:

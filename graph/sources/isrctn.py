@@ -49,7 +49,7 @@ from graph.model import (
     Site,
     TrialRecord,
 )
-from graph.normalize import enum_value, guess_registry, id_matches
+from graph.normalize import enum_value, guess_registry, id_matches, quoted
 from graph.sources.ctrdata import (
     At,
     BadField,
@@ -79,7 +79,7 @@ def _own(doc: At) -> str:
         raise BadField(at.path, "the record has no ISRCTN", hint="every ISRCTN record has an isrctn number")
     value = value if value.upper().startswith("ISRCTN") else "ISRCTN" + value.zfill(8)
     if not id_matches("ISRCTN", value):
-        raise BadField(at.path, f"{value!r} is not an ISRCTN (ISRCTN and 8 digits)")
+        raise BadField(at.path, f"{quoted(value)} is not an ISRCTN (ISRCTN and 8 digits)")
     return value
 
 
@@ -92,7 +92,7 @@ def _registry_id(registry: str, at: At, notes: Notes) -> Identifier | None:
         return None
     value = "".join(value.split()) if registry != "ORG_STUDY" else value
     if registry in ("EUDRACT", "NCT") and not id_matches(registry, value):
-        notes.warn(at, f"{value!r} is not a {registry} id; kept as OTHER", "malformed-id")
+        notes.warn(at, f"{quoted(value)} is not a {registry} id; kept as OTHER", "malformed-id")
         return Identifier("OTHER", value, type=registry)
     return Identifier(registry, value)
 
@@ -240,7 +240,7 @@ def _sites(doc: At, notes: Notes) -> list[Site]:
     for centre in doc.get("participants", "trialCentres", "trialCentre").objects():
         name = centre.get("name").text()
         if not name or _NOT_A_SITE.match(name):
-            notes.warn(centre, f"{name!r} names no site; left out", "unnamed")
+            notes.warn(centre, f"{quoted(name)} names no site; left out", "unnamed")
             continue
         found = Site(
             name,
