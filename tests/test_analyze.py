@@ -319,6 +319,11 @@ def test_bad_options_exit_2(herniated: Path, args: list[str], message: str) -> N
     assert "Traceback" not in out
 
 
+def test_missing_store_is_an_error(tmp_path: Path) -> None:
+    code, out = cli("partners", "--store", str(tmp_path / "nothing"))
+    assert code == 2 and "no trialgraph store here" in out
+
+
 def test_output_formats(herniated: Path, tmp_path: Path) -> None:
     code, out = cli("shared-sites", "--store", str(herniated), "--format", "json", "--top", "1")
     assert json.loads(out) == [
