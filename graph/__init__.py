@@ -7,8 +7,10 @@ The public Python API; each name lives in a module of its own::
     graph.build(["data/"], store)
     rows = graph.run_query(store, "trials").rows
     disagreements = graph.trial_conflicts(store)
+    partners = graph.analyze(store, "partners")   # plain rows: pandas.DataFrame(partners)
 """
 
+from graph.analytics import analyze
 from graph.build import BuildReport, build
 from graph.conflicts import Conflict, trial_conflicts
 from graph.errors import InputError, QueryError, RecordError, StoreError, TrialgraphError
@@ -28,6 +30,7 @@ __all__ = [
     "StoreError",
     "TrialRecord",
     "TrialgraphError",
+    "analyze",
     "build",
     "open_store",
     "query_catalogue",

@@ -58,6 +58,18 @@ store_option = click.option(
 )
 
 
+network_param_option = click.option(
+    "--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Parameter of --query (repeatable)."
+)
+
+
+def _query_params(query_name: str | None, values: tuple[str, ...]) -> dict[str, str]:
+    """The --param values of a command whose --query narrows the network."""
+    if values and not query_name:
+        raise click.UsageError("--param goes with --query")
+    return _params(values)
+
+
 def _params(values: tuple[str, ...]) -> dict[str, str]:
     out = {}
     for item in values:
@@ -422,7 +434,7 @@ def list_queries() -> None:
 @click.option("--focus", metavar="ID_OR_NAME", help="Only the network around this trial (any id) or named node.")
 @click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Links to follow from --focus.")
 @click.option("--query", "query_name", metavar="NAME", help="Only the nodes a named query returns, and their links.")
-@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Parameter of --query (repeatable).")
+@network_param_option
 @click.option("--title", help="Heading of the page.")
 @click.option("--png", type=click.Path(path_type=Path), help="Also save a PNG snapshot, made by headless Chromium.")
 @handles_errors
@@ -441,12 +453,105 @@ def view(
     from graph.store import open_store
     from graph.view import write_view
 
-    if params and not query_name:
-        raise click.UsageError("--param goes with --query")
+    params_given = _query_params(query_name, params)
     st = open_store(store, read_only=True, must_exist=True)
-    params_given = _params(params)
     path = write_view(st, output, focus=focus, depth=depth, query=query_name, params=params_given, title=title, png=png)
     click.echo(f"View written to {path}" + (f", snapshot to {png}" if png else ""))
+
+
+@main.command()
+@click.argument("name", metavar="NAME")
+@store_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default=None,
+    help="Output format (default: table on a terminal, csv otherwise).",
+)
+@click.option("--output", "-o", type=click.Path(), help="Write the rows to a file.")
+@click.option("--top", type=click.IntRange(min=1), help="Only the first N rows (communities: the N largest).")
+@click.option(
+    "--min",
+    "minimum",
+    type=click.IntRange(min=1),
+    help="shared-sites: least trials (2); partners: least shared trials (1); communities: least members (2).",
+)
+@click.option(
+    "--measure",
+    type=click.Choice(["degree", "betweenness", "eigenvector"]),
+    help="centrality: the measure (default degree).",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["organization", "trial", "all"]),
+    help="centrality: the kind listed (default organization); communities: the kind listed (default all).",
+)
+@click.option("--from", "source", metavar="ID_OR_NAME", help="path: where it starts (a trial id, or a name or IRI).")
+@click.option("--to", "target", metavar="ID_OR_NAME", help="path: where it ends.")
+@click.option(
+    "--query",
+    "query_name",
+    metavar="NAME",
+    help="Narrow the network to the trials a named query returns (and their links).",
+)
+@network_param_option
+@handles_errors
+def analyze(
+    name: str,
+    store: str,
+    fmt: str | None,
+    output: str | None,
+    top: int | None,
+    minimum: int | None,
+    measure: str | None,
+    kind: str | None,
+    source: str | None,
+    target: str | None,
+    query_name: str | None,
+    params: tuple[str, ...],
+) -> None:
+    """Answer a network question about the store.  NAME is shared-sites, partners, centrality,
+    communities or path.  See docs/analyze.md."""
+    from graph.analytics import ANALYSES, rows_csv, rows_json
+    from graph.analytics import analyze as run_analysis
+    from graph.store import open_store
+
+    params_given = _query_params(query_name, params)
+    if fmt == "table" and output:
+        raise click.UsageError("--format table prints to the terminal: write csv or json with --output")
+    st = open_store(store, read_only=True, must_exist=True)
+    rows = run_analysis(
+        st,
+        name,
+        query=query_name,
+        params=params_given,
+        top=top,
+        minimum=minimum,
+        measure=measure,
+        kind=kind,
+        source=source,
+        target=target,
+    )
+    columns = ANALYSES[name].columns
+    chosen = fmt or ("table" if output is None and sys.stdout.isatty() else "csv")
+    if chosen == "table":
+        _print_rows(ANALYSES[name].table_columns, rows)
+    else:
+        _write(rows_csv(rows, columns) if chosen == "csv" else rows_json(rows, columns), output)
+    if name == "path" and not rows:
+        err.print(f"no path between {source} and {target}: they are in separate parts of the network")
+    elif chosen == "table" or output:
+        err.print(f"{len(rows)} row{'' if len(rows) == 1 else 's'}")
+
+
+def _print_rows(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    table = Table(*columns, show_lines=False)
+    for row in rows:
+        table.add_row(*[_plain(f"{row[c]:.4g}" if isinstance(row[c], float) else row[c]) for c in columns])
+    Console(highlight=False).print(table)
 
 
 @main.command()
@@ -458,13 +563,15 @@ def view(
 @handles_errors
 def export(store: str, fmt: str, output: str | None) -> None:
     """Export the store: all named graphs (trig, nquads, jsonld) or their union (turtle, ntriples),
-    or the network of the view as GraphML (graphml, for Gephi and Cytoscape)."""
+    or the network of the view as GraphML (graphml, for Gephi and Cytoscape), with centrality
+    scores and community numbers as node attributes."""
     from graph.store import open_store
 
     if fmt == "graphml":
+        from graph.analytics import annotate
         from graph.network import graphml_bytes, project
 
-        data = graphml_bytes(project(open_store(store, read_only=True, must_exist=True)))
+        data = graphml_bytes(annotate(project(open_store(store, read_only=True, must_exist=True))))
     else:
         data = open_store(store, read_only=True, must_exist=True).dump(fmt)
     if output:
