@@ -1,5 +1,6 @@
-"""Copies ontology/, shapes/ and queries/ into the package when a wheel is built, so that a
-non-editable install finds them under graph/_resources/ (see graph/constants.py)."""
+"""Copies ontology/, shapes/, queries/ and the default organisation aliases
+(data/organizations.yaml) into the package when a wheel is built, so that a non-editable install
+finds them under graph/_resources/ (see graph/constants.py)."""
 
 import shutil
 from pathlib import Path
@@ -20,6 +21,8 @@ class BuildWithResources(build_py):
             if dest.exists():
                 shutil.rmtree(dest)
             shutil.copytree(ROOT / name, dest)
+        # the default organisation aliases (graph/constants.py DEFAULT_ORGS_FILE)
+        shutil.copy2(ROOT / "data" / "organizations.yaml", target / "organizations.yaml")
 
 
 setup(cmdclass={"build_py": BuildWithResources})

@@ -6,9 +6,13 @@ The public Python API; each name lives in a module of its own::
     store = graph.open_store("memory")
     graph.build(["data/"], store)
     rows = graph.run_query(store, "trials").rows
+    disagreements = graph.trial_conflicts(store)
+    partners = graph.analyze(store, "partners")   # plain rows: pandas.DataFrame(partners)
 """
 
+from graph.analytics import analyze
 from graph.build import BuildReport, build
+from graph.conflicts import Conflict, trial_conflicts
 from graph.errors import InputError, QueryError, RecordError, StoreError, TrialgraphError
 from graph.model import TrialRecord
 from graph.queries import catalogue as query_catalogue
@@ -17,6 +21,7 @@ from graph.store import Result, Store, open_store
 
 __all__ = [
     "BuildReport",
+    "Conflict",
     "InputError",
     "QueryError",
     "RecordError",
@@ -25,8 +30,10 @@ __all__ = [
     "StoreError",
     "TrialRecord",
     "TrialgraphError",
+    "analyze",
     "build",
     "open_store",
     "query_catalogue",
     "run_query",
+    "trial_conflicts",
 ]

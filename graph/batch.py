@@ -41,6 +41,7 @@ from graph.model import Identifier, Participation, TrialRecord
 from graph.processes import WORKER_GC, no_full_gc
 from graph.reason import reasoner_for
 from graph.store import from_ox, to_ox
+from graph.summary import finding_label
 from graph.validate import Issue
 
 _GENERATED_AT = "<http://www.w3.org/ns/prov#generatedAtTime>"
@@ -139,6 +140,8 @@ class Outcome:
     inferred: int = 0
     #: the nodes its graphs type as trials
     trials: list[str] = field(default_factory=list)
+    #: (rule, label) of each warning the shapes found in the record, for the import summary
+    findings: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -321,6 +324,7 @@ def _run_job(job: Job, worker: Worker) -> BatchResult:
             outcomes.append(Outcome(key, c.name, c.record.source_file, "quarantined", problems=problems))
             continue
         out, sigs, sig_terms = _graphs(key, c, worker, job.stored.get(str(c.name)))
+        out.findings = [(i.rule, finding_label(i.field, i.message)) for i in issues if i.severity == "warning"]
         outcomes.append(out)
         if out.kind != "ok":
             continue

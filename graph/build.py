@@ -28,9 +28,9 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
-from graph import batch, ingest, ledger, merge, orgs, processes, rdf, reason
+from graph import batch, ingest, ledger, merge, orgs, processes, rdf, reason, summaries, summary
 from graph import identity as ids
-from graph.constants import BATCH_SIZE, INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH
+from graph.constants import BATCH_SIZE, INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH, SUMMARY_GRAPH
 from graph.digest import Fold, hex_digest
 from graph.errors import InputError, RecordError
 from graph.layout import (
@@ -45,6 +45,7 @@ from graph.layout import (
 from graph.model import Identifier, TrialRecord
 from graph.namespace import TG
 from graph.store import OxigraphStore, Store, graph_quads
+from graph.summary import ImportSummary
 from graph.validate import Issue, shapes_fingerprint, shapes_graph
 
 Progress = Callable[[str, int, int | None], None]
@@ -70,6 +71,8 @@ class BuildReport:
     review: list[dict[str, object]] = field(default_factory=list)
     #: quads written to the inferred graphs of the loaded records
     inferred_quads: int = 0
+    #: Warnings and quarantines by kind, with counts and example records (see graph.summary).
+    summary: ImportSummary = field(default_factory=ImportSummary)
 
     @property
     def exit_code(self) -> int:
@@ -212,6 +215,7 @@ def build(
     workers: int | None = None,
     force: bool = False,
     timestamp: datetime | None = None,
+    orgs_files: Sequence[Path] = (),
 ) -> BuildReport:
     """Two passes, so that memory stays bounded however many records come in.  The first reads
     every record (in ``workers`` processes; default: one per core), spills it to a temporary
@@ -219,7 +223,11 @@ def build(
     identity are decided across all records.  The second turns the spilled records into
     triples, validates them, works out what each entails, and writes them a batch at a time
     (:mod:`graph.batch`).  ``force`` replaces stored records whatever their version;
-    ``timestamp`` (or ``SOURCE_DATE_EPOCH``) is the load time written into every record."""
+    ``timestamp`` (or ``SOURCE_DATE_EPOCH``) is the load time written into every record.
+    Organisation aliases come from the ``organizations.yaml`` files in the folders built and
+    ``orgs_files`` (:func:`graph.orgs.alias_files`)."""
+    paths = list(paths)
+    references = orgs.alias_files(paths, orgs_files)
     started = time.perf_counter()
     report = BuildReport()
     loaded_at = load_time(timestamp)
@@ -238,9 +246,10 @@ def build(
             Path(tmp),
             tuple(extra_shapes),
         )
-        _write_records(store, spill, heads, report, progress, settings, engine, ror_dump, executor)
+        _write_records(store, spill, heads, report, progress, settings, engine, ror_dump, executor, references)
     if not isinstance(store, OxigraphStore):  # an Oxigraph store: the build counted as it wrote
         report.trials, report.triples = _counts(store)
+    summary.add_outcomes(report.summary, report.errors, report.older, report.identity_conflicts)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -264,9 +273,10 @@ def _write_records(
     engine: reason.Engine,
     ror_dump: Path | None,
     executor: Executor | None,
+    references: Sequence[Path] = (),
 ) -> None:
     progress("identity", 0, None)
-    resolved = _resolve_organizations(list(heads.values()), ror_dump, report)
+    resolved = _resolve_organizations(list(heads.values()), ror_dump, report, references)
     participations = {merge.record_key(r): r.participations for r in resolved}
     values = {i.value for r in resolved for i in r.identifiers}
     preferred, evidence, report.identity_conflicts = assign_identity(resolved, existing_identifiers(store, values))
@@ -312,9 +322,11 @@ class _Outcomes:
                 self.report.older.append(out.message)
             elif out.kind == "quarantined":
                 self.report.quarantined[out.key] = out.problems
+                summary.add_quarantine(self.report.summary, out.key, out.problems)
                 self.quarantine[out.key] = _quarantine_triples(out.key, out.source_file, out.problems)
             else:
                 self.cleared.add(out.key)
+                summary.add_findings(self.report.summary, out.key, out.findings)
                 if out.entry is not None:
                     self.entries[str(out.name)] = out.entry
                 if out.kind == "unchanged":
@@ -500,7 +512,9 @@ def _fill(store: OxigraphStore, w: Any, second: _Pass) -> None:
     previous = ledger.read_totals(db)
     sizes = ledger.Sizes(db)
     if incremental:
-        sizes.touch(LEDGER_GRAPH, INFERRED_GRAPH, reason.SUPPORT_GRAPH, QUARANTINE_GRAPH, reason.STATE_GRAPH)
+        sizes.touch(
+            LEDGER_GRAPH, INFERRED_GRAPH, reason.SUPPORT_GRAPH, QUARANTINE_GRAPH, reason.STATE_GRAPH, SUMMARY_GRAPH
+        )
     loader = _Loader(db)
     places = _Places()
     changed: dict[str, batch.Outcome] = {}
@@ -537,12 +551,14 @@ def _fill(store: OxigraphStore, w: Any, second: _Pass) -> None:
         reason._replace_graph(db, ONTOLOGY_GRAPH, onto)
         report.reasoning = reason.finish_full(db, reasoner, places.resolve())
         report.reasoning.inferred = report.inferred_quads + report.reasoning.cross_record
+    summaries.refresh(db, store.db, report.loaded)
     ledger.drop_totals(db)
     # counted once after a full load, else followed graph by graph and trial by trial
     if incremental and previous is not None:
         totals = ledger.Totals(sizes.total(previous.quads) + ledger.Totals.OWN, previous.trials + trials)
     elif not stored_records and reasoner is not None:  # a fresh store: what was loaded, and what came after
         after = (ONTOLOGY_GRAPH, INFERRED_GRAPH, reason.SUPPORT_GRAPH, reason.STATE_GRAPH, QUARANTINE_GRAPH)
+        after += (SUMMARY_GRAPH,)
         quads = outcomes.quads + sum(ledger.size(db, g) for g in after)
         totals = ledger.Totals(quads + ledger.Totals.OWN, len(outcomes.trials | _trials_in(db, INFERRED_GRAPH)))
     else:
@@ -671,6 +687,9 @@ def _write_remote(store: Store, second: _Pass) -> None:
     progress("reasoning", 0, None)
     if report.loaded or not _has_reasoner_graphs(store):
         _send_inferences(store, onto, second.engine)
+    if report.loaded or not store.graph(URIRef(SUMMARY_GRAPH)):
+        with store.write() as remote:
+            remote.replace_graph(URIRef(SUMMARY_GRAPH), summaries.summary_graph(store))
     if outcomes.entries or report.loaded:
         trials, quads = _counts(store)
         with store.write() as remote:
@@ -732,10 +751,13 @@ def _update_quarantine(store: Store, w: object, new: dict[str, Graph], cleared: 
     w.replace_graph(URIRef(QUARANTINE_GRAPH), keep)  # type: ignore[attr-defined]
 
 
-def _resolve_organizations(records: list[TrialRecord], ror_dump: Path | None, report: BuildReport) -> list[TrialRecord]:
-    """Canonical organisation names from the curated aliases (``data/organizations.yaml``) and,
-    when given, a ROR dump; uncertain matches go to ``report.review``, never merged."""
-    resolver = orgs.OrgResolver.load(ror_dump=ror_dump)
+def _resolve_organizations(
+    records: list[TrialRecord], ror_dump: Path | None, report: BuildReport, references: Sequence[Path] = ()
+) -> list[TrialRecord]:
+    """Canonical organisation names from the curated alias files (``references``; the package's
+    default when there is none) and, when given, a ROR dump; uncertain matches go to
+    ``report.review``, never merged."""
+    resolver = orgs.OrgResolver.load(references, ror_dump=ror_dump)
     resolved, resolutions = orgs.resolve_records_with_report(records, resolver)
     report.review = orgs.review_report(resolutions)
     return resolved

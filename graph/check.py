@@ -144,3 +144,21 @@ def _plain(store: Store, shapes: object) -> tuple[list[Issue], list[str]]:
     issues = validate_units_plain(units, shapes)  # type: ignore[arg-type]
     trials = sorted({t for t in (owner_of(list(g))[0] for g in units.values()) if t})
     return issues, trials
+
+
+def in_scope(report: Report, roots: Sequence[Path]) -> Report:
+    """The part of ``report`` about records read from files under ``roots`` (compared as
+    absolute paths; a zip member counts as its zip file), for ``validate --scope``: problems of
+    other records, quarantined ones included, stay in the full report but do not decide the exit
+    code.  A problem no record file owns is out of every scope."""
+    resolved = [Path(root).resolve() for root in roots]
+
+    def under(source: str) -> bool:
+        if not source:
+            return False
+        path = Path(source.split("!", 1)[0]).resolve()
+        return any(path == root or path.is_relative_to(root) for root in resolved)
+
+    issues = [i for i in report.issues if under(i.source)]
+    quarantined = [q for q in report.quarantined if under(q.get("file", ""))]
+    return Report(issues=issues, checked_trials=report.checked_trials, quarantined=quarantined)

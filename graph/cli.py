@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-from graph.constants import BATCH_SIZE, DATA_DIR, STORE_ENV, default_store
+from graph.constants import BATCH_SIZE, DEFAULT_DATA, STORE_ENV, default_store
 from graph.errors import TrialgraphError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,6 +57,18 @@ store_option = click.option(
     show_default=f"${STORE_ENV} or .trialgraph/store",
     help="Oxigraph folder, 'memory', or the URL of a SPARQL 1.1 endpoint.",
 )
+
+
+network_param_option = click.option(
+    "--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Parameter of --query (repeatable)."
+)
+
+
+def _query_params(query_name: str | None, values: tuple[str, ...]) -> dict[str, str]:
+    """The --param values of a command whose --query narrows the network."""
+    if values and not query_name:
+        raise click.UsageError("--param goes with --query")
+    return _params(values)
 
 
 def _params(values: tuple[str, ...]) -> dict[str, str]:
@@ -108,6 +120,14 @@ def main() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write uncertain organisation matches (with scores) to this JSON file for review.",
 )
+@click.option(
+    "--orgs",
+    "orgs_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Organisation aliases (repeatable), read with every organizations.yaml in the folders built "
+    "(without either, the package's default).",
+)
 @workers_option
 @click.option(
     "--batch-size",
@@ -123,6 +143,14 @@ def main() -> None:
     type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ"]),
     help="Load time written into every record (UTC), for reproducible exports; default: SOURCE_DATE_EPOCH, else now.",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How the import summary is written on standard output: text for people, json for machines.",
+)
 @handles_errors
 def build(
     paths: tuple[Path, ...],
@@ -133,20 +161,22 @@ def build(
     reasoner: str,
     ror_dump: Path | None,
     review_output: Path | None,
+    orgs_files: tuple[Path, ...],
     workers: int | None,
     batch_size: int,
     quiet: bool,
+    fmt: str,
     force: bool = False,
     timestamp: datetime | None = None,
 ) -> None:
-    """Read trial records under PATHS (default: data/), load them into the store, reason and
-    validate.  Exit 1 when records were quarantined for violations, 2 when some could not be
-    read."""
+    """Read trial records under PATHS (default: the folder data/ here), load them into the store,
+    reason and validate.  Exit 1 when records were quarantined for violations, 2 when some could
+    not be read."""
     from graph.build import build as run_build
     from graph.progress import progress_bar
     from graph.store import open_store
 
-    targets = list(paths) or [DATA_DIR]
+    targets = list(paths) or [_default_data()]
     st = open_store(store)
     with progress_bar(disabled=quiet) as progress:
         report = run_build(
@@ -160,6 +190,7 @@ def build(
             batch_size=batch_size,
             force=force,
             timestamp=timestamp,
+            orgs_files=orgs_files,
         )
     from rich.markup import escape
 
@@ -185,6 +216,14 @@ def build(
             f"[red]quarantined[/red] {escape(key)}: " + "; ".join(escape(f"{p.field}: {p.message}") for p in problems)
         )
     out = Console(highlight=False, soft_wrap=True)
+    if fmt == "json":
+        click.echo(report.summary.to_json(_build_counts(report, st.location)))
+        sys.exit(report.exit_code)
+    lines = report.summary.lines()
+    if lines:
+        out.print("Import summary")
+        for line in lines:
+            out.print(escape(line))
     out.print(
         f"{report.records_read} records read: {len(report.loaded)} loaded, {len(report.unchanged)} unchanged, "
         f"{len(report.older)} older kept out, {len(report.quarantined)} quarantined, {len(report.errors)} unreadable. "
@@ -196,6 +235,34 @@ def build(
         path = wv(st, view_output)
         out.print(f"View written to {path}")
     sys.exit(report.exit_code)
+
+
+def _default_data() -> Path:
+    """``data/`` in the current folder, what ``build`` reads when given no paths."""
+    from graph.errors import InputError
+
+    if not DEFAULT_DATA.is_dir():
+        raise InputError(
+            f"no paths given, and no {DEFAULT_DATA}/ folder in {Path.cwd()} to read by default: pass the files "
+            "or folders to build, e.g. `trialgraph build path/to/data/`"
+        )
+    return DEFAULT_DATA
+
+
+def _build_counts(report: Any, location: str) -> dict[str, object]:
+    """The counts of a build's last line, for ``build --format json``."""
+    return {
+        "records_read": report.records_read,
+        "loaded": len(report.loaded),
+        "unchanged": len(report.unchanged),
+        "older": len(report.older),
+        "quarantined": len(report.quarantined),
+        "unreadable": len(report.errors),
+        "store": str(location),
+        "trials": report.trials,
+        "triples": report.triples,
+        "exit_code": report.exit_code,
+    }
 
 
 @main.command()
@@ -227,6 +294,15 @@ def build(
     show_default=True,
     help="fast: record by record, in parallel; plain: pyshacl over the whole graph (same results, slow).",
 )
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    metavar="PATH",
+    help="Only problems of records read from files under PATH (repeatable) decide the exit code; "
+    "those of other records, quarantined ones included, are reported and not counted.",
+)
 @workers_option
 @handles_errors
 def validate(
@@ -237,42 +313,83 @@ def validate(
     extra_shapes: tuple[Path, ...],
     list_quarantine: bool,
     engine: str,
+    scopes: tuple[Path, ...],
     workers: int | None,
 ) -> None:
     """Validate the store against the SHACL shapes and the QC queries (queries/qc/*-violation.rq),
     and report quarantined records.  Exit 0 when nothing reaches --fail-on, 1 when something
-    does, 2 on bad input or usage."""
-    from graph.check import check_store
-    from graph.errors import InputError
+    does (within --scope, when given), 2 on bad input or usage."""
+    from graph.check import check_store, in_scope
     from graph.store import open_store
     from graph.validate import render
 
-    local = not str(store).startswith(("http://", "https://")) and str(store) not in ("memory", ":memory:")
-    if local and not Path(store).exists():
-        raise InputError(f"{store}: no store here", hint="build one with `trialgraph build`, or pass --store")
-    st = open_store(store, read_only=True)
+    st = open_store(store, read_only=True, must_exist=True)
     report, trials = check_store(
         st, extra_shapes=extra_shapes, only_quarantine=list_quarantine, engine=engine, workers=workers
     )
     colour = None if output is None else False
     _write(render(report, fmt, fail_on=fail_on, trials=trials, colour=colour), output)
-    sys.exit(1 if report.fails(fail_on) else 0)
+    deciding = in_scope(report, scopes) if scopes else report
+    if scopes:
+        _scope_line(report, deciding, scopes, fail_on)
+    sys.exit(1 if deciding.fails(fail_on) else 0)
+
+
+def _scope_line(report: Any, scoped: Any, scopes: tuple[Path, ...], fail_on: str) -> None:
+    """What ``validate --scope`` counted, and what it only reported, on standard error."""
+    from graph.validate import severity_rank
+
+    def counted(r: Any) -> int:
+        return sum(severity_rank(i.severity) >= severity_rank(fail_on) for i in r.issues)
+
+    others = len(report.quarantined) - len(scoped.quarantined)
+    err.print(
+        f"scope {', '.join(map(str, scopes))}: {counted(scoped)} problems at or above {fail_on} decide the exit "
+        f"code; {counted(report) - counted(scoped)} more in other records"
+        + (f" ({others} quarantined)" if others else "")
+        + " are reported only"
+    )
+
+
+#: Rows of a page in a terminal table when --limit is not given.
+TABLE_LIMIT = 50
 
 
 @main.command()
 @click.argument("name")
 @store_option
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Query parameter (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--limit", type=int, default=None, help="At most this many rows.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "tsv", "json"]),
+    default=None,
+    help="table for people (the default on a terminal: ids and names, long text cut), csv (the default "
+    "when the output is a file or a pipe), tsv or json (SPARQL results formats: every column, every value).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=None,
+    help=f"Rows of the page (default: {TABLE_LIMIT} in a table, every row in the other formats; 0: every row).",
+)
+@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Rows to skip first.")
+@click.option("--columns", metavar="A,B,...", help="Only these columns, in this order (e.g. trial,id,title).")
 @handles_errors
-def query(name: str, store: str, params: tuple[str, ...], fmt: str, limit: int | None) -> None:
-    """Run a named query (see `trialgraph queries`) or a .rq file."""
-    from graph.queries import run, to_csv, to_json
+def query(
+    name: str, store: str, params: tuple[str, ...], fmt: str | None, limit: int | None, offset: int, columns: str | None
+) -> None:
+    """Run a named query (see `trialgraph queries`) or a SPARQL file (.rq or .sparql).  The page
+    the rows are, and how many rows there are in all, go to standard error."""
+    from graph.queries import page_note, readable_columns, run, select_columns, table, to_csv, to_json, to_tsv
     from graph.store import open_store
 
-    st = open_store(store, read_only=True)
-    result = run(st, name, _params(params), limit=limit)
+    if fmt is None:
+        fmt = "table" if sys.stdout.isatty() else "csv"
+    if limit is None and fmt == "table":
+        limit = TABLE_LIMIT
+    st = open_store(store, read_only=True, must_exist=True)
+    result = run(st, name, _params(params), limit=limit or None, offset=offset)
     if result.kind == "ASK":
         click.echo("true" if result.boolean else "false")
         return
@@ -280,18 +397,23 @@ def query(name: str, store: str, params: tuple[str, ...], fmt: str, limit: int |
         assert result.graph is not None
         click.echo(result.graph.serialize(format="turtle"))
         return
-    if fmt == "csv":
-        click.echo(to_csv(result), nl=False)
-    elif fmt == "json":
-        click.echo(to_json(result))
+    wanted = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
+    if fmt == "table":
+        shown = select_columns(result, wanted or readable_columns(result))
+        out = Console(highlight=False)
+        out.print(table(shown, out.width))
+        hidden = [v for v in result.variables if v not in shown.variables]
+        if hidden and not wanted:
+            err.print(f"not shown: {', '.join(hidden)} (IRIs: --columns or --format csv shows them)")
     else:
-        from rich.table import Table
-
-        table = Table(*result.variables, show_lines=False)
-        for row in result.rows:
-            table.add_row(*[_plain(t) for t in row])
-        Console(highlight=False).print(table)
-        err.print(f"{len(result.rows)} rows" + (" (truncated)" if result.truncated else ""))
+        chosen = select_columns(result, wanted) if wanted else result
+        writers = {"csv": to_csv, "tsv": to_tsv, "json": to_json}
+        click.echo(writers[fmt](chosen), nl=False)
+        if fmt == "json":
+            click.echo()
+        if not (result.truncated or offset):
+            return  # every row was written: nothing to say
+    err.print(page_note(result, offset))
 
 
 def _plain(term: object) -> str:
@@ -308,7 +430,10 @@ def list_queries() -> None:
 
     from graph.queries import catalogue
 
-    table = Table("name", "description", "parameters", show_lines=True)
+    table = Table(show_lines=True, expand=True)
+    table.add_column("name", no_wrap=True)
+    table.add_column("description", ratio=3)
+    table.add_column("parameters", ratio=2)
     for q in catalogue().values():
         table.add_row(q.name, q.description, "\n".join(f"{p.name}: {p.description}" for p in q.params))
     Console(highlight=False).print(table)
@@ -320,7 +445,7 @@ def list_queries() -> None:
 @click.option("--focus", metavar="ID_OR_NAME", help="Only the network around this trial (any id) or named node.")
 @click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Links to follow from --focus.")
 @click.option("--query", "query_name", metavar="NAME", help="Only the nodes a named query returns, and their links.")
-@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Parameter of --query (repeatable).")
+@network_param_option
 @click.option("--title", help="Heading of the page.")
 @click.option("--png", type=click.Path(path_type=Path), help="Also save a PNG snapshot, made by headless Chromium.")
 @handles_errors
@@ -339,12 +464,105 @@ def view(
     from graph.store import open_store
     from graph.view import write_view
 
-    if params and not query_name:
-        raise click.UsageError("--param goes with --query")
-    st = open_store(store, read_only=True)
-    params_given = _params(params)
+    params_given = _query_params(query_name, params)
+    st = open_store(store, read_only=True, must_exist=True)
     path = write_view(st, output, focus=focus, depth=depth, query=query_name, params=params_given, title=title, png=png)
     click.echo(f"View written to {path}" + (f", snapshot to {png}" if png else ""))
+
+
+@main.command()
+@click.argument("name", metavar="NAME")
+@store_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default=None,
+    help="Output format (default: table on a terminal, csv otherwise).",
+)
+@click.option("--output", "-o", type=click.Path(), help="Write the rows to a file.")
+@click.option("--top", type=click.IntRange(min=1), help="Only the first N rows (communities: the N largest).")
+@click.option(
+    "--min",
+    "minimum",
+    type=click.IntRange(min=1),
+    help="shared-sites: least trials (2); partners: least shared trials (1); communities: least members (2).",
+)
+@click.option(
+    "--measure",
+    type=click.Choice(["degree", "betweenness", "eigenvector"]),
+    help="centrality: the measure (default degree).",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["organization", "trial", "all"]),
+    help="centrality: the kind listed (default organization); communities: the kind listed (default all).",
+)
+@click.option("--from", "source", metavar="ID_OR_NAME", help="path: where it starts (a trial id, or a name or IRI).")
+@click.option("--to", "target", metavar="ID_OR_NAME", help="path: where it ends.")
+@click.option(
+    "--query",
+    "query_name",
+    metavar="NAME",
+    help="Narrow the network to the trials a named query returns (and their links).",
+)
+@network_param_option
+@handles_errors
+def analyze(
+    name: str,
+    store: str,
+    fmt: str | None,
+    output: str | None,
+    top: int | None,
+    minimum: int | None,
+    measure: str | None,
+    kind: str | None,
+    source: str | None,
+    target: str | None,
+    query_name: str | None,
+    params: tuple[str, ...],
+) -> None:
+    """Answer a network question about the store.  NAME is shared-sites, partners, centrality,
+    communities or path.  See docs/analyze.md."""
+    from graph.analytics import ANALYSES, rows_csv, rows_json
+    from graph.analytics import analyze as run_analysis
+    from graph.store import open_store
+
+    params_given = _query_params(query_name, params)
+    if fmt == "table" and output:
+        raise click.UsageError("--format table prints to the terminal: write csv or json with --output")
+    st = open_store(store, read_only=True, must_exist=True)
+    rows = run_analysis(
+        st,
+        name,
+        query=query_name,
+        params=params_given,
+        top=top,
+        minimum=minimum,
+        measure=measure,
+        kind=kind,
+        source=source,
+        target=target,
+    )
+    columns = ANALYSES[name].columns
+    chosen = fmt or ("table" if output is None and sys.stdout.isatty() else "csv")
+    if chosen == "table":
+        _print_rows(ANALYSES[name].table_columns, rows)
+    else:
+        _write(rows_csv(rows, columns) if chosen == "csv" else rows_json(rows, columns), output)
+    if name == "path" and not rows:
+        err.print(f"no path between {source} and {target}: they are in separate parts of the network")
+    elif chosen == "table" or output:
+        err.print(f"{len(rows)} row{'' if len(rows) == 1 else 's'}")
+
+
+def _print_rows(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    table = Table(*columns, show_lines=False)
+    for row in rows:
+        table.add_row(*[_plain(f"{row[c]:.4g}" if isinstance(row[c], float) else row[c]) for c in columns])
+    Console(highlight=False).print(table)
 
 
 @main.command()
@@ -356,15 +574,17 @@ def view(
 @handles_errors
 def export(store: str, fmt: str, output: str | None) -> None:
     """Export the store: all named graphs (trig, nquads, jsonld) or their union (turtle, ntriples),
-    or the network of the view as GraphML (graphml, for Gephi and Cytoscape)."""
+    or the network of the view as GraphML (graphml, for Gephi and Cytoscape), with centrality
+    scores and community numbers as node attributes."""
     from graph.store import open_store
 
     if fmt == "graphml":
+        from graph.analytics import annotate
         from graph.network import graphml_bytes, project
 
-        data = graphml_bytes(project(open_store(store, read_only=True)))
+        data = graphml_bytes(annotate(project(open_store(store, read_only=True, must_exist=True))))
     else:
-        data = open_store(store, read_only=True).dump(fmt)
+        data = open_store(store, read_only=True, must_exist=True).dump(fmt)
     if output:
         from graph.files import write_atomic
 
@@ -382,9 +602,15 @@ def fetch() -> None:
 @click.option("--query", "term", help="Free-text search (API v2 query.term), e.g. 'mesenchymal stem cells'.")
 @click.option("--condition", help="Condition search (query.cond).")
 @click.option("--status", help="Overall status filter, e.g. RECRUITING or RECRUITING,COMPLETED.")
-@click.option("--max", "max_studies", type=int, help="Stop after this many studies.")
+@click.option("--max", "max_studies", type=click.IntRange(min=1), help="Stop after this many studies.")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for the raw API pages.")
-@click.option("--page-size", type=int, default=100, show_default=True)
+@click.option(
+    "--page-size",
+    type=click.IntRange(1, 1000),
+    default=100,
+    show_default=True,
+    help="Studies per API page (the API takes 1 to 1000).",
+)
 @click.option(
     "--base-url", default="https://clinicaltrials.gov/api/v2", show_default=True, help="API base (for mirrors)."
 )
@@ -424,29 +650,29 @@ def fetch_ctgov_cmd(
 @handles_errors
 def conflicts(store: str, fmt: str) -> None:
     """List where source records of one trial disagree (status, phase, enrolment, dates,
-    sponsor), with each source and its value."""
+    sponsor), with each record and its value.  Values registers may write differently (a coarse
+    status, a refined date, a national part's own dates) are not conflicts; see graph.conflicts."""
     import json
 
-    from graph.conflicts import store_conflicts
+    from graph.conflicts import trial_conflicts
     from graph.store import open_store
 
-    rows = store_conflicts(open_store(store, read_only=True))
+    found = trial_conflicts(open_store(store, read_only=True, must_exist=True))
     if fmt == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        click.echo(json.dumps([c.as_dict() for c in found], indent=2, ensure_ascii=False))
         return
     from rich.table import Table
 
-    table = Table("trial", "field", "source", "value", show_lines=True)
-    for row in rows:
-        values: list[dict[str, str]] = row["values"]  # type: ignore[assignment]
+    table = Table("trial", "field", "record", "value", show_lines=True)
+    for c in found:
         table.add_row(
-            _plain(row["trial"]),
-            _plain(row["field"]),
-            "\n".join(_plain(s["source"]) for s in values),
-            "\n".join(_plain(s["value"]) for s in values),
+            _plain(c.trial),
+            _plain(c.field),
+            "\n".join(_plain(record) for record, _value in c.values),
+            "\n".join(_plain(value) for _record, value in c.values),
         )
     Console(highlight=False).print(table)
-    err.print(f"{len(rows)} conflicts")
+    err.print(f"{len(found)} conflicts")
 
 
 @main.command()
@@ -479,19 +705,90 @@ def conflicts(store: str, fmt: str) -> None:
     default=4,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Queries that run at once (503 beyond).",
+    help="Queries that run at once (worker processes); the others wait in the queue.",
+)
+@click.option(
+    "--queue-timeout",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Seconds a request may wait for a free worker (503 with Retry-After beyond).",
+)
+@click.option(
+    "--max-queue",
+    default=256,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Requests that may wait at once, all clients together (503 with Retry-After beyond).",
+)
+@click.option(
+    "--max-per-client",
+    default=64,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Requests one client address may have running or waiting (429 beyond).",
+)
+@click.option(
+    "--max-bytes",
+    default=20_000_000,
+    show_default=True,
+    type=click.IntRange(min=1024),
+    help="Bytes of one answer at most; more rows are cut and flagged, as for --max-rows.",
+)
+@click.option(
+    "--worker-memory",
+    "worker_memory_mb",
+    default=1024,
+    show_default=True,
+    type=click.IntRange(min=256),
+    help="MB of memory (data segment) per worker; a query that needs more is stopped, its worker replaced.",
+)
+@click.option(
+    "--max-literal",
+    default=100_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Characters in one string literal of a query (400 beyond).",
+)
+@click.option(
+    "--max-operators",
+    default=1_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Operators, commas, separators and clauses in one query (400 beyond).",
+)
+@click.option(
+    "--cache-mb",
+    default=64,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="MB of answers kept per store version (0: no cache).",
 )
 @handles_errors
 def serve(
-    store: str, host: str, port: int, timeout: float, max_rows: int, max_query_bytes: int, max_concurrent: int
+    store: str,
+    host: str,
+    port: int,
+    timeout: float,
+    max_rows: int,
+    max_query_bytes: int,
+    max_concurrent: int,
+    **limits: Any,
 ) -> None:
     """Serve the store read-only: the SPARQL 1.1 endpoint (/sparql), the query page (/), the
     network view (/view), named queries (/queries) and a page for every entity (/id/...)."""
     from graph.server import Settings
     from graph.server import serve as run_server
+    from graph.store import require_store
 
+    require_store(store)
     settings = Settings(
-        store, timeout=timeout, max_rows=max_rows, max_query_bytes=max_query_bytes, max_concurrent=max_concurrent
+        store,
+        timeout=timeout,
+        max_rows=max_rows,
+        max_query_bytes=max_query_bytes,
+        max_concurrent=max_concurrent,
+        **limits,
     )
     run_server(settings, host=host, port=port)
 

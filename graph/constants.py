@@ -20,8 +20,18 @@ def _resource_dir(name: str) -> Path:
 ONTOLOGY_DIR = _resource_dir("ontology")
 SHAPES_DIR = _resource_dir("shapes")
 QUERIES_DIR = _resource_dir("queries")
-#: Curated records shipped with a source checkout (``trialgraph build`` reads it by default).
-DATA_DIR = PACKAGE_DIR.parent / "data"
+#: What ``trialgraph build`` reads when given no paths: ``data/`` in the current folder (like the
+#: default store, ``.trialgraph/store``, it is relative to where the command runs).
+DEFAULT_DATA = Path("data")
+#: The organisation aliases a build falls back on when the folders it reads hold no
+#: ``organizations.yaml`` and no ``--orgs`` file is given: a copy of the checkout's
+#: ``data/organizations.yaml``, shipped in the wheel as ``graph/_resources/organizations.yaml``.
+ORGS_NAME = "organizations.yaml"
+DEFAULT_ORGS_FILE = (
+    PACKAGE_DIR / "_resources" / ORGS_NAME
+    if (PACKAGE_DIR / "_resources" / ORGS_NAME).is_file()
+    else PACKAGE_DIR.parent / "data" / ORGS_NAME
+)
 
 #: Records per batch of a build's second pass: the most records (and their graphs) a process holds.
 BATCH_SIZE = 500
@@ -38,6 +48,8 @@ GRAPH_NS = BASE + "graph/"
 ONTOLOGY_GRAPH = GRAPH_NS + "ontology"
 INFERRED_GRAPH = GRAPH_NS + "inferred"
 QUARANTINE_GRAPH = GRAPH_NS + "quarantine"
+#: Rows of the whole-graph queries (trials, sponsors, countries), kept up to date by every build.
+SUMMARY_GRAPH = GRAPH_NS + "summary"
 
 MESH_NS = "http://id.nlm.nih.gov/mesh/"
 ROR_NS = "https://ror.org/"

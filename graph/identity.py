@@ -9,7 +9,7 @@ from urllib.parse import quote
 from rdflib import URIRef
 
 from graph.constants import GRAPH_NS
-from graph.model import Condition, Identifier, Intervention, Organization, Site
+from graph.model import Condition, ConditionTerm, Identifier, Intervention, Organization, Site
 from graph.namespace import ID
 from graph.normalize import TRIAL_REGISTRIES, org_key, slug
 
@@ -57,6 +57,12 @@ def condition_iri(condition: Condition) -> URIRef:
 
 def mesh_condition_iri(descriptor: str) -> URIRef:
     return ID[f"condition/mesh-{descriptor}"]
+
+
+def condition_term_iri(term: ConditionTerm) -> URIRef:
+    """A term of another vocabulary: by its code when it has one (MedDRA, therapeutic areas),
+    else by its label."""
+    return ID[f"term/{slug(term.vocabulary)}/{_safe(term.code) if term.code else slug(term.label)}"]
 
 
 def intervention_iri(intervention: Intervention) -> URIRef:

@@ -22,6 +22,7 @@ from graph.errors import RecordError
 from graph.merge import record_key
 from graph.model import TrialRecord
 from graph.processes import WORKER_GC, no_full_gc
+from graph.summary import ImportSummary
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -34,6 +35,7 @@ ZIP_SLICE = 500
 class Report(Protocol):
     errors: list[RecordError]
     warnings: list[str]
+    summary: ImportSummary
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,8 @@ class Read:
     heads: list[tuple[str, TrialRecord]] = field(default_factory=list)
     errors: list[Unreadable] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: each reader warning with its record id, for the import summary
+    noted: list[tuple[str, str]] = field(default_factory=list)
     count: int = 0
 
 
@@ -128,6 +132,7 @@ def _read_task(task: Task, folder: Path, batch_size: int, index: int) -> Read:
         spill.add(item)
         out.heads.append((record_key(item), head(item)))
         out.warnings.extend(f"{item.source_file}: {item.record_id}: {w}" for w in item.warnings)
+        out.noted.extend((w, item.record_id) for w in item.warnings)
     spill.close()
     out.files, out.count = spill.files, len(spill)
     return out
@@ -160,5 +165,7 @@ def _take(
         heads.update(part.heads)
         report.errors.extend(e.error() for e in part.errors)
         report.warnings.extend(part.warnings)
+        for warning, record in part.noted:
+            report.summary.warning(warning, record)
         progress("read", len(spill) + len(report.errors), None)
     return heads

@@ -15,7 +15,9 @@
   - ``…/graph/inferred/state``: the rules and ontology the inferences were made with;
 
 - the ledger (``…/graph/ledger``): per record, digests of what was loaded and the validation
-  results kept for it (:mod:`graph.ledger`).
+  results kept for it (:mod:`graph.ledger`);
+- the summary graph (``…/graph/summary``): one row per trial, lead sponsor and country, for the
+  whole-graph queries (:mod:`graph.summaries`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from urllib.parse import quote
 
 from rdflib import Graph, URIRef
 
-from graph.constants import GRAPH_NS, INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH
+from graph.constants import GRAPH_NS, INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH, SUMMARY_GRAPH
 
 SUPPORT_GRAPH = INFERRED_GRAPH + "/support"
 STATE_GRAPH = INFERRED_GRAPH + "/state"
@@ -35,7 +37,7 @@ RECORD_SUPPORT_NS = SUPPORT_GRAPH + "/"
 LEDGER_GRAPH = GRAPH_NS + "ledger"
 
 #: Graphs that are neither records nor reasoner output.
-SPECIAL_GRAPHS = frozenset({ONTOLOGY_GRAPH, QUARANTINE_GRAPH, LEDGER_GRAPH})
+SPECIAL_GRAPHS = frozenset({ONTOLOGY_GRAPH, QUARANTINE_GRAPH, LEDGER_GRAPH, SUMMARY_GRAPH})
 
 
 def is_reasoner_graph(name: URIRef | str) -> bool:

@@ -8,6 +8,9 @@ into trials on direct evidence only and keeps that evidence:
   and its ICTRP copy);
 * ``eu-member-states``: the special case of EU register per-country records of one EudraCT
   number (``EUCTR2021-000037-14-ES`` and ``-PL``);
+* ``ctis-transition``: a CTIS record states that its trial moved there from EudraCT (the EudraCT
+  number's ``transitioned_to`` is the record's CT number), and another record owns that EudraCT
+  number (an EU register record, a curated record);
 * ``declared-one``: record A lists, as a secondary id, an id that record B owns;
 * ``declared-both``: A lists B's own id and B lists A's;
 * ``existing-id``: a record owns an id that a trial already in the store holds.
@@ -15,8 +18,10 @@ into trials on direct evidence only and keeps that evidence:
 A record's **own ids** are the trial-registry ids of its own registration: for ``ctgov`` and
 ``ictrp`` records, the trial-registry ids that occur in the record id (the NCT id; the EudraCT
 number inside ``EUCTR2021-000037-14-ES``; ``jRCT2071210009`` inside ``JPRN-jRCT2071210009``); for
-``curated`` records every trial-registry id they list, since a curator declares them all.  Every
-other trial-registry id a record lists is **declared**.
+``curated`` records every trial-registry id they list, since a curator declares them all.  The
+EudraCT number of a trial that moved to CTIS is an own id of the CTIS record too: the registration
+goes on under the new number, so an ISRCTN or NCT record citing the EudraCT number declares the
+CTIS record's trial.  Every other trial-registry id a record lists is **declared**.
 
 Merges never chain past a contradiction.  A trial has at most one own id per registry (per
 sub-registry for the Japanese network JPRN, whose jRCT, JapicCTI and UMIN numbers may all belong to
@@ -28,24 +33,22 @@ held by two stored trials joins the one holding its most preferred id, NCT first
 link is left unapplied, and an :class:`IdentityConflict` lists the records, the clashing ids and the
 unapplied evidence for a person to decide.
 
-:func:`conflicts` then lists the fields on which the records of one trial disagree.
+:mod:`graph.conflicts` then lists the fields on which the records of one trial disagree.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from graph.identity import preferred_identifier
-from graph.model import Identifier, PartialDate, TrialRecord
-from graph.normalize import ENUMS, TRIAL_REGISTRIES, guess_registry
-from graph.orgs import OrgResolver, match_key
+from graph.model import Identifier, TrialRecord
+from graph.normalize import TRIAL_REGISTRIES, guess_registry
 
 #: Evidence kinds, strongest first.
-EVIDENCE_KINDS = ("same-id", "eu-member-states", "existing-id", "declared-both", "declared-one")
-_CERTAIN = {"same-id", "eu-member-states", "existing-id"}
+EVIDENCE_KINDS = ("same-id", "eu-member-states", "ctis-transition", "existing-id", "declared-both", "declared-one")
+_CERTAIN = {"same-id", "eu-member-states", "ctis-transition", "existing-id"}
 _EXISTING = "existing:"
 _JPRN_PREFIXES = ("jRCT", "JapicCTI", "UMIN", "JMA")
 
@@ -61,7 +64,14 @@ def own_ids(record: TrialRecord) -> list[Identifier]:
     if record.source == "curated":
         return _unique(trial_ids)
     rid = record.record_id.casefold()
-    return _unique([i for i in trial_ids if i.value.casefold() in rid])
+    own = [i for i in trial_ids if i.value.casefold() in rid]
+    return _unique(own + _transitioned(record, own))
+
+
+def _transitioned(record: TrialRecord, own: list[Identifier]) -> list[Identifier]:
+    """EudraCT numbers the record states its own CTIS registration continues."""
+    ctis = {i.value for i in own if i.registry == "CTIS"}
+    return [i for i in record.identifiers if i.registry == "EUDRACT" and i.transitioned_to in ctis]
 
 
 def declared_ids(record: TrialRecord) -> list[Identifier]:
@@ -170,11 +180,18 @@ def _evidence(records: Sequence[TrialRecord], existing: dict[str, str]) -> list[
         for i in own[key]:
             owners[(i.registry, i.value)].append(key)
     out: list[Evidence] = []
+    # a curator lists every id as its own: a curated record sharing the EudraCT number is same-id
+    moved = {
+        key: {i.value for i in ids if i.transitioned_to} for key, ids in own.items() if not key.startswith("curated/")
+    }
     for (registry, value), keys in sorted(owners.items()):
         first = keys[0]
         for other in keys[1:]:
             eu = registry == "EUDRACT" and _is_euctr(first) and _is_euctr(other)
-            out.append(Evidence("eu-member-states" if eu else "same-id", first, other, value))
+            kind = "eu-member-states" if eu else "same-id"
+            if value in moved.get(first, set()) | moved.get(other, set()):
+                kind = "ctis-transition"
+            out.append(Evidence(kind, first, other, value))
     own_values = {k: {(i.registry, i.value) for i in ids} for k, ids in own.items()}
     declared: dict[str, set[tuple[str, str]]] = {
         record_key(r): {(i.registry, i.value) for i in declared_ids(r)} for r in records
@@ -358,99 +375,3 @@ def preferred_ids(records: list[TrialRecord], existing: dict[str, str] | None = 
     """Record key (``source/record_id``) -> the preferred identifier of its trial (for IRIs)."""
     result = cluster(records, existing)
     return {key: c.preferred for c in result.clusters for key in c.keys}
-
-
-# -- field conflicts -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """A field on which the records of one trial disagree: every (source, record_id, value)."""
-
-    field: str
-    values: tuple[tuple[str, str, str], ...]
-
-
-_NOT_RECRUITING = frozenset(s for s in ENUMS["status"] if s != "RECRUITING")
-_UNDER_WAY = frozenset(
-    {"RECRUITING", "ACTIVE_NOT_RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "SUSPENDED"}
-)
-#: Register statuses with no API v2 equivalent -> the API v2 statuses they are compatible with.
-COARSE_STATUS = {
-    "not recruiting": _NOT_RECRUITING,
-    "authorised": _UNDER_WAY,
-    "ongoing": _UNDER_WAY,
-    "restarted": _UNDER_WAY,
-}
-
-
-def _status_set(value: str) -> frozenset[str]:
-    return COARSE_STATUS.get(value.casefold(), frozenset({value}))
-
-
-def _dates_agree(a: PartialDate, b: PartialDate) -> bool:
-    """Equal, or one refines the other (``2021-05`` and ``2021-05-20`` agree)."""
-    return a.value.startswith(b.value) or b.value.startswith(a.value)
-
-
-def _sponsor_keys(record: TrialRecord, resolver: OrgResolver | None) -> frozenset[str]:
-    names = [resolver.resolve(o).organization.name if resolver else o.name for o in record.lead_sponsors]
-    return frozenset(k for k in (match_key(n) for n in names) if k)
-
-
-def conflicts(records: Sequence[TrialRecord], resolver: OrgResolver | None = None) -> list[Conflict]:
-    """Fields on which the records of one trial disagree, in a fixed field order.
-
-    Compared: status, phases, enrollment, start, primary completion and completion dates, and
-    lead sponsor.  Values that agree after normalisation are not conflicts:
-
-    * a missing value (no status, no phases, no date) disagrees with nothing;
-    * statuses compare as API v2 values; a coarse register status ("Not recruiting",
-      "Authorised"...) agrees with every API v2 status it can stand for (:data:`COARSE_STATUS`);
-    * phases compare as sets;
-    * dates agree when equal or when one refines the other (a month and a day within it);
-      the start dates of EU register per-country records are national (each member state's own
-      start) and are not compared;
-    * lead sponsors compare by :func:`graph.orgs.match_key` of their resolved names (with
-      ``resolver``) and agree when the records share at least one lead sponsor.
-    """
-    checks: list[tuple[str, list[_Value], Callable[[Any, Any], bool]]] = [
-        ("status", [_Value(r, _status_set(r.status), r.status) for r in records if r.status], _overlap),
-        ("phases", [_Value(r, frozenset(r.phases), ", ".join(r.phases)) for r in records if r.phases], _equal),
-        (
-            "enrollment",
-            [_Value(r, r.enrollment, str(r.enrollment)) for r in records if r.enrollment is not None],
-            _equal,
-        ),
-    ]
-    for name in ("start_date", "primary_completion_date", "completion_date"):
-        dated = [_Value(r, d, d.value) for r in records if (d := getattr(r, name)) is not None]
-        if name == "start_date":
-            dated = [v for v in dated if not v.record.record_id.upper().startswith("EUCTR")]
-        checks.append((name, dated, _dates_agree))
-    sponsors = [
-        _Value(r, keys, "; ".join(o.name for o in r.lead_sponsors))
-        for r in records
-        if (keys := _sponsor_keys(r, resolver))
-    ]
-    checks.append(("lead_sponsor", sponsors, _overlap))
-    out: list[Conflict] = []
-    for name, values, agree in checks:
-        if any(not agree(a.key, b.key) for i, a in enumerate(values) for b in values[i + 1 :]):
-            out.append(Conflict(name, tuple((v.record.source, v.record.record_id, v.text) for v in values)))
-    return out
-
-
-@dataclass(frozen=True)
-class _Value:
-    record: TrialRecord
-    key: Any  # what is compared
-    text: str  # what is reported
-
-
-def _overlap(a: frozenset[str], b: frozenset[str]) -> bool:
-    return bool(a & b)
-
-
-def _equal(a: object, b: object) -> bool:
-    return a == b

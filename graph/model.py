@@ -33,6 +33,9 @@ class Identifier:
     #: Free text from the source: the secondary id type or domain ("NIH grant", "IDRCB").
     type: str | None = None
     domain: str | None = None
+    #: For a EudraCT number: the CTIS number the trial moved to under the EU Clinical Trials
+    #: Regulation (the same trial, registered on in CTIS).
+    transitioned_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,9 @@ class Organization:
     #: ISO 3166-1 alpha-2.
     country: str | None = None
     aliases: tuple[str, ...] = ()
+    #: The kind of organisation in the registry's own words ("Pharmaceutical company",
+    #: "Hospital/Clinic/Other health care facility", "University/education").
+    org_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,9 @@ class Participation:
     organization: Organization
     role: str
     note: str | None = None
+    #: Whether the organisation takes part as a commercial sponsor, as the EU registers state it
+    #: per trial (EudraCT B.3.1, CTIS "commercial"); ``None`` when the source does not say.
+    commercial: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -81,11 +90,23 @@ class MeshTerm:
 
 
 @dataclass(frozen=True)
+class ConditionTerm:
+    """A term of a vocabulary other than MeSH that codes a condition: a MedDRA term, an EMA
+    therapeutic area, an ICD-10 category."""
+
+    vocabulary: str  # "MedDRA", "EMA therapeutic area", "ICD-10", "ISRCTN condition category"
+    label: str
+    code: str | None = None
+
+
+@dataclass(frozen=True)
 class Condition:
     label: str
     mesh: str | None = None
     #: MeSH descriptors this condition falls under (direct or not).
     broader: tuple[MeshTerm, ...] = ()
+    #: Terms of other vocabularies the source codes this condition with.
+    terms: tuple[ConditionTerm, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -154,11 +175,42 @@ class Design:
     masking: str | None = None
 
 
+@dataclass(frozen=True)
+class CountryStatus:
+    """The state of a trial in one country, as an EU register gives it per member state."""
+
+    #: ISO 3166-1 alpha-2.
+    country: str
+    #: An API v2 status when the register's value maps to one, else the register's text.
+    status: str | None = None
+    #: When the country's authority decided on the trial.
+    decision_date: PartialDate | None = None
+
+
+class RecordWarning(str):
+    """A warning about one record: its text (naming the field), and its kind.
+
+    A plain string to everything that reads warnings as text; the import summary
+    (:mod:`graph.summary`) counts warnings by ``kind``, one of :data:`graph.summary.WARNING_KINDS`.
+    A plain ``str`` warning counts under ``other``.
+    """
+
+    kind: str
+
+    def __new__(cls, kind: str, text: str) -> RecordWarning:
+        obj = super().__new__(cls, text)
+        obj.kind = kind
+        return obj
+
+    def __reduce__(self) -> tuple[type[RecordWarning], tuple[str, str]]:
+        return (RecordWarning, (self.kind, str(self)))
+
+
 @dataclass
 class TrialRecord:
     """Everything one source record says about one trial."""
 
-    #: Source kind: ``curated``, ``ctgov`` or ``ictrp``.
+    #: Source kind: ``curated``, ``ctgov``, ``ictrp``, ``ctis``, ``euctr`` or ``isrctn``.
     source: str
     #: Stable key of the record inside its source (NCT id, ICTRP TrialID, curated file stem).
     record_id: str
@@ -205,6 +257,11 @@ class TrialRecord:
     condition_ancestors: list[MeshTerm] = field(default_factory=list)
     intervention_ancestors: list[MeshTerm] = field(default_factory=list)
     url: str | None = None
+    #: The trial's status per country (EU member states concerned).
+    country_statuses: list[CountryStatus] = field(default_factory=list)
+    #: Terms of other vocabularies (MedDRA, therapeutic areas) the source gives for the trial's
+    #: conditions as a whole, kept on the trial when it has several conditions.
+    condition_terms: list[ConditionTerm] = field(default_factory=list)
     #: Non-fatal problems found while reading (unknown enumeration value kept as text...).
     warnings: list[str] = field(default_factory=list)
 

@@ -36,6 +36,8 @@ class TG(DefinedNamespace):
     SourceRecord: URIRef
     MergeEvidence: URIRef
     QuarantinedRecord: URIRef
+    TrialCountry: URIRef
+    ConditionTerm: URIRef
 
     # identifiers and registries
     identifier: URIRef  # Trial -> RegistryIdentifier
@@ -46,6 +48,7 @@ class TG(DefinedNamespace):
     idDomain: URIRef
     idPattern: URIRef  # Registry -> regex
     registryPage: URIRef  # Trial -> registry web page (data, never fetched)
+    transitionedTo: URIRef  # EudraCT identifier -> the CTIS identifier the trial moved to
 
     # participation (qualified roles) and shortcuts derived by reasoning
     participation: URIRef
@@ -74,6 +77,8 @@ class TG(DefinedNamespace):
     cro: URIRef
     agencyClass: URIRef
     ror: URIRef
+    organizationType: URIRef  # Organization -> the registry's own word for its kind
+    commercial: URIRef  # Participation -> whether a sponsor takes part commercially
 
     # consortium
     consortium: URIRef
@@ -94,6 +99,10 @@ class TG(DefinedNamespace):
     siteStatus: URIRef
     alpha2: URIRef
     alpha3: URIRef
+    trialCountry: URIRef  # Trial -> TrialCountry: the trial in one (member) state
+    atCountry: URIRef  # TrialCountry -> Country
+    countryStatus: URIRef  # TrialCountry -> status concept (or the register's text)
+    decisionDate: URIRef  # TrialCountry -> the authority's decision date
 
     # conditions, interventions
     condition: URIRef
@@ -117,6 +126,9 @@ class TG(DefinedNamespace):
     cellOrigin: URIRef
     route: URIRef
     keyword: URIRef
+    conditionTerm: URIRef  # Condition or Trial -> ConditionTerm (MedDRA, therapeutic area...)
+    termVocabulary: URIRef
+    termCode: URIRef
 
     # design and status
     title: URIRef
@@ -176,6 +188,19 @@ class TG(DefinedNamespace):
     quarantinedFrom: URIRef
     problem: URIRef
 
+    # the summary graph (graph.summaries): one row per trial, sponsor and country
+    summaryId: URIRef
+    summaryTitle: URIRef
+    summaryStatus: URIRef
+    summaryPhase: URIRef
+    summaryEnrollment: URIRef
+    summarySponsor: URIRef
+    summaryName: URIRef
+    summaryCode: URIRef
+    leadTrialCount: URIRef
+    trialCount: URIRef
+    siteCount: URIRef
+
 
 # rdflib resolves each ``TG.name`` through the metaclass on every access (about 100 times the
 # cost of a plain attribute), and record building reads these terms millions of times: the
@@ -192,7 +217,7 @@ FHIR = Namespace("http://hl7.org/fhir/")
 #: SKOS concept schemes: scheme name -> the ontology properties whose values it holds.
 SCHEMES: dict[str, tuple[URIRef, ...]] = {
     "phase": (TG.phase,),
-    "status": (TG.status, TG.lastKnownStatus, TG.siteStatus),
+    "status": (TG.status, TG.lastKnownStatus, TG.siteStatus, TG.countryStatus),
     "study-type": (TG.studyType,),
     "allocation": (TG.allocation,),
     "intervention-model": (TG.interventionModel,),

@@ -3,7 +3,9 @@ intervention and country, one typed edge per relation between them.
 
 The view (:mod:`graph.view`), the GraphML export and the analytics all read this one
 projection, so that a number shown in the view is the number an analysis computes.  The triples
-are read with the named queries ``queries/network-*.rq``; nothing here writes SPARQL.
+are read with the named queries ``queries/network-*.rq``; nothing here writes SPARQL.  The links
+come in three families (:data:`LINKS`), each read by its own query, so that an analysis that
+needs only the organisations does not read the sites.
 
 Nodes are keyed by their IRI.  Node attributes: ``kind``, ``label`` (what a person calls the
 node: a trial's acronym or preferred id, an organisation's name), and the facts the view shows
@@ -17,18 +19,18 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 from rdflib import URIRef
-from rdflib.term import Node
 
 from graph import queries
 from graph.errors import InputError
-from graph.store import Store
+from graph.store import OxigraphStore, Store
 
-KINDS = ("trial", "organization", "site", "condition", "intervention", "country")
+KINDS = ("trial", "organization", "site", "city", "condition", "intervention", "country")
 
 #: Edge relations, in the order the view lists them.
 RELATIONS = (
@@ -49,23 +51,56 @@ _ROLE_RELATION = {"LEAD_SPONSOR": "lead sponsor", "COLLABORATOR": "collaborator"
 _ALIAS_SEPARATOR = "\x1f"
 
 
+@dataclass(frozen=True)
+class Family:
+    """A family of links: the query that reads them, and the queries that read the facts of
+    the nodes they reach."""
+
+    links: str
+    nodes: tuple[str, ...]
+
+
+#: The families of links, each read by its own queries.
+LINKS = {
+    "organizations": Family("network-links-organizations", ("network-nodes-organizations",)),
+    "sites": Family("network-links-sites", ("network-nodes-sites",)),
+    "countries": Family("network-links-countries", ("network-nodes-countries",)),
+    "topics": Family("network-links-topics", ("network-nodes-conditions", "network-nodes-interventions")),
+}
+
+
 # -- reading the projection ----------------------------------------------------------------------
 
 
-def _text(term: Node | None) -> str | None:
-    return None if term is None else str(term)
+#: A row of a projection query: each variable's value as text (an IRI, or a literal's lexical
+#: form), None when unbound.
+TextRow = dict[str, str | None]
 
 
-def _rows(store: Store, name: str) -> list[dict[str, Node | None]]:
+def _rows(store: Store, name: str) -> list[TextRow]:
+    """The rows of a named query, as text.  On an Oxigraph store the solutions are read as they
+    come (no rdflib terms: the projection needs only text, and building 800,000 rdflib terms
+    for a 5,000-trial store took longer than the queries themselves)."""
+    if isinstance(store, OxigraphStore):
+        solutions = store.raw_query(queries.resolve(name).text, use_default_graph_as_union=True)
+        variables = [v.value for v in solutions.variables]
+        return [{var: _value(solution[var]) for var in variables} for solution in solutions]
     result = queries.run(store, name)
-    return [dict(zip(result.variables, row, strict=True)) for row in result.rows]
+    return [
+        {var: None if term is None else str(term) for var, term in zip(result.variables, row, strict=True)}
+        for row in result.rows
+    ]
 
 
-def _add_trials(g: nx.MultiDiGraph, store: Store) -> None:
+def _value(term: Any) -> str | None:
+    return None if term is None else str(term.value)
+
+
+def _add_trials(g: nx.MultiDiGraph, store: Store, *, with_ids: bool = True) -> None:
     for row in _rows(store, "network-trials"):
         node = str(row["trial"])
-        ident = _text(row["id"]) or node
-        acronym = _text(row["acronym"])
+        ident = row["id"] or node
+        acronym = row["acronym"]
         enrollment = row["enrollment"]
         g.add_node(
             node,
@@ -73,18 +108,17 @@ def _add_trials(g: nx.MultiDiGraph, store: Store) -> None:
             label=acronym or ident,
             id=ident,
             ids=[ident],
-            title=_text(row["title"]),
+            title=row["title"],
             acronym=acronym,
-            status=_text(row["status"]),
-            status_label=_text(row["statusLabel"]),
-            phase=_text(row["phase"]),
-            phase_label=_text(row["phaseLabel"]),
+            **_statuses(row["statuses"], row["statusText"]),
+            phase=row["phase"],
+            phase_label=row["phaseLabel"],
             enrollment=int(str(enrollment)) if enrollment is not None else None,
-            start=_text(row["start"]),
-            completion=_text(row["completion"]),
-            registry_url=_text(row["page"]),
+            start=row["start"],
+            completion=row["completion"],
+            registry_url=row["page"],
         )
-    for row in _rows(store, "network-trial-ids"):
+    for row in _rows(store, "network-trial-ids") if with_ids else ():
         node = str(row["trial"])
         if node not in g:
             continue
@@ -94,34 +128,37 @@ def _add_trials(g: nx.MultiDiGraph, store: Store) -> None:
             ids.append(value)
 
 
-def _add_edges(g: nx.MultiDiGraph, store: Store) -> set[str]:
-    """Typed edges; returns the non-trial nodes they touch."""
-    touched: set[str] = set()
-    for row in _rows(store, "network-edges"):
-        source, target = str(row["source"]), str(row["target"])
-        relation = str(row["relation"])
-        attrs: dict[str, Any] = {}
-        if relation == "participation":
-            role = _text(row["role"]) or "PARTNER"
-            relation = _ROLE_RELATION.get(role, "partner")
-            if relation == "partner":
-                attrs = {"role": role, "role_label": _text(row["roleLabel"]) or role}
-        elif relation == "funding":
-            relation = "funder"
-        key = relation + (f":{attrs['role']}" if attrs else "")
-        g.add_edge(source, target, key=key, relation=relation, **attrs)
-        touched.update((source, target))
-    return touched
+def _add_edges(g: nx.MultiDiGraph, store: Store, families: Iterable[str]) -> set[str]:
+    """Typed edges of the link families; returns the nodes they touch."""
+    edges: list[tuple[str, str, str, dict[str, Any]]] = []
+    for family in families:
+        for row in _rows(store, LINKS[family].links):
+            source, target = str(row["source"]), str(row["target"])
+            relation = str(row["relation"])
+            attrs: dict[str, Any] = {"relation": relation}
+            if relation == "participation":
+                role = row["role"] or "PARTNER"
+                relation = _ROLE_RELATION.get(role, "partner")
+                attrs = {"relation": relation}
+                if relation == "partner":
+                    attrs.update(role=role, role_label=row["roleLabel"] or role)
+            elif relation == "funding":
+                attrs = {"relation": "funder"}
+            key = attrs["relation"] + (f":{attrs['role']}" if "role" in attrs else "")
+            edges.append((source, target, key, attrs))
+    g.add_edges_from(edges)
+    return {n for e in edges for n in e[:2]}
 
 
-def _add_node_facts(g: nx.MultiDiGraph, store: Store, touched: set[str]) -> None:
-    for row in _rows(store, "network-nodes"):
+def _add_node_facts(g: nx.MultiDiGraph, store: Store, touched: set[str], families: Iterable[str]) -> None:
+    rows = [row for family in families for name in LINKS[family].nodes for row in _rows(store, name)]
+    for row in rows:
         node = str(row["node"])
         if node not in touched or g.nodes[node].get("kind") == "trial":
             continue
         kind = str(row["kind"])
-        label = _text(row["label"]) or _fallback_label(node)
-        aliases = sorted(a for a in (_text(row["aliases"]) or "").split(_ALIAS_SEPARATOR) if a and a != label)
+        label = row["label"] or _fallback_label(node)
+        aliases = sorted(a for a in (row["aliases"] or "").split(_ALIAS_SEPARATOR) if a and a != label)
         facts: dict[str, Any] = {"kind": kind, "label": label, "aliases": aliases}
         for attr, var in (
             ("city", "city"),
@@ -129,7 +166,7 @@ def _add_node_facts(g: nx.MultiDiGraph, store: Store, touched: set[str]) -> None
             ("mesh", "mesh"),
             ("intervention_type", "interventionType"),
         ):
-            value = _text(row[var])
+            value = row.get(var)
             if value:
                 facts[attr] = value
         if facts.get("mesh"):
@@ -138,6 +175,31 @@ def _add_node_facts(g: nx.MultiDiGraph, store: Store, touched: set[str]) -> None
     for node, data in g.nodes(data=True):
         if "kind" not in data:  # an endpoint typed by no query: keep it visible, say what it is not
             data.update(kind=_kind_from_iri(node), label=_fallback_label(node), aliases=[])
+
+
+_RECORD_SEPARATOR = "\x1e"
+
+
+def _statuses(pairs: str | None, wordings: str | None) -> dict[str, str | None]:
+    """The status a trial is shown with, and what its sources say beside it.
+
+    ``status`` (an API v2 value) and ``status_label``: an API v2 status when a source gives one,
+    else a register's coarser status of the vocabulary (ICTRP's ``NOT_RECRUITING``), else none;
+    the lowest value when sources disagree.  ``status_text``: the other statuses' labels and the
+    wordings outside the vocabulary, joined with "; " (``"Not recruiting"`` beside a
+    ClinicalTrials.gov ``RECRUITING``)."""
+    from graph.normalize import API_STATUSES
+
+    found = sorted(tuple(pair.split(_ALIAS_SEPARATOR, 1)) for pair in (pairs or "").split(_RECORD_SEPARATOR) if pair)
+    precise = [pair for pair in found if pair[0] in API_STATUSES]
+    chosen = (precise or found)[0] if found else None
+    beside = [pair[-1] for pair in found if pair != chosen]
+    beside += sorted(w for w in (wordings or "").split(_RECORD_SEPARATOR) if w)
+    return {
+        "status": chosen[0] if chosen else None,
+        "status_label": chosen[-1] if chosen else None,
+        "status_text": "; ".join(beside) or None,
+    }
 
 
 def _fallback_label(iri: str) -> str:
@@ -163,7 +225,7 @@ def _reduce_broader(g: nx.MultiDiGraph) -> None:
 
 def related_trials(g: nx.MultiDiGraph) -> dict[str, set[str]]:
     """For each non-trial node, the trials it is related to: the trials linked to it, for a
-    country also the trials of its sites, for a condition also the trials of every narrower
+    country also the trials of its sites (or cities), for a condition also the trials of every narrower
     condition.  The view filters and the node sizes use it."""
     out: dict[str, set[str]] = {n: set() for n, kind in g.nodes(data="kind") if kind != "trial"}
     narrower: dict[str, list[str]] = {}
@@ -173,7 +235,7 @@ def related_trials(g: nx.MultiDiGraph) -> dict[str, set[str]]:
         elif g.nodes[u].get("kind") == "trial" and v in out:
             out[v].add(u)
     for site, country, rel in g.edges(data="relation"):
-        if rel == "located in" and g.nodes[site].get("kind") == "site" and country in out:
+        if rel == "located in" and g.nodes[site].get("kind") in ("site", "city") and country in out:
             out[country] |= out.get(site, set())
     for cond in list(narrower):
         out[cond] = out.get(cond, set()) | _trials_below(cond, narrower, out)
@@ -193,12 +255,23 @@ def _trials_below(cond: str, narrower: Mapping[str, list[str]], direct: Mapping[
     return found
 
 
-def full_projection(store: Store) -> nx.MultiDiGraph:
-    """The whole network of the store."""
+def full_projection(
+    store: Store, links: Iterable[str] = tuple(LINKS), *, trial_facts: bool = True, trial_ids: bool | None = None
+) -> nx.MultiDiGraph:
+    """The whole network of the store: every trial, with the links of the families ``links``
+    (all of them by default) and the nodes they reach.  Without ``trial_facts`` a trial's node
+    has only its kind and a label (the last segment of its IRI, its preferred id); without
+    ``trial_ids`` (by default, as ``trial_facts``) it has no other registry ids.  What an
+    analysis does not show, it need not read."""
+    families = list(links)
+    unknown = sorted(set(families) - set(LINKS))
+    if unknown:
+        raise InputError(f"no link family {unknown[0]!r}", hint="choose from " + ", ".join(LINKS))
     g = nx.MultiDiGraph()
-    _add_trials(g, store)
-    touched = _add_edges(g, store)
-    _add_node_facts(g, store, touched)
+    if trial_facts:
+        _add_trials(g, store, with_ids=trial_facts if trial_ids is None else trial_ids)
+    touched = _add_edges(g, store, families)
+    _add_node_facts(g, store, touched, families)
     related = related_trials(g)
     _reduce_broader(g)
     for node, trials in related.items():
@@ -281,6 +354,64 @@ def ego_network(g: nx.MultiDiGraph, centres: Iterable[str], depth: int) -> nx.Mu
     return g.subgraph(keep).copy()
 
 
+# -- folding sites --------------------------------------------------------------------------------
+
+#: Keys of the city nodes :func:`fold_sites` makes: view-only nodes, not IRIs of the graph.
+CITY_PREFIX = "city:"
+
+
+def fold_sites(g: nx.MultiDiGraph, level: str = "city") -> nx.MultiDiGraph:
+    """A copy of the projection with every site folded into a place: its city (``level="city"``;
+    a site with no city goes to its country) or its country (``level="country"``).
+
+    A city is a node of kind ``city`` keyed ``city:<country>/<city>``, named "Lyon, FR", with
+    ``sites`` (the names of its sites) and ``trials``; it is ``located in`` its country.  A trial
+    links once to each place of its sites (relation ``site`` to a city, ``located in`` to a
+    country), and a country records the names of the ``sites`` folded into it.  The copy's
+    ``graph["folded"]`` maps each site to its place."""
+    from graph.normalize import slug
+
+    if level not in ("city", "country"):
+        raise InputError(f"sites fold into a city or a country, not {level!r}")
+    out = nx.MultiDiGraph()
+    out.add_nodes_from((n, dict(d)) for n, d in g.nodes(data=True) if d.get("kind") != "site")
+    place: dict[str, str] = {}
+    for site, data in g.nodes(data=True):
+        if data.get("kind") != "site":
+            continue
+        country = next((v for _s, v, rel in g.out_edges(site, data="relation") if rel == "located in"), None)
+        city = data.get("city")
+        if level == "city" and city:
+            code = str(data.get("country") or "").upper()
+            key = f"{CITY_PREFIX}{code.lower() or 'xx'}/{slug(str(city))}"
+            if key not in out:
+                out.add_node(key, kind="city", label=f"{city}, {code}" if code else str(city), sites=[], aliases=[])
+                if code:
+                    out.nodes[key]["country"] = code
+                if country is not None:
+                    out.add_edge(key, country, key="located in", relation="located in")
+            place[site] = key
+        elif country is not None:
+            place[site] = country
+        else:
+            continue
+        folded = out.nodes[place[site]]
+        folded["sites"] = [*folded.get("sites", []), str(data.get("label", site))]
+    edges: list[tuple[str, str, str, dict[str, Any]]] = []
+    for u, v, key, data in g.edges(keys=True, data=True):
+        if u in place or v in place:
+            if data.get("relation") == "site" and v in place:
+                relation = "site" if out.nodes[place[v]].get("kind") == "city" else "located in"
+                edges.append((u, place[v], relation, {"relation": relation}))
+            continue
+        edges.append((u, v, key, dict(data)))
+    out.add_edges_from(edges)
+    for node, trials in related_trials(out).items():
+        out.nodes[node]["trials"] = len(trials)
+    out.graph["folded"] = place
+    return out
+
+
 # -- export ---------------------------------------------------------------------------------------
 
 
@@ -323,27 +454,3 @@ def to_graphml(g: nx.MultiDiGraph, path: Path) -> Path:
     from graph.files import write_atomic
 
     return write_atomic(Path(path), graphml_bytes(g))
-
-
-# -- analytics ------------------------------------------------------------------------------------
-
-
-def organization_centrality(g: nx.MultiDiGraph) -> list[tuple[str, str, float]]:
-    """Organisations by degree centrality in the projection (distinct neighbours over all other
-    nodes), highest first: who ties the most trials together."""
-    simple = nx.Graph(g.to_undirected(as_view=True))
-    centrality = nx.degree_centrality(simple) if simple.number_of_nodes() > 1 else {}
-    orgs = [
-        (n, str(g.nodes[n]["label"]), centrality.get(n, 0.0)) for n, k in g.nodes(data="kind") if k == "organization"
-    ]
-    return sorted(orgs, key=lambda item: (-item[2], item[1]))
-
-
-def shared_sites(g: nx.MultiDiGraph, minimum: int = 2) -> list[tuple[str, str, int]]:
-    """Sites that recruit for at least ``minimum`` trials, most trials first."""
-    rows = [
-        (n, str(data["label"]), int(data.get("trials", 0)))
-        for n, data in g.nodes(data=True)
-        if data.get("kind") == "site" and int(data.get("trials", 0)) >= minimum
-    ]
-    return sorted(rows, key=lambda item: (-item[2], item[1]))

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 
 import pycountry
 
-from graph.model import PartialDate
+from graph.model import Identifier, Organization, PartialDate, Participation
 
 ENUMS: dict[str, tuple[str, ...]] = {
     "phase": ("NA", "EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4"),
@@ -105,6 +106,31 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "cell-origin": ("ALLOGENEIC", "AUTOLOGOUS"),
     "official-role": ("STUDY_CHAIR", "STUDY_DIRECTOR", "PRINCIPAL_INVESTIGATOR", "SUB_INVESTIGATOR"),
 }
+#: API v2 statuses of a trial that is under way (authorised and not yet ended).
+_UNDER_WAY = frozenset(
+    {"NOT_YET_RECRUITING", "RECRUITING", "ACTIVE_NOT_RECRUITING", "ENROLLING_BY_INVITATION", "SUSPENDED"}
+)
+#: Statuses that registers give and that are coarser than API v2's, each with the API v2 statuses
+#: it may stand for: ICTRP's two-valued flag gives "Not recruiting"; the EU registers give
+#: "Authorised", "Ongoing" and "Restarted".  They are concepts of the status vocabulary (so that
+#: they are controlled values, not text), and two records of one trial agree when their statuses
+#: can stand for a common API v2 status (see :mod:`graph.conflicts`).
+COARSE_STATUSES: dict[str, frozenset[str]] = {
+    "NOT_RECRUITING": frozenset(s for s in ENUMS["status"] if s != "RECRUITING"),
+    "AUTHORISED": _UNDER_WAY,
+    "ONGOING": _UNDER_WAY,
+    "RESTARTED": _UNDER_WAY,
+}
+#: The statuses ClinicalTrials.gov API v2 knows (what its ``filter.overallStatus`` takes).
+API_STATUSES = ENUMS["status"]
+ENUMS["status"] = ENUMS["status"] + tuple(COARSE_STATUSES)
+
+
+def status_meanings(value: str) -> frozenset[str]:
+    """The API v2 statuses a status may stand for: itself, or those of a coarse status."""
+    return COARSE_STATUSES.get(value, frozenset({value}))
+
+
 ENUMS["registry"] = (
     "NCT",
     "EUDRACT",
@@ -127,6 +153,7 @@ ENUMS["registry"] = (
     "LBCTR",
     "ITMCTR",
     "REPEC",
+    "ICTRP",
     "ORG_STUDY",
     "NIH_GRANT",
     "OTHER",
@@ -155,12 +182,21 @@ REGISTRIES: dict[str, tuple[str, str | None]] = {
     "LBCTR": ("Lebanese Clinical Trials Registry", r"^LBCTR\d+$"),
     "ITMCTR": ("International Traditional Medicine Clinical Trial Registry", r"^ITMCTR\d+$"),
     "REPEC": ("Peruvian Clinical Trials Registry", r"^PER-\d+-\d+$"),
+    # A register's record as the WHO ICTRP portal publishes it, where that spelling is not the
+    # register's own id: an EU register member-state record (EUCTR2021-000037-14-ES, or written
+    # 2021-000037-14-DK), a JPRN number with its prefix (JPRN-jRCT2080224174), a CTIS number
+    # with its prefix (CTIS2023-507385-11-00).  Kept beside the register's own id so that the id
+    # a user copies from ICTRP finds the trial; it takes no part in identity.
+    "ICTRP": (
+        "WHO ICTRP trial id",
+        r"^((EUCTR)?\d{4}-\d{6}-\d{2}-([A-Z]{2}|3RD)|JPRN-\S+|CTIS\d{4}-\d{6}-\d{2}-\d{2})$",
+    ),
     "ORG_STUDY": ("Sponsor's own study id", None),
     "NIH_GRANT": ("NIH grant number", None),
     "OTHER": ("Other identifier", None),
 }
 #: Registries whose ids identify a trial (used for identity); the rest are only descriptive.
-TRIAL_REGISTRIES = tuple(k for k in REGISTRIES if k not in ("ORG_STUDY", "NIH_GRANT", "OTHER"))
+TRIAL_REGISTRIES = tuple(k for k in REGISTRIES if k not in ("ICTRP", "ORG_STUDY", "NIH_GRANT", "OTHER"))
 
 _COMPILED = {k: re.compile(p) for k, (_, p) in REGISTRIES.items() if p}
 
@@ -188,6 +224,16 @@ def split_euctr(value: str) -> tuple[str, str | None] | None:
     """``EUCTR2021-000037-14-ES`` -> (``2021-000037-14``, ``ES``)."""
     m = _EUCTR.match(value.strip())
     return (m.group(1), m.group(2)) if m else None
+
+
+def ictrp_id(raw: str) -> Identifier | None:
+    """The ``ICTRP`` identifier for an id written as ICTRP writes a register's record
+    (``EUCTR2021-000037-14-ES``, ``2021-000037-14-DK``, ``JPRN-jRCT2080224174``,
+    ``CTIS2023-507385-11-00``), as written but for white space; ``None`` for any other id."""
+    value = "".join(raw.split())
+    if value[:5].upper() == "EUCTR" or value[:4].upper() == "CTIS":
+        value = value.upper()
+    return Identifier("ICTRP", value) if _COMPILED["ICTRP"].match(value) else None
 
 
 def enum_value(scheme: str, raw: str | None) -> tuple[str | None, bool]:
@@ -245,25 +291,29 @@ def parse_date(text: str, date_type: str | None = None) -> PartialDate:
         else:
             m = re.fullmatch(r"([A-Za-z]+)\.?\s+(?:(\d{1,2}),?\s+)?(\d{4})", s)
             if not m or m.group(1).lower() not in _MONTHS:
-                raise ValueError(f"not a date: {s!r} (expected YYYY, YYYY-MM or YYYY-MM-DD)")
+                raise ValueError(f"not a date: {quoted(s)} (expected YYYY, YYYY-MM or YYYY-MM-DD)")
             y, mo, d = m.group(3), str(_MONTHS[m.group(1).lower()]), m.group(2)
     year = int(y)
     if mo is None:
         return PartialDate(f"{year:04d}", "year", date_type)
     month = int(mo)
     if not 1 <= month <= 12:
-        raise ValueError(f"not a date: {s!r} (month {month} is out of range)")
+        raise ValueError(f"not a date: {quoted(s)} (month {month} is out of range)")
     if d is None:
         return PartialDate(f"{year:04d}-{month:02d}", "month", date_type)
     try:
         day = date(year, month, int(d))
     except ValueError as exc:
-        raise ValueError(f"not a date: {s!r} ({exc})") from None
+        raise ValueError(f"not a date: {quoted(s)} ({exc})") from None
     return PartialDate(day.isoformat(), "day", date_type)
 
 
 # -- countries ---------------------------------------------------------------------------------
 
+#: Country names that registries write and ISO 3166 does not: ClinicalTrials.gov's location
+#: spellings ("Turkey (Türkiye)", "Korea, Republic of"), older official names, and the parts of
+#: the United Kingdom.  Documented in docs/registry-values.md; a name neither here nor in ISO 3166
+#: (alpha-2, alpha-3, numeric code, name, official or common name, any case) is unknown.
 _COUNTRY_ALIASES = {
     "scotland": "GB",
     "england": "GB",
@@ -273,30 +323,46 @@ _COUNTRY_ALIASES = {
     "great britain": "GB",
     "czech republic": "CZ",
     "korea, republic of": "KR",
+    "korea, south": "KR",
     "south korea": "KR",
     "republic of korea": "KR",
     "north korea": "KP",
     "russia": "RU",
     "turkey": "TR",
+    "turkey (türkiye)": "TR",
     "iran": "IR",
     "taiwan": "TW",
     "vietnam": "VN",
     "former serbia and montenegro": "RS",
     "macedonia": "MK",
+    "macedonia, the former yugoslav republic of": "MK",
     "the netherlands": "NL",
     "holland": "NL",
     "usa": "US",
     "u.s.a.": "US",
     "united states of america": "US",
     "hong kong": "HK",
+    "macau": "MO",
+    "palestine": "PS",
     "palestinian territories, occupied": "PS",
+    "palestinian territory, occupied": "PS",
     "congo, the democratic republic of the": "CD",
+    "libyan arab jamahiriya": "LY",
+    "cape verde": "CV",
+    "swaziland": "SZ",
+    "east timor": "TL",
+    "burma": "MM",
+    "virgin islands (u.s.)": "VI",
+    "virgin islands (british)": "VG",
 }
 
 
 @lru_cache(maxsize=4096)
 def country_code(name: str | None) -> str | None:
-    """ISO 3166-1 alpha-2 for a country name or code, or ``None`` when unknown."""
+    """ISO 3166-1 alpha-2 for a country code or name, or ``None`` when unknown.
+
+    Exact only: an ISO 3166-1 code or name in any case, or one of :data:`_COUNTRY_ALIASES`.
+    Nothing is guessed (a typo such as ``XX`` is unknown, never the nearest country)."""
     if not name:
         return None
     text = " ".join(str(name).split())
@@ -308,12 +374,7 @@ def country_code(name: str | None) -> str | None:
     try:
         return str(pycountry.countries.lookup(text).alpha_2)
     except LookupError:
-        pass
-    try:
-        hits = pycountry.countries.search_fuzzy(text)
-    except LookupError:
         return None
-    return str(hits[0].alpha_2) if len(hits) == 1 else None
 
 
 def country_info(alpha2: str) -> tuple[str, str, str] | None:
@@ -325,6 +386,28 @@ def country_info(alpha2: str) -> tuple[str, str, str] | None:
 
 
 # -- text --------------------------------------------------------------------------------------
+
+
+#: Characters of a value shown in an error or a warning; a longer value is cut there (it stays
+#: whole in the data), so a huge field never becomes a huge message.
+SHOWN_CHARS = 80
+
+
+def shown(value: object, limit: int = SHOWN_CHARS) -> str:
+    """The text of ``value`` as a message shows it: cut to ``limit`` characters."""
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quoted(value: object, limit: int = SHOWN_CHARS) -> str:
+    """``value`` as a message quotes it: ``repr`` of its text, cut to ``limit`` characters."""
+    return repr(shown(value, limit))
+
+
+def quoted_list(values: Sequence[object], most: int = 5) -> str:
+    """The first ``most`` values, each :func:`quoted`, and how many more there are."""
+    shown = ", ".join(quoted(v) for v in values[:most])
+    return shown + (f" and {len(values) - most} more" if len(values) > most else "")
 
 
 def clean_text(value: object) -> str | None:
@@ -348,8 +431,30 @@ def slug(text: str, limit: int = 80) -> str:
 
 
 _LEGAL_FORMS = {
-    "inc", "incorporated", "ltd", "limited", "llc", "gmbh", "ag", "sa", "sas", "bv", "nv", "plc",
-    "srl", "spa", "co", "corp", "corporation", "company", "kg", "ab", "as", "oy", "pty", "the",
+    "inc",
+    "incorporated",
+    "ltd",
+    "limited",
+    "llc",
+    "gmbh",
+    "ag",
+    "sa",
+    "sas",
+    "bv",
+    "nv",
+    "plc",
+    "srl",
+    "spa",
+    "co",
+    "corp",
+    "corporation",
+    "company",
+    "kg",
+    "ab",
+    "as",
+    "oy",
+    "pty",
+    "the",
 }
 _ABBREVIATIONS = {
     "univ": "university",
@@ -380,14 +485,242 @@ def org_key(name: str) -> str:
 
 
 _PADDED_MESH = re.compile(r"^([DC])000(\d{6})$")
-#: Descriptors numbered below this were issued with six digits; API v2 pads them to nine.
-_FIRST_NINE_DIGIT_MESH = 67000
+#: MeSH ids issued before the change to ten characters (2014) have six digits, and the numbers
+#: ran on: descriptors numbered below 67000 and supplementary concept records (C...) below
+#: 588000 were issued with six digits (the last six-digit SCR seen is C587014, the first
+#: nine-digit one C000588642).  API v2 pads both to nine.
+_FIRST_NINE_DIGIT_MESH = {"D": 67000, "C": 588000}
 
 
 def mesh_nlm(descriptor: str) -> str:
-    """The spelling NLM's MeSH RDF uses in its IRIs: six digits for descriptors issued with six
-    (``D000003550`` -> ``D003550``), nine for newer ones (``D000083242`` stays)."""
+    """The spelling NLM's MeSH RDF uses in its IRIs: six digits for descriptors and
+    supplementary concept records issued with six (``D000003550`` -> ``D003550``,
+    ``C000072379`` -> ``C072379``), nine for newer ones (``D000083242``, ``C000596361`` stay)."""
     m = _PADDED_MESH.match(descriptor)
-    if m and int(m.group(2)) < _FIRST_NINE_DIGIT_MESH:
+    if m and int(m.group(2)) < _FIRST_NINE_DIGIT_MESH[m.group(1)]:
         return f"{m.group(1)}{m.group(2)}"
     return descriptor
+
+
+# -- values that are not there -----------------------------------------------------------------
+
+#: What registries write in an id field when there is no id.  Compared after case folding and
+#: trimming of white space and final dots.  Documented in docs/registry-values.md.
+NOT_IDS = frozenset(
+    {
+        "nil known",
+        "nil",
+        "none",
+        "none known",
+        "n/a",
+        "na",
+        "n.a",
+        "not applicable",
+        "not available",
+        "not assigned",
+        "not yet assigned",
+        "pending",
+        "unknown",
+        "no",
+        "null",
+        "tbd",
+        "-",
+        "--",
+        "0",
+    }
+)
+
+
+def is_id(text: str | None) -> bool:
+    """Whether an id field holds an id: not empty, not a :data:`NOT_IDS` placeholder, and with at
+    least one letter or digit."""
+    if not text:
+        return False
+    key = " ".join(text.split()).casefold().rstrip(".")
+    return key not in NOT_IDS and any(ch.isalnum() for ch in key)
+
+
+#: Longest text a reader keeps in one field, in characters.  Well above what any register
+#: allows (ClinicalTrials.gov's longest field, the detailed description, takes 32,000); a
+#: longer value is a broken or hostile export, and is cut with a warning naming the field.
+MAX_FIELD_CHARS = 100_000
+
+
+def cap_text(value: str, limit: int = MAX_FIELD_CHARS) -> tuple[str, bool]:
+    """(``value`` cut to ``limit`` characters, whether it was cut)."""
+    if len(value) <= limit:
+        return value, False
+    return value[:limit], True
+
+
+def cap_warning(length: int, limit: int = MAX_FIELD_CHARS) -> str:
+    """The words of a ``long-field`` warning (the reader puts the field before them)."""
+    return f"is {length:,} characters long; only the first {limit:,} are kept"
+
+
+#: A list marker at the start of a label: "-", "*", "•", "–" before a word, "1." or "2)" before
+#: a space, "a)" or "(b)" before a space.  "-20" (a number) and "A. fumigatus" are not markers.
+_LIST_MARKER = re.compile(r"^(?:[-*•·‣–—]+\s*(?=[^\W\d_])|\d{1,3}[.)]\s+|\(?[a-z]\)\s+)")
+
+
+def strip_list_marker(label: str) -> str:
+    """A label without the list marker a register's free text put before it
+    (``-Hereditary ATTR amyloidosis`` -> ``Hereditary ATTR amyloidosis``)."""
+    return _LIST_MARKER.sub("", label, count=1).strip()
+
+
+def sponsor_participations(names: list[str]) -> list[Participation]:
+    """The participations of one sponsor field that names several organisations ("Alnylam
+    Pharmaceuticals, Inc. / Medpace Japan KK"): the first, as the registry lists it, is the lead
+    sponsor; the others are collaborators.  A trial has one lead sponsor (docs/registry-values.md)."""
+    roles = ["LEAD_SPONSOR"] + ["COLLABORATOR"] * (len(names) - 1)
+    return [Participation(Organization(name), role) for name, role in zip(names, roles, strict=False)]
+
+
+# -- EU registers ------------------------------------------------------------------------------
+
+#: Statuses of the EU registers (CTIS, overall and per member state; the EU Clinical Trials
+#: Register per member state) that have an API v2 equivalent or a status concept.  CTIS "Ended" includes trials
+#: ended early; a reader that sees an early-termination notification says TERMINATED instead.
+EU_STATUSES = {
+    "authorised, not started": "NOT_YET_RECRUITING",
+    "authorised, recruitment pending": "NOT_YET_RECRUITING",
+    "ongoing, not yet recruiting": "NOT_YET_RECRUITING",
+    "pending": "NOT_YET_RECRUITING",
+    "authorised, recruiting": "RECRUITING",
+    "ongoing, recruiting": "RECRUITING",
+    "recruiting": "RECRUITING",
+    "ongoing, recruitment ended": "ACTIVE_NOT_RECRUITING",
+    "recruitment ended": "ACTIVE_NOT_RECRUITING",
+    "temporarily halted": "SUSPENDED",
+    "halted": "SUSPENDED",
+    "suspended": "SUSPENDED",
+    "suspended by ca": "SUSPENDED",
+    "ended": "COMPLETED",
+    "completed": "COMPLETED",
+    "prematurely ended": "TERMINATED",
+    "terminated early": "TERMINATED",
+    "withdrawn": "WITHDRAWN",
+    # the coarse statuses of the vocabulary (COARSE_STATUSES), each standing for several
+    "authorised": "AUTHORISED",
+    "ongoing": "ONGOING",
+    "restarted": "RESTARTED",
+}
+#: Known EU register statuses with no status concept: kept as this text, without a warning.
+EU_COARSE_STATUSES = {
+    key.casefold(): key
+    for key in (
+        "Under evaluation",
+        "Expired",
+        "Revoked",
+        "Not authorised",
+        "Cancelled",
+        "Transitioned",
+        "Trial now transitioned",
+        "GB - no longer in EU/EEA",
+    )
+}
+#: CTIS public status codes (``ctPublicStatusCode``, ``mscPublicStatusCode``) and their labels.
+CTIS_PUBLIC_STATUSES = {
+    1: "Under evaluation",
+    2: "Authorised, recruitment pending",
+    3: "Authorised, recruiting",
+    4: "Ongoing, recruiting",
+    5: "Ongoing, recruitment ended",
+    6: "Temporarily halted",
+    7: "Suspended",
+    8: "Ended",
+    9: "Expired",
+    10: "Revoked",
+    11: "Not authorised",
+    12: "Cancelled",
+}
+
+
+def eu_status(raw: str | None) -> tuple[str | None, str | None]:
+    """(status, warning) for an EU register status text: the API v2 value when there is one, the
+    register's text for a known value without one, the text with a warning for an unknown one."""
+    text = clean_text(raw)
+    if text is None:
+        return None, None
+    key = text.casefold()
+    if key in EU_STATUSES:
+        return EU_STATUSES[key], None
+    if key in EU_COARSE_STATUSES:
+        return EU_COARSE_STATUSES[key], None
+    value, known = enum_value("status", text)
+    if known:
+        return value, None
+    return text, f"status {quoted(text)} is not a known EU register status; kept as text"
+
+
+_EU_PHASE_NUMBER = re.compile(r"\bphase\s+((?:iv|iii|ii|i)(?:\s*/\s*(?:iv|iii|ii|i))*)\b", re.IGNORECASE)
+_ROMAN_PHASE = {"i": "PHASE1", "ii": "PHASE2", "iii": "PHASE3", "iv": "PHASE4"}
+
+
+def eu_phases(raw: str | None) -> list[str] | None:
+    """API v2 phases of a CTIS trial-phase text ("Therapeutic exploratory (Phase II)",
+    "Phase I and Phase II (Integrated)", "Human pharmacology (Phase I) - First administration to
+    humans"); ``[]`` for no text, ``None`` for a text that names no phase."""
+    text = clean_text(raw)
+    if text is None:
+        return []
+    found: set[str] = set()
+    for m in _EU_PHASE_NUMBER.finditer(text):
+        found.update(_ROMAN_PHASE[n.strip().casefold()] for n in m.group(1).split("/"))
+    return sorted(found) or None
+
+
+_THERAPEUTIC_AREA = re.compile(r"^(?:.*?\s-\s)?(.+?)\s*\[?([A-Z]\d{2})\]?$")
+
+
+def therapeutic_area(raw: str | None) -> tuple[str, str | None] | None:
+    """(label, code) of an EMA therapeutic area as the EU registers write it:
+    "Diseases [C] - Virus Diseases [C02]" and "Diseases C - Virus Diseases C02" -> ("Virus
+    Diseases", "C02").  The codes are those of the MeSH tree categories the list is built on."""
+    text = clean_text(raw)
+    if text is None:
+        return None
+    m = _THERAPEUTIC_AREA.match(text)
+    return (m.group(1), m.group(2)) if m else (text, None)
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    """Every ISO 3166-1 name (short, official, common) and alias, case-folded, -> alpha-2."""
+    out: dict[str, str] = {}
+    for c in pycountry.countries:
+        for attr in ("name", "official_name", "common_name"):
+            name = getattr(c, attr, None)
+            if name:
+                out[str(name).casefold()] = str(c.alpha_2)
+    out.update(_COUNTRY_ALIASES)
+    return out
+
+
+#: The longest country name, in words ("United Kingdom of Great Britain and Northern Ireland").
+_MAX_COUNTRY_WORDS = 8
+
+
+def countries_in(text: str | None) -> tuple[list[str], list[str]]:
+    """(alpha-2 codes, words not understood) of country names run together with spaces, as the
+    EU Clinical Trials Register lists them ("Bulgaria Canada Korea, Republic of United States").
+    The longest name that fits wins at each point, so "United Kingdom" is not "United" + ...;
+    only exact names count (no fuzzy matching), so nothing is guessed."""
+    words = (text or "").split()
+    names = _country_names()
+    codes: list[str] = []
+    unknown: list[str] = []
+    i = 0
+    while i < len(words):
+        for j in range(min(len(words), i + _MAX_COUNTRY_WORDS), i, -1):
+            code = names.get(" ".join(words[i:j]).casefold())
+            if code:
+                if code not in codes:
+                    codes.append(code)
+                i = j
+                break
+        else:
+            unknown.append(words[i])
+            i += 1
+    return codes, unknown

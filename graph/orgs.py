@@ -2,8 +2,11 @@
 
 Sources name organisations freely ("University Hospital, Grenoble", "CHU Grenoble Alpes",
 "niversitair Medisch Centrum Utrecht").  :class:`OrgResolver` maps each name to a canonical
-organisation using two references: the curated file ``data/organizations.yaml`` (checked by a
-person, so it wins) and, optionally, a ROR data dump.  Each :class:`Resolution` says how it was
+organisation using two references: curated alias files (checked by a person, so they win) and,
+optionally, a ROR data dump.  The alias files travel with the data: a build reads every
+``organizations.yaml`` in the folders it builds and every ``--orgs`` file (:func:`alias_files`);
+only when there is none does it fall back on the package's default, a copy of the checkout's
+``data/organizations.yaml`` (:data:`graph.constants.DEFAULT_ORGS_FILE`).  Each :class:`Resolution` says how it was
 reached (``how``):
 
 * ``curated-alias``: the organisation's ROR id is a curated entry's, or its name is a curated
@@ -30,7 +33,7 @@ import re
 import unicodedata
 import zipfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -40,12 +43,13 @@ import yaml
 from confusable_homoglyphs import categories, confusables
 from rapidfuzz import fuzz, process
 
-from graph.constants import DATA_DIR, ROR_NS
+from graph import safeyaml
+from graph.constants import DEFAULT_ORGS_FILE, ORGS_NAME, ROR_NS
 from graph.errors import InputError
 from graph.model import Organization, Participation, TrialRecord
-from graph.normalize import clean_text, country_code, org_key
+from graph.normalize import clean_text, country_code, org_key, quoted, shown
 
-CURATED_FILE = DATA_DIR / "organizations.yaml"
+CURATED_FILE = DEFAULT_ORGS_FILE
 #: Fuzzy scores (0..1) at or above this make a name a review candidate; nothing is merged on them.
 FUZZY_THRESHOLD = 0.9
 #: Keys shorter than this are not fuzzy-matched (short names match everything).
@@ -149,29 +153,67 @@ class Entry:
     aliases: tuple[str, ...] = ()
     #: ROR acronyms: matched only as written, and only when unique in the dump.
     acronyms: tuple[str, ...] = ()
+    #: The curated file the entry comes from (for error messages).
+    file: str = field(default="", compare=False)
 
     @property
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
 
 
+def alias_files(paths: Iterable[str | Path], extra: Iterable[str | Path] = ()) -> list[Path]:
+    """The curated alias files of a build of ``paths``: each ``organizations.yaml`` under the
+    folders among them (in sorted order, hidden folders skipped, as records are found), then the
+    ``extra`` files (``--orgs``).  Empty when there is none: the caller falls back on the
+    default."""
+    found: list[Path] = []
+    for raw in paths:
+        folder = Path(raw)
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob(ORGS_NAME)):
+            if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts):
+                found.append(path)
+    found.extend(Path(p) for p in extra)
+    return list(dict.fromkeys(found))
+
+
+def load_curated_files(paths: Iterable[Path]) -> list[Entry]:
+    """The entries of several alias files, in order; two files may describe the same
+    organisation (by its name) but not give one name, alias or ROR id to two."""
+    entries: list[Entry] = []
+    for path in paths:
+        entries.extend(load_curated(path))
+    _check_unique(entries)
+    return entries
+
+
 def load_curated(path: Path) -> list[Entry]:
     """Entries of a curated organisations file; :class:`InputError` names the entry that is wrong."""
+    text = ""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8-sig")
+        data = safeyaml.load(text)
     except OSError as exc:
         raise InputError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})", hint="save the file as UTF-8") from None
     except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML: {exc}") from None
+        message, hint = safeyaml.describe(exc, text)
+        raise InputError(f"{path}: {message}", hint=hint) from None
     if data is None:
         return []
-    if not isinstance(data, dict) or not isinstance(data.get("organizations", []), list):
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("organizations", []), list)
+        or set(data) - {"organizations"}
+    ):
         raise InputError(
-            f"{path}: expected a mapping with a list under 'organizations'",
+            f"{path}: expected a mapping with one key, 'organizations', holding a list",
             hint="see the header comment of data/organizations.yaml",
         )
     entries = [_curated_entry(path, i, raw) for i, raw in enumerate(data.get("organizations") or [])]
-    _check_unique(path, entries)
+    _check_unique(entries)
     return entries
 
 
@@ -193,32 +235,35 @@ def _curated_entry(path: Path, index: int, raw: Any) -> Entry:
         ror = normalize_ror(str(raw["ror"]))
         if ror is None:
             raise InputError(
-                f"{where} ({name}): 'ror' {raw['ror']!r} is not a ROR id",
+                f"{where} ({shown(name)}): 'ror' {quoted(raw['ror'])} is not a ROR id",
                 hint="write the full IRI, e.g. https://ror.org/0575yy874",
             )
     country = None
     if raw.get("country"):
         country = country_code(str(raw["country"]))
         if country is None:
-            raise InputError(f"{where} ({name}): 'country' {raw['country']!r} is not a country")
+            raise InputError(f"{where} ({shown(name)}): 'country' {quoted(raw['country'])} is not a country")
     aliases = raw.get("aliases") or []
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-        raise InputError(f"{where} ({name}): 'aliases' must be a list of names")
+        raise InputError(f"{where} ({shown(name)}): 'aliases' must be a list of names")
     cleaned = tuple(dict.fromkeys(a for a in (clean_text(x) for x in aliases) if a and a != name))
-    return Entry(name, "curated", ror=ror, country=country, city=clean_text(raw.get("city")), aliases=cleaned)
+    city = clean_text(raw.get("city"))
+    return Entry(name, "curated", ror=ror, country=country, city=city, aliases=cleaned, file=str(path))
 
 
-def _check_unique(path: Path, entries: list[Entry]) -> None:
-    owner: dict[str, str] = {}
+def _check_unique(entries: list[Entry]) -> None:
+    owner: dict[str, Entry] = {}
     for entry in entries:
         keys = {literal_key(n) for n in entry.names} | {match_key(n) for n in entry.names}
         if entry.ror:
             keys.add(entry.ror)
         for key in keys:
-            other = owner.setdefault(key, entry.name)
-            if other != entry.name:
+            other = owner.setdefault(key, entry)
+            if other.name != entry.name:
+                files = entry.file if other.file == entry.file else f"{other.file} and {entry.file}"
                 raise InputError(
-                    f"{path}: {entry.name!r} and {other!r} share the name, alias or ROR id {key!r}",
+                    f"{files}: {quoted(entry.name)} and {quoted(other.name)} share the name, alias or ROR id "
+                    f"{quoted(key)}",
                     hint="one name can stand for one organisation only",
                 )
 
@@ -383,11 +428,14 @@ class OrgResolver:
             self._by_key[key] = None  # two ROR organisations share this key: ambiguous
 
     @classmethod
-    def load(cls, path: Path | None = None, ror_dump: Path | None = None) -> OrgResolver:
-        """The curated file (``data/organizations.yaml`` by default; a missing default is an empty
-        reference) and, when given, a ROR dump."""
-        curated_path = path or CURATED_FILE
-        entries = load_curated(curated_path) if path is not None or curated_path.is_file() else []
+    def load(cls, path: Path | Sequence[Path] | None = None, ror_dump: Path | None = None) -> OrgResolver:
+        """The curated alias files (one path or several, e.g. :func:`alias_files`; by default, or
+        when the sequence is empty, the package's :data:`CURATED_FILE`, an empty reference if it
+        is missing) and, when given, a ROR dump."""
+        files = [path] if isinstance(path, Path) else list(path or ())
+        if not files and CURATED_FILE.is_file():
+            files = [CURATED_FILE]
+        entries = load_curated_files(files)
         if ror_dump is not None:
             entries += load_ror_dump(ror_dump)
         return cls(entries)

@@ -9,13 +9,16 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from rdflib import Literal, URIRef
+from rdflib import XSD, Literal, URIRef
 from rdflib.term import Node
 
+from graph import paging, summaries
 from graph.constants import QUERIES_DIR
 from graph.errors import QueryError
-from graph.store import Result, Store
+from graph.keys import search_key
+from graph.store import OxigraphStore, Result, Store, from_ox, with_values
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,9 @@ class Param:
     name: str
     variable: str
     description: str
+    #: Bound as its search key (:func:`graph.keys.search_key`): case, accents, punctuation and
+    #: surrounding spaces do not matter.  Declared as ``?variable (search key)`` in the header.
+    key: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,12 @@ class NamedQuery:
 
 
 _HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
-_PARAM = re.compile(r"^([A-Za-z][\w-]*)\s+\?(\w+)\s*(.*)$")
+_PARAM = re.compile(r"^([A-Za-z][\w-]*)\s+\?(\w+)\s*(\(search key\))?\s*(.*)$")
+#: File name endings read as SPARQL query files.
+QUERY_SUFFIXES = (".rq", ".sparql")
+#: Folders of ``queries/`` that hold the build's own queries (:mod:`graph.summaries`), not
+#: named queries for users.
+INTERNAL = ("summaries/",)
 
 
 def parse_header(path: Path, name: str) -> NamedQuery:
@@ -62,9 +73,9 @@ def parse_header(path: Path, name: str) -> NamedQuery:
             if not pm:
                 raise QueryError(
                     f"{path}: bad parameter line {line!r}",
-                    hint="write '# param: NAME ?variable description'",
+                    hint="write '# param: NAME ?variable description' (or '?variable (search key) description')",
                 )
-            params.append(Param(pm.group(1), pm.group(2), pm.group(3)))
+            params.append(Param(pm.group(1), pm.group(2), pm.group(4), key=pm.group(3) is not None))
         else:
             fields[key] = value
     return NamedQuery(name, path, fields.get("title", name), fields.get("description", ""), tuple(params))
@@ -75,7 +86,8 @@ def catalogue(root: Path = QUERIES_DIR) -> dict[str, NamedQuery]:
     out: dict[str, NamedQuery] = {}
     for path in sorted(root.rglob("*.rq")):
         name = path.relative_to(root).with_suffix("").as_posix()
-        out[name] = parse_header(path, name)
+        if not name.startswith(INTERNAL):
+            out[name] = parse_header(path, name)
     return out
 
 
@@ -84,12 +96,16 @@ def gates(root: Path = QUERIES_DIR) -> list[NamedQuery]:
 
 
 def resolve(name_or_file: str) -> NamedQuery:
-    path = Path(name_or_file)
-    if path.suffix == ".rq" and path.is_file():
-        return parse_header(path, path.stem)
+    """A named query, or a query file (``.rq`` or ``.sparql``)."""
     queries = catalogue()
     if name_or_file in queries:
         return queries[name_or_file]
+    path = Path(name_or_file)
+    if path.suffix in QUERY_SUFFIXES or path.exists():
+        if not path.is_file():
+            what = "is not a file" if path.exists() else "no such file"
+            raise QueryError(f"{path}: {what}", hint="give a SPARQL file (.rq or .sparql) or a query name")
+        return parse_header(path, path.stem)
     raise QueryError(
         f"no query named {name_or_file!r}",
         hint="`trialgraph queries` lists them: " + ", ".join(q for q in queries if not q.startswith("qc/")),
@@ -114,14 +130,82 @@ def bind(query: NamedQuery, values: dict[str, str]) -> dict[str, Node]:
         )
     out: dict[str, Node] = {}
     for name, raw in values.items():
+        param = known[name]
         text = raw.strip()
-        out[known[name].variable] = URIRef(text[1:-1]) if text.startswith("<") and text.endswith(">") else Literal(text)
+        if param.key:
+            out[param.variable] = Literal(search_key(text))
+        elif text.startswith("<") and text.endswith(">"):
+            out[param.variable] = URIRef(text[1:-1])
+        else:
+            out[param.variable] = Literal(text)
     return out
 
 
-def run(store: Store, name_or_file: str, params: dict[str, str] | None = None, *, limit: int | None = None) -> Result:
+def run(
+    store: Store,
+    name_or_file: str,
+    params: dict[str, str] | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Result:
+    """Run a named query (or a query file) with its parameters.
+
+    A SELECT answers one page: at most ``limit`` rows (None: all) after skipping ``offset``,
+    cut by the query engine (``LIMIT``/``OFFSET``), and ``Result.total`` says how many rows the
+    whole answer has; ``Result.truncated`` is true when rows follow the page.  ASK and CONSTRUCT
+    queries ignore ``offset``; a CONSTRUCT keeps at most ``limit`` triples."""
+    if limit is not None and limit < 1:
+        raise QueryError(f"limit must be 1 or more, not {limit}", hint="leave it out for every row")
+    if offset < 0:
+        raise QueryError(f"offset must be 0 or more, not {offset}")
     query = resolve(name_or_file)
-    return store.query(query.text, bind(query, params or {}), limit=limit)
+    bindings = bind(query, params or {})
+    text = query.text
+    if paging.form(text) != "SELECT":
+        return store.query(text, bindings, limit=limit)
+    result = _page(store, text, bindings, limit, offset)
+    if not result.rows and offset == 0:
+        summaries.check(store, text)
+    return result
+
+
+def _page(store: Store, text: str, bindings: dict[str, Node], limit: int | None, offset: int) -> Result:
+    if isinstance(store, OxigraphStore) and not paging.is_marked(text):
+        return _window(store, with_values(text, bindings) if bindings else text, limit, offset)
+    if limit is None and offset == 0:
+        result = store.query(text, bindings)
+        result.total = len(result.rows)
+        return result
+    result = store.query(paging.page(text, bindings, limit, offset))
+    if offset == 0 and limit is not None and len(result.rows) < limit:
+        result.total = len(result.rows)
+    else:
+        counted = store.query(paging.count(text, bindings)).rows
+        result.total = int(str(counted[0][0])) if counted and counted[0][0] is not None else 0
+    result.truncated = result.total > offset + len(result.rows)
+    return result
+
+
+def _window(store: OxigraphStore, text: str, limit: int | None, offset: int) -> Result:
+    """One page of an embedded store's answer from one evaluation: the rows before and after
+    the page are counted, not converted (the query engine would compute them all anyway to
+    count them, and converting terms costs more than reading them)."""
+    try:
+        raw = store.raw_query(text, use_default_graph_as_union=True)
+        variables = [v.value for v in raw.variables]
+        rows: list[tuple[Node | None, ...]] = []
+        end = None if limit is None else offset + limit
+        total = 0
+        for solution in raw:
+            if total >= offset and (end is None or total < end):
+                rows.append(tuple(from_ox(solution[v]) for v in variables))
+            total += 1
+    except SyntaxError as exc:
+        raise QueryError(f"the query does not parse: {exc}") from None
+    except (RuntimeError, OSError) as exc:
+        raise QueryError(f"the query failed: {exc}") from None
+    return Result("SELECT", variables, rows, truncated=total > offset + len(rows), total=total)
 
 
 # -- formatting --------------------------------------------------------------------------------
@@ -167,3 +251,108 @@ def to_csv(result: Result) -> str:
     for row in result.rows:
         w.writerow([cell(t) for t in row])
     return buf.getvalue()
+
+
+def to_tsv(result: Result) -> str:
+    """SPARQL 1.1 Query Results TSV: a header of ``?variables``, then each term in Turtle
+    syntax (``<iri>``, ``"text"``, ``"42"^^<...#integer>``), so no value is lost."""
+    lines = ["\t".join(f"?{v}" for v in result.variables)]
+    for row in result.rows:
+        lines.append("\t".join(_tsv_term(t) for t in row))
+    return "\n".join(lines) + "\n"
+
+
+def _tsv_term(term: Node | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, Literal) and term.datatype == XSD.integer and re.fullmatch(r"[+-]?\d+", str(term)):
+        return str(term)  # Turtle's short form of an integer
+    return term.n3()
+
+
+def select_columns(result: Result, columns: list[str]) -> Result:
+    """The result with only ``columns``, in that order."""
+    unknown = [c for c in columns if c not in result.variables]
+    if unknown:
+        raise QueryError(
+            f"no column {', '.join(unknown)} in this answer", hint="its columns: " + ", ".join(result.variables)
+        )
+    at = [result.variables.index(c) for c in columns]
+    rows = [tuple(row[i] for i in at) for row in result.rows]
+    return Result(result.kind, list(columns), rows, truncated=result.truncated, total=result.total)
+
+
+def readable_columns(result: Result) -> list[str]:
+    """The columns a table shows by default: all but those that hold only IRIs (a row's id and
+    name say the same to a person), unless nothing else would be left."""
+    keep = [
+        v
+        for i, v in enumerate(result.variables)
+        if not result.rows
+        or not all(isinstance(row[i], URIRef) for row in result.rows if row[i] is not None)
+        or all(row[i] is None for row in result.rows)
+    ]
+    return keep or list(result.variables)
+
+
+def table(result: Result, width: int = 80) -> Any:
+    """A rich table ``width`` characters wide at most: one line per row, numbers to the right.
+    Short columns (ids, codes, statuses, numbers) keep their width; long text shares the rest
+    and is cut with an ellipsis."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    cells = [[" ".join(cell(term).split()) for term in row] for row in result.rows]
+    natural = [max([len(name)] + [len(row[i]) for row in cells]) for i, name in enumerate(result.variables)]
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for i, (name, w) in enumerate(zip(result.variables, fit_widths(natural, width), strict=True)):
+        numeric = bool(result.rows) and all(_is_number(row[i]) for row in result.rows if row[i] is not None)
+        t.add_column(name, no_wrap=True, overflow="ellipsis", justify="right" if numeric else "left", width=w)
+    for row in cells:
+        t.add_row(*[Text(value) for value in row])
+    return t
+
+
+#: Columns up to this wide (ids, codes, statuses, numbers) keep their width in a table.
+SHORT_TEXT = 16
+
+
+def fit_widths(natural: list[int], width: int) -> list[int]:
+    """Column widths that fit ``width`` characters, three of which go between columns: short
+    columns keep their width, and the long ones share the rest evenly (none cut more than
+    needed: a long column narrower than its share keeps its own width)."""
+    budget = width - 3 * (len(natural) - 1)
+    if sum(natural) <= budget:
+        return natural
+    short = sum(n for n in natural if n <= SHORT_TEXT)
+    longs = sorted(n for n in natural if n > SHORT_TEXT)
+    room, cap = max(budget - short, len(longs)), 0
+    for i, n in enumerate(longs):
+        share = room // (len(longs) - i)
+        if n > share:
+            cap = share
+            break
+        room -= n
+    return [n if n <= SHORT_TEXT or n <= cap else max(cap, 1) for n in natural]
+
+
+def _is_number(term: Node | None) -> bool:
+    return isinstance(term, Literal) and term.datatype in _NUMERIC
+
+
+_NUMERIC = {XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.int, XSD.long, XSD.nonNegativeInteger}
+
+
+def page_note(result: Result, offset: int) -> str:
+    """What part of the answer the rows are, for people: "rows 1-50 of 5,000"."""
+    total = result.total if result.total is not None else len(result.rows)
+    if not result.rows:
+        return f"0 rows (of {total:,})" if total else "0 rows"
+    first, last = offset + 1, offset + len(result.rows)
+    if first == 1 and last == total:
+        return f"{total:,} row" + ("" if total == 1 else "s")
+    note = f"rows {first:,}-{last:,} of {total:,}"
+    if last < total:
+        note += f"; next page: --offset {last}; every row: --limit 0"
+    return note

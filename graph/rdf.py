@@ -15,7 +15,19 @@ from rdflib.namespace import DCTERMS, PROV, SKOS
 from rdflib.term import Node
 
 from graph import identity as ids
-from graph.model import Condition, Identifier, Intervention, MeshTerm, Organization, PartialDate, Site, TrialRecord
+from graph.keys import search_key
+from graph.model import (
+    Condition,
+    ConditionTerm,
+    CountryStatus,
+    Identifier,
+    Intervention,
+    MeshTerm,
+    Organization,
+    PartialDate,
+    Site,
+    TrialRecord,
+)
 from graph.namespace import TG, concept, mesh
 from graph.normalize import ENUMS, country_info
 
@@ -79,6 +91,11 @@ class _Writer:
     def label(self, s: URIRef, text: str) -> None:
         self.out[(s, RDFS.label, Literal(text))] = None
 
+    def key(self, s: URIRef, text: str | None) -> None:
+        """The search key of a name or id (:mod:`graph.keys`): look-ups match it exactly."""
+        if text:
+            self.add(s, TG.searchKey, search_key(text))
+
 
 def _country(w: _Writer, alpha2: str | None) -> URIRef | None:
     if not alpha2:
@@ -108,13 +125,16 @@ def _organization(w: _Writer, org: Organization) -> URIRef:
     node = ids.org_iri(org)
     w.add(node, RDF.type, TG.Organization)
     w.label(node, org.name)
+    w.key(node, org.name)
     for alias in org.aliases:
         if alias != org.name:
             w.add(node, SKOS.altLabel, Literal(alias))
+            w.key(node, alias)
     if org.ror:
         ror = org.ror if org.ror.startswith("http") else "https://ror.org/" + org.ror
         w.add(node, TG.ror, URIRef(ror))
     w.coded(node, TG.agencyClass, "agency-class", org.agency_class)
+    w.add(node, TG.organizationType, org.org_type)
     w.add(node, TG.city, org.city)
     country = _country(w, org.country)
     if country is not None:
@@ -126,6 +146,7 @@ def _site(w: _Writer, site: Site) -> URIRef:
     node = ids.site_iri(site)
     w.add(node, RDF.type, TG.Site)
     w.label(node, site.facility)
+    w.key(node, site.facility)
     w.add(node, TG.city, site.city)
     w.add(node, TG.state, site.state)
     w.add(node, TG.postalCode, site.zip)
@@ -142,6 +163,7 @@ def _mesh_node(w: _Writer, node: URIRef, cls: URIRef, term: MeshTerm) -> URIRef:
     """A MeSH descriptor as a condition or intervention node."""
     w.add(node, RDF.type, cls)
     w.label(node, term.label)
+    w.key(node, term.label)
     w.add(node, TG.mesh, mesh(term.id))
     return node
 
@@ -158,10 +180,37 @@ def _condition(w: _Writer, cond: Condition) -> URIRef:
     node = ids.condition_iri(cond)
     w.add(node, RDF.type, TG.Condition)
     w.label(node, cond.label)
+    w.key(node, cond.label)
     if cond.mesh:
         w.add(node, TG.mesh, mesh(cond.mesh))
     for term in cond.broader:
         w.add(node, TG.broaderCondition, _mesh_condition(w, term))
+    for coded in cond.terms:
+        w.add(node, TG.conditionTerm, _condition_term(w, coded))
+    return node
+
+
+def _condition_term(w: _Writer, term: ConditionTerm) -> URIRef:
+    """A MedDRA term, a therapeutic area, an ICD-10 category: a node per vocabulary and code."""
+    node = ids.condition_term_iri(term)
+    w.add(node, RDF.type, TG.ConditionTerm)
+    w.label(node, term.label)
+    w.add(node, TG.termVocabulary, term.vocabulary)
+    w.add(node, TG.termCode, term.code)
+    return node
+
+
+def _country_status(w: _Writer, status: CountryStatus) -> URIRef | None:
+    """The trial in one country: a node under the trial with the country, status and decision."""
+    country = _country(w, status.country)
+    if country is None:
+        return None
+    node = URIRef(f"{w.trial}/country/{status.country.upper()}")
+    w.add(node, RDF.type, TG.TrialCountry)
+    w.add(node, TG.atCountry, country)
+    w.coded(node, TG.countryStatus, "status", status.status)
+    if status.decision_date is not None:
+        w.add(node, TG.decisionDate, date_literal(status.decision_date))
     return node
 
 
@@ -169,6 +218,7 @@ def _intervention(w: _Writer, item: Intervention) -> URIRef:
     node = ids.intervention_iri(item)
     w.add(node, RDF.type, TG.Intervention)
     w.label(node, item.name)
+    w.key(node, item.name)
     w.coded(node, TG.interventionType, "intervention-type", item.type)
     for name in item.other_names:
         w.add(node, TG.otherName, name)
@@ -222,10 +272,13 @@ def record_triples(
         node = ids.identifier_iri(ident)
         w.add(node, RDF.type, TG.RegistryIdentifier)
         w.add(node, TG.idValue, ident.value)
+        w.key(node, ident.value)
         w.add(node, TG.registry, ids.registry_iri(ident.registry))
         w.add(node, TG.idType, ident.type)
         w.add(node, TG.idDomain, ident.domain)
         w.add(trial, TG.identifier, node)
+        if ident.transitioned_to:
+            w.add(node, TG.transitionedTo, ids.identifier_iri(Identifier("CTIS", ident.transitioned_to)))
         if ident.registry == "NCT":
             w.add(trial, TG.registryPage, URIRef(f"https://clinicaltrials.gov/study/{ident.value}"))
 
@@ -268,6 +321,8 @@ def record_triples(
         w.add(p, TG.agent, org)
         w.coded(p, TG.role, "role", part.role)
         w.add(p, RDFS.comment, part.note)
+        if part.commercial is not None:
+            w.add(p, TG.commercial, Literal(part.commercial))
         w.add(trial, ROLE_PROPERTY[role_key], p)
 
     if record.consortium is not None:
@@ -322,11 +377,15 @@ def record_triples(
         country = _country(w, alpha2)
         if country is not None:
             w.add(trial, TG.recruitsIn, country)
+    for state in record.country_statuses:
+        w.add(trial, TG.trialCountry, _country_status(w, state))
 
     for cond in record.conditions:
         w.add(trial, TG.condition, _condition(w, cond))
     for term in record.condition_ancestors:
         w.add(trial, TG.conditionAncestor, _mesh_condition(w, term))
+    for coded in record.condition_terms:
+        w.add(trial, TG.conditionTerm, _condition_term(w, coded))
     for kw in record.keywords:
         w.add(trial, TG.keyword, kw)
     for item in record.interventions:

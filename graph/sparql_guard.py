@@ -7,11 +7,19 @@ a server-side request forgery).  The decision is taken on the parse tree, not on
 the word ``SERVICE`` inside a string literal, a comment or an IRI is data, not a clause.  The
 parser is rdflib's SPARQL 1.1 grammar; a query it cannot read is refused as malformed, even when
 another engine would accept an extension of the language.
+
+Before the parser sees a query, a lexical scan (:func:`check_size`) bounds what the parser and
+the engine will be asked to do: the longest string literal, the number of operators and clauses,
+and the depth of brackets.  rdflib's parser spends about a millisecond on each term of an
+expression, and Oxigraph evaluates a long chain of operators or clauses by recursion, which ends
+the process with a stack overflow past a few thousand: the scan refuses such a query in
+milliseconds, before either of them starts.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +42,82 @@ class Refused(QueryError):
     def __init__(self, message: str, *, status: int = 400, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.status = status
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the lexical scan lets through."""
+
+    #: characters in one string literal
+    max_literal: int = 100_000
+    #: operators, commas, separators and clause keywords (see :data:`CLAUSES`) in the whole query
+    max_operators: int = 1_000
+    #: nesting of ``( { [``
+    max_depth: int = 64
+
+
+#: Keywords that combine or nest graph patterns: each one is a node of the query tree.
+CLAUSES = frozenset({"UNION", "OPTIONAL", "MINUS", "BIND", "FILTER", "GRAPH", "EXISTS", "SELECT", "VALUES", "SERVICE"})
+
+#: The tokens of a query, as far as the scan needs them.  A string, an IRI or a comment is one
+#: token, so that what it holds is never counted; a prefixed name or a number is one token, so
+#: that a ``-`` or ``.`` inside it is not an operator.  The alternatives start with different
+#: characters and none can run into another: the scan is linear in the length of the query.
+_TOKEN = re.compile(
+    r"""
+      (?P<space>\s+)
+    | (?P<comment>\#[^\n\r]*)
+    | (?P<string>"{3}(?:[^"\\]|\\.|"(?!""))*"{3}
+                | '{3}(?:[^'\\]|\\.|'(?!''))*'{3}
+                | "(?:[^"\\\n\r]|\\.)*"
+                | '(?:[^'\\\n\r]|\\.)*')
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<var>[?$]\w+)
+    | (?P<word>[\w:][\w\-:%]*(?:\.[\w\-:%]+)*)
+    | (?P<op>\|\||&&|!=|<=|>=|\^\^|[-+*/!<>=|^,.;])
+    | (?P<open>[({\[])
+    | (?P<close>[)}\]])
+    | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def _too_many(limits: Limits) -> Refused:
+    return Refused(
+        f"the query is too large: more than {limits.max_operators} operators, commas, separators and clauses",
+        hint="split it, pass long lists of values in a VALUES block, "
+        "or ask the server's operator for a larger --max-operators",
+    )
+
+
+def _content_length(string: str) -> int:
+    quotes = 3 if string[:3] in ('"""', "'''") and len(string) >= 6 else 1
+    return len(string) - 2 * quotes
+
+
+def check_size(text: str, limits: Limits) -> None:
+    """Refuse (:class:`Refused`, 400) a query with a string longer than ``limits.max_literal``,
+    more operators and clauses than ``limits.max_operators``, or brackets nested deeper than
+    ``limits.max_depth``.  The scan stops at the first excess."""
+    operators = depth = 0
+    for token in _TOKEN.finditer(text):
+        kind = token.lastgroup
+        if (kind == "op" and token.group() != "^^") or (kind == "word" and token.group().upper() in CLAUSES):
+            operators += 1
+            if operators > limits.max_operators:
+                raise _too_many(limits)
+        elif kind == "string" and _content_length(token.group()) > limits.max_literal:
+            raise Refused(
+                f"a string in the query is longer than {limits.max_literal} characters",
+                hint="ask the server's operator for a larger --max-literal",
+            )
+        elif kind == "open":
+            depth += 1
+            if depth > limits.max_depth:
+                raise Refused(f"the query nests brackets deeper than {limits.max_depth} levels")
+        elif kind == "close":
+            depth -= 1
 
 
 @dataclass(frozen=True)
@@ -82,7 +166,7 @@ def _is_update(text: str) -> bool:
 
 
 @functools.lru_cache(maxsize=256)
-def inspect(text: str) -> Inspection:
+def inspect(text: str, limits: Limits = Limits()) -> Inspection:
     """The form and dataset of a query, or :class:`Refused`.  Cached: the same query text (a
     named query, a page reloaded) is parsed once per worker."""
     from pyparsing import ParseBaseException
@@ -91,6 +175,7 @@ def inspect(text: str) -> Inspection:
 
     if not text.strip():
         raise Refused("no query given", hint="send the query in the 'query' parameter")
+    check_size(text, limits)
     try:
         tree = parseQuery(text)
     except ParseBaseException as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -23,6 +24,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from graph.constants import STORE_ENV as _STORE_ENV
 from graph.errors import QueryError, StoreError
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -118,6 +120,8 @@ class Result:
     boolean: bool | None = None
     graph: Graph | None = None
     truncated: bool = False
+    #: Rows of the whole answer when the rows are one page of it (:func:`graph.queries.run`).
+    total: int | None = None
 
 
 def convert_result(raw: Any, limit: int | None) -> Result:
@@ -415,12 +419,17 @@ def _write_lock(root: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def open_store(spec: str | Path | None, *, read_only: bool = False) -> Store:
+def open_store(spec: str | Path | None, *, read_only: bool = False, must_exist: bool = False) -> Store:
     """``memory`` (or ``:memory:``), a folder (the Oxigraph default), or an ``http(s)://`` URL of
-    a SPARQL 1.1 endpoint (see :mod:`graph.remote`)."""
+    a SPARQL 1.1 endpoint (see :mod:`graph.remote`).  ``must_exist``: the store is to be read, so
+    a folder no build has written, or ``memory``, is a :class:`StoreError` (see
+    :func:`require_store`)."""
     from graph.constants import default_store
 
     text = str(spec) if spec is not None else default_store()
+    if must_exist:
+        require_store(text)
+    _check_scheme(text)
     if text in ("memory", ":memory:"):
         return OxigraphStore(None)
     if text.startswith(("http://", "https://")):
@@ -428,3 +437,41 @@ def open_store(spec: str | Path | None, *, read_only: bool = False) -> Store:
 
         return RemoteStore(text)  # type: ignore[return-value]
     return OxigraphStore(Path(text), read_only=read_only)
+
+
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def _check_scheme(spec: str) -> None:
+    """A ``scheme://`` other than http(s) is a mistake, never the name of a folder to create."""
+    m = _URL.match(spec)
+    if m and m.group(1).lower() not in ("http", "https"):
+        raise StoreError(
+            f"--store {spec}: trialgraph cannot open {m.group(1)}:// stores; pass a store folder, "
+            "'memory', or the http:// or https:// URL of a SPARQL 1.1 endpoint"
+        )
+
+
+def require_store(spec: str) -> None:
+    """Fail (:class:`StoreError`, exit 2) unless ``spec`` names a store there is something to
+    read in: a folder a build has written (its ``current`` database), or an endpoint URL.  Only
+    ``trialgraph build`` creates a store; every command that reads one checks this first."""
+    _check_scheme(spec)
+    if spec.startswith(("http://", "https://")):
+        return
+    if spec in ("memory", ":memory:"):
+        raise StoreError(
+            f"--store {spec}: a store in memory starts empty in every command, so there is nothing to "
+            "read; pass the folder `trialgraph build --store` wrote, or an endpoint URL"
+        )
+    path = Path(spec)
+    where = spec if path.is_absolute() else f"{spec} (in {Path.cwd()})"
+    if path.exists() and not path.is_dir():
+        raise StoreError(f"--store {where}: is a file, not a store folder; pass the folder a build wrote")
+    if not (path / "current").is_dir():
+        raise StoreError(
+            f"--store {where}: no trialgraph store here; build one with `trialgraph build PATHS --store "
+            f"{spec}`, or pass --store (or set ${_STORE_ENV}) to the folder a build wrote"
+        )
+    if not os.access(path / "current", os.R_OK | os.X_OK):
+        raise StoreError(f"--store {where}: the store cannot be read (permission denied); ask its owner")

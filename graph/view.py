@@ -13,6 +13,15 @@ Small graphs get a Python layout as a starting point and vis-network's physics t
 physics stops once stabilised.  Above :data:`PHYSICS_THRESHOLD` nodes the layout is computed in
 Python (igraph's grid Fruchterman-Reingold, linear per iteration) and physics is off, so the page
 is interactive as soon as it is drawn.
+
+Above :data:`AGGREGATE_THRESHOLD` nodes the view opens aggregated: sites are folded into their
+city (or their country, when there are more than :data:`CITY_LIMIT` cities), and each community
+of the trial-organisation network (:func:`graph.analytics.partition`) is drawn as one cluster
+node, linked to the clusters and countries it shares links with.  A click opens a cluster: its
+members appear where the layout of the whole network put them.
+
+Every page carries an Insights panel (the top shared sites, partners and central organisations
+of the drawn network, from :mod:`graph.analytics`) and can colour the nodes by community.
 """
 
 from __future__ import annotations
@@ -34,12 +43,19 @@ from typing import Any
 
 import networkx as nx
 
+from graph import analytics
 from graph.errors import InputError
 from graph.files import write_atomic
-from graph.network import KINDS, RELATIONS, project, related_trials
+from graph.network import KINDS, RELATIONS, fold_sites, project, related_trials
 from graph.store import Store
 
 PHYSICS_THRESHOLD = 1500
+#: Networks with more nodes than this open aggregated (sites folded, communities as clusters).
+AGGREGATE_THRESHOLD = 3000
+#: Sites fold into cities, unless that makes more cities than this: then into countries.
+CITY_LIMIT = 2000
+#: Rows in each list of the Insights panel.
+INSIGHT_ROWS = 10
 TEMPLATE = "view.html.j2"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -52,25 +68,45 @@ class KindStyle:
     color: str
     border: str
     shape: str
+    #: what the size of a node of this kind tells, for the legend
+    size: str
 
 
 #: Okabe-Ito colours (distinguishable with the common colour-vision deficiencies), one shape each.
 KIND_STYLES = {
-    "trial": KindStyle("Trials", "#0072B2", "#00446b", "dot"),
-    "organization": KindStyle("Organisations", "#E69F00", "#8f6300", "diamond"),
-    "site": KindStyle("Sites", "#009E73", "#005e45", "square"),
-    "condition": KindStyle("Conditions", "#CC79A7", "#8a4a6e", "triangle"),
-    "intervention": KindStyle("Interventions", "#D55E00", "#853b00", "star"),
-    "country": KindStyle("Countries", "#8C8C8C", "#555555", "hexagon"),
+    "trial": KindStyle("Trials", "#0072B2", "#00446b", "dot", "size: target enrolment"),
+    "organization": KindStyle("Organisations", "#E69F00", "#8f6300", "diamond", "size: number of its trials"),
+    "site": KindStyle("Sites", "#009E73", "#005e45", "square", "size: number of its trials"),
+    "city": KindStyle("Cities (sites folded)", "#009E73", "#005e45", "square", "size: trials at its sites"),
+    "condition": KindStyle(
+        "Conditions", "#CC79A7", "#8a4a6e", "triangle", "size: trials of it or of a narrower condition"
+    ),
+    "intervention": KindStyle("Interventions", "#D55E00", "#853b00", "star", "size: number of its trials"),
+    "country": KindStyle("Countries", "#8C8C8C", "#555555", "hexagon", "size: trials that recruit there"),
 }
 KIND_SINGULAR = {
     "trial": "trial",
     "organization": "organisation",
     "site": "site",
+    "city": "city",
     "condition": "condition",
     "intervention": "intervention",
     "country": "country",
 }
+#: How the size of a node reads, in the legend: smallest and largest circles and their meaning.
+SIZE_NOTE = "Larger means more, on a log scale: 1 trial is the smallest, 100 trials or more the largest."
+
+#: Community colours (Tableau 10): the ten largest communities; the others are grey.
+COMMUNITY_COLORS = (
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+)  # fmt: skip
+OTHER_COMMUNITY_COLOR = "#d3d7dc"
+
+#: The status filter's groups: the registers' coarser statuses of the vocabulary, and the
+#: wordings outside it.
+COARSE = "coarse"
+WORDING = "wording"
 
 #: Edge colour, width and dashes per relation.
 RELATION_STYLES: dict[str, tuple[str, float, bool]] = {
@@ -112,14 +148,20 @@ def write_view(
 
 
 def render_html(
-    graph: nx.MultiDiGraph, *, title: str = "trialgraph", physics_threshold: int = PHYSICS_THRESHOLD
+    graph: nx.MultiDiGraph,
+    *,
+    title: str = "trialgraph",
+    physics_threshold: int = PHYSICS_THRESHOLD,
+    aggregate_threshold: int = AGGREGATE_THRESHOLD,
 ) -> str:
-    """The page for a projection, as text."""
+    """The page for a projection, as text.  Above ``aggregate_threshold`` nodes it opens
+    aggregated; above ``physics_threshold`` the layout comes from Python alone."""
     import jinja2
     from markupsafe import Markup
 
-    physics = graph.number_of_nodes() <= physics_threshold
-    payload = view_data(graph, title=title, physics=physics)
+    aggregate = graph.number_of_nodes() > aggregate_threshold
+    physics = not aggregate and graph.number_of_nodes() <= physics_threshold
+    payload = view_data(graph, title=title, physics=physics, aggregate=aggregate)
     vis_js = _vis_script()
     app_js = (STATIC_DIR / "view.js").read_text(encoding="utf-8")
     env = jinja2.Environment(
@@ -148,17 +190,25 @@ def script_json(value: Any) -> str:
 # -- the data the page draws ----------------------------------------------------------------------
 
 
-def view_data(graph: nx.MultiDiGraph, *, title: str, physics: bool) -> dict[str, Any]:
-    """Nodes and edges for vis-network (built with pyvis), the facts each node shows, the legend
-    and the filter choices."""
+def view_data(graph: nx.MultiDiGraph, *, title: str, physics: bool, aggregate: bool = False) -> dict[str, Any]:
+    """Nodes and edges for vis-network (built with pyvis), the facts each node shows, the legend,
+    the filter choices, the insights, the communities and (``aggregate``) the clusters."""
     from pyvis.network import Network
 
+    groups = analytics.partition(graph)
+    drawn = _folded(graph) if aggregate else graph
     order = sorted(
-        graph.nodes, key=lambda n: (_kind_rank(graph.nodes[n].get("kind")), str(graph.nodes[n].get("label")), n)
+        drawn.nodes, key=lambda n: (_kind_rank(drawn.nodes[n].get("kind")), str(drawn.nodes[n].get("label")), n)
     )
     index = {node: i for i, node in enumerate(order)}
-    related = related_trials(graph)
-    positions = layout(graph, order, large=not physics)
+    related = related_trials(drawn)
+    community = analytics.node_communities(drawn, groups, related)
+    positions = layout(drawn, order, large=not physics)
+    shown_at = dict(index)
+    if aggregate:  # a folded site is found at its place
+        for site, place in drawn.graph["folded"].items():
+            shown_at[site] = index[place]
+    graph, full = drawn, graph
 
     net = Network(height="100%", width="100%", directed=True, heading="", cdn_resources="in_line")
     # pyvis's add_node/add_edge scan every node and edge already added (quadratic at 10,000
@@ -169,16 +219,18 @@ def view_data(graph: nx.MultiDiGraph, *, title: str, physics: bool) -> dict[str,
     net.node_ids = list(range(len(order)))
     net.node_map = {node["id"]: node for node in net.nodes}
     rel_index = {r: i for i, r in enumerate(RELATIONS)}
-    net.edges = [
-        _vis_edge(k, index[u], index[v], data, rel_index)
-        for k, (u, v, data) in enumerate(
-            sorted(graph.edges(data=True), key=lambda e: (index[e[0]], index[e[1]], e[2]["relation"]))
-        )
+    # Links travel compact ([from, to, relation, role]); the page gives them their style from
+    # the relation (vis-network objects cost 80 bytes a link: 7 MB at 5,000 studies).
+    edges = [
+        _edge(index[u], index[v], data, rel_index)
+        for u, v, data in sorted(graph.edges(data=True), key=lambda e: (index[e[0]], index[e[1]], e[2]["relation"]))
     ]
     _configure(net, physics=physics, size=len(order))
-    nodes, edges, _heading, _height, _width, options = net.get_network_data()
+    nodes, _edges, _heading, _height, _width, options = net.get_network_data()
 
     info = [_node_info(graph, n, index, related) for n in order]
+    for i, node in enumerate(order):
+        info[i]["community"] = community.get(node, 0)
     kinds = Counter(graph.nodes[n].get("kind") for n in order)
     relations = Counter(data["relation"] for _u, _v, data in graph.edges(data=True))
     trials = [n for n in order if graph.nodes[n].get("kind") == "trial"]
@@ -189,6 +241,10 @@ def view_data(graph: nx.MultiDiGraph, *, title: str, physics: bool) -> dict[str,
         "nodes": nodes,
         "edges": edges,
         "info": info,
+        "insights": insights(full, shown_at),
+        "communities": _community_legend(full, groups),
+        "clusters": _clusters(graph, order, community, positions, len(groups)) if aggregate else None,
+        "sizeNote": SIZE_NOTE,
         "kinds": [
             {
                 "key": k,
@@ -196,6 +252,7 @@ def view_data(graph: nx.MultiDiGraph, *, title: str, physics: bool) -> dict[str,
                 "color": s.color,
                 "border": s.border,
                 "shape": s.shape,
+                "size": s.size,
                 "count": kinds.get(k, 0),
             }
             for k, s in KIND_STYLES.items()
@@ -207,12 +264,13 @@ def view_data(graph: nx.MultiDiGraph, *, title: str, physics: bool) -> dict[str,
                 "key": r,
                 "label": r,
                 "color": RELATION_STYLES[r][0],
+                "width": RELATION_STYLES[r][1],
                 "dashed": RELATION_STYLES[r][2],
                 "count": relations.get(r, 0),
             }
             for r in RELATIONS
         ],
-        "statuses": _choices(graph, trials, "status", "status_label"),
+        "statuses": status_choices(graph, trials),
         "phases": _phase_choices(graph, trials),
         "countries": [index[n] for n in order if graph.nodes[n].get("kind") == "country"],
         "conditions": sorted(
@@ -220,6 +278,115 @@ def view_data(graph: nx.MultiDiGraph, *, title: str, physics: bool) -> dict[str,
             key=lambda i: str(graph.nodes[order[i]].get("label")).casefold(),
         ),
     }
+
+
+def _folded(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Sites folded into cities, or into countries when the cities would be too many."""
+    cities = fold_sites(graph, "city")
+    if sum(1 for _n, k in cities.nodes(data="kind") if k == "city") <= CITY_LIMIT:
+        return cities
+    return fold_sites(graph, "country")
+
+
+def insights(graph: nx.MultiDiGraph, shown_at: Mapping[str, int]) -> dict[str, list[list[Any]]]:
+    """The Insights panel: the top shared sites, partner pairs and central organisations of the
+    drawn network, each row with the index of the node that a click focuses.  Partner pairs with
+    as many trials together come busiest first (the two organisations' trials added up), not
+    alphabetically as ``trialgraph analyze partners`` lists them."""
+    sites = analytics.shared_sites(graph)[:INSIGHT_ROWS]
+    # among pairs with as many trials together, those of the busiest organisations first
+    pairs = sorted(
+        analytics.partners(graph),
+        key=lambda r: (-r["trials"], -_trials_of(graph, r["organization"]) - _trials_of(graph, r["partner"])),
+    )[:INSIGHT_ROWS]
+    central = analytics.centrality(graph, "degree", "organization")[:INSIGHT_ROWS]
+    return {
+        "sites": [
+            [shown_at[r["site"]], r["name"], ", ".join(str(p) for p in (r["city"], r["country"]) if p), r["trials"]]
+            for r in sites
+        ],
+        "partners": [
+            [shown_at[r["organization"]], r["name"], shown_at[r["partner"]], r["partner_name"], r["trials"]]
+            for r in pairs
+        ],
+        "central": [[shown_at[r["node"]], r["name"], r["trials"], round(r["score"], 4)] for r in central],
+    }
+
+
+def _trials_of(graph: nx.MultiDiGraph, node: str) -> int:
+    return int(graph.nodes[node].get("trials", 0))
+
+
+def community_color(number: int) -> str:
+    return COMMUNITY_COLORS[number - 1] if 1 <= number <= len(COMMUNITY_COLORS) else OTHER_COMMUNITY_COLOR
+
+
+def _community_legend(graph: nx.MultiDiGraph, groups: Sequence[Sequence[str]]) -> list[dict[str, Any]]:
+    """The coloured communities (the largest), each named after its organisation with the most
+    trials, with its numbers of trials and organisations."""
+    out = []
+    for number, members in enumerate(groups[: len(COMMUNITY_COLORS)], start=1):
+        if len(members) < 2:
+            break
+        out.append({"number": number, "color": community_color(number), **_community_summary(graph, members)})
+    return out
+
+
+def _community_summary(graph: nx.MultiDiGraph, members: Sequence[str]) -> dict[str, Any]:
+    orgs = [n for n in members if graph.nodes[n].get("kind") == "organization"]
+    trials = [n for n in members if graph.nodes[n].get("kind") == "trial"]
+    lead = sorted(orgs, key=lambda n: (-int(graph.nodes[n].get("trials", 0)), str(graph.nodes[n]["label"]).casefold()))
+    first = lead[0] if lead else min(members, key=lambda n: str(graph.nodes[n].get("label")))
+    name = str(graph.nodes[first].get("label"))
+    return {
+        "name": name + (f" and {len(orgs) - 1} more" if len(orgs) > 1 else ""),
+        "lead": name,
+        "trials": len(trials),
+        "organizations": len(orgs),
+        "leading": [str(graph.nodes[n]["label"]) for n in lead[:5]],
+    }
+
+
+def _clusters(
+    graph: nx.MultiDiGraph,
+    order: Sequence[str],
+    community: Mapping[str, int],
+    positions: Sequence[tuple[float, float]],
+    count: int,
+) -> list[dict[str, Any]]:
+    """The clusters of the aggregated first picture: every community of two members or more
+    (countries stay apart, as landmarks), drawn at the centre of its members in the layout of
+    the whole network and about as wide as they spread, so that it opens in place."""
+    members: list[list[int]] = [[] for _ in range(count + 1)]
+    for i, node in enumerate(order):
+        if graph.nodes[node].get("kind") != "country":
+            members[community.get(node, 0)].append(i)
+    out = []
+    for number in range(1, count + 1):
+        group = members[number]
+        if len(group) < 2:
+            continue
+        summary = _community_summary(graph, [order[i] for i in group])
+        x = sum(positions[i][0] for i in group) / len(group)
+        y = sum(positions[i][1] for i in group) / len(group)
+        spread = math.sqrt(sum((positions[i][0] - x) ** 2 + (positions[i][1] - y) ** 2 for i in group) / len(group))
+        out.append(
+            {
+                "community": number,
+                "color": community_color(number),
+                "label": _short(summary["lead"]) + f" ({summary['trials']} trials)",
+                "name": summary["name"],
+                "trials": summary["trials"],
+                "organizations": summary["organizations"],
+                "leading": summary["leading"],
+                "members": group,
+                # about as wide as its members spread once opened
+                "size": round(min(600.0, max(30.0, 0.6 * spread)), 1),
+                "x": round(x, 1),
+                "y": round(y, 1),
+            }
+        )
+    return out
 
 
 def _context_conditions(graph: nx.MultiDiGraph, order: Sequence[str]) -> list[int]:
@@ -253,14 +420,11 @@ def _vis_node(data: Mapping[str, Any], i: int, pos: tuple[float, float] | None) 
     return node
 
 
-def _vis_edge(k: int, u: int, v: int, data: Mapping[str, Any], rel_index: Mapping[str, int]) -> dict[str, Any]:
-    relation = str(data["relation"])
-    color, width, dashed = RELATION_STYLES[relation]
-    edge: dict[str, Any] = {"id": k, "from": u, "to": v, "rel": rel_index[relation], "color": color, "width": width}
-    if dashed:
-        edge["dashes"] = True
+def _edge(u: int, v: int, data: Mapping[str, Any], rel_index: Mapping[str, int]) -> list[Any]:
+    """``[from, to, relation index]``, and the role's label for a consortium role."""
+    edge: list[Any] = [u, v, rel_index[str(data["relation"])]]
     if data.get("role_label"):
-        edge["role"] = str(data["role_label"])
+        edge.append(str(data["role_label"]))
     return edge
 
 
@@ -332,7 +496,7 @@ def _node_info(
         "facts": _facts(data),
     }
     if kind == "trial":
-        info["status"] = data.get("status")
+        info["status"] = status_key(data)
         info["phases"] = str(data["phase"]).split("/") if data.get("phase") else []
         url = data.get("registry_url")
         if isinstance(url, str) and url.startswith("https://"):
@@ -340,6 +504,24 @@ def _node_info(
     else:
         info["trials"] = sorted(index[t] for t in related.get(node, ()) if t in index)
     return info
+
+
+def _status_fact(data: Mapping[str, Any]) -> str | None:
+    """The API v2 status, with the registry's own wording beside it when a source gave one."""
+    label, wording = data.get("status_label"), data.get("status_text")
+    if label and wording:
+        return f"{label} (a registry says: {wording})"
+    if wording:
+        return f"{wording} (the registry's wording; no status of the vocabulary)"
+    return str(label) if label else None
+
+
+def _sites_fact(sites: Sequence[str] | None, shown: int = 12) -> str | None:
+    if not sites:
+        return None
+    names = sorted(set(sites), key=str.casefold)
+    more = f"; and {len(names) - shown} more" if len(names) > shown else ""
+    return f"{len(names)}: " + "; ".join(names[:shown]) + more
 
 
 def _facts(data: Mapping[str, Any]) -> list[list[str]]:
@@ -350,7 +532,7 @@ def _facts(data: Mapping[str, Any]) -> list[list[str]]:
         rows = [
             ("Registry ids", ", ".join(data.get("ids", ()))),
             ("Title", data.get("title")),
-            ("Status", data.get("status_label")),
+            ("Status", _status_fact(data)),
             ("Phase", data.get("phase_label")),
             ("Enrolment", data.get("enrollment")),
             ("Start", data.get("start")),
@@ -359,6 +541,7 @@ def _facts(data: Mapping[str, Any]) -> list[list[str]]:
     else:
         rows = [
             ("Trials", data.get("trials")),
+            ("Sites", _sites_fact(data.get("sites"))),
             ("Type", data.get("intervention_type")),
             ("City", data.get("city")),
             ("Country", data.get("country")),
@@ -368,14 +551,46 @@ def _facts(data: Mapping[str, Any]) -> list[list[str]]:
     return [[name, str(value)] for name, value in rows if value is not None and value != ""]
 
 
-def _choices(graph: nx.MultiDiGraph, trials: Sequence[str], attr: str, label_attr: str) -> list[list[Any]]:
+def status_key(data: Mapping[str, Any]) -> str:
+    """The status filter entry of a trial: its status of the vocabulary (an API v2 status, or a
+    register's coarser one); else ``wording:`` and the registry's own wording; else ``(none)``."""
+    if data.get("status"):
+        return str(data["status"])
+    if data.get("status_text"):
+        return f"{WORDING}:{data['status_text']}"
+    return "(none)"
+
+
+def status_choices(graph: nx.MultiDiGraph, trials: Sequence[str]) -> list[list[Any]]:
+    """The status filter, one vocabulary: ``[key, label, count, group]`` for each API v2 status
+    (by label); then the registers' coarser statuses of the vocabulary (ICTRP's "Not
+    recruiting", the EU register's "Authorised") under one entry that ticks them all (their
+    ``group`` is that entry's key); then the wordings outside the vocabulary, kept as the
+    registry wrote them, under another; then "not stated"."""
+    from graph.normalize import API_STATUSES
+
     counts: Counter[str] = Counter()
     labels: dict[str, str] = {}
     for t in trials:
-        code = graph.nodes[t].get(attr) or "(none)"
-        counts[code] += 1
-        labels[code] = graph.nodes[t].get(label_attr) or ("not stated" if code == "(none)" else code)
-    return [[code, labels[code], counts[code]] for code in sorted(counts, key=lambda c: (c == "(none)", labels[c]))]
+        data = graph.nodes[t]
+        key = status_key(data)
+        counts[key] += 1
+        labels[key] = str(data.get("status_label") or data.get("status_text") or "not stated")
+    groups: dict[str, list[str]] = {"": [], COARSE: [], WORDING: []}
+    for key in counts:
+        if key == "(none)":
+            continue
+        group = WORDING if key.startswith(WORDING + ":") else "" if key in API_STATUSES else COARSE
+        groups[group].append(key)
+    out: list[list[Any]] = [[k, labels[k], counts[k], ""] for k in sorted(groups[""], key=lambda k: labels[k])]
+    for group, title in ((COARSE, "Coarser statuses of other registers"), (WORDING, "Registry wording, no status")):
+        keys = sorted(groups[group], key=lambda k: labels[k].casefold())
+        if keys:
+            out.append([group, title, sum(counts[k] for k in keys), ""])
+            out.extend([k, labels[k], counts[k], group] for k in keys)
+    if counts["(none)"]:
+        out.append(["(none)", "not stated", counts["(none)"], ""])
+    return out
 
 
 def _phase_choices(graph: nx.MultiDiGraph, trials: Sequence[str]) -> list[list[Any]]:

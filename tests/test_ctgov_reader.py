@@ -341,7 +341,8 @@ def test_edge_identifiers(edge: tuple[list[TrialRecord], list[RecordError]]) -> 
         ("ISRCTN", "ISRCTN12345678", "REGISTRY"),
         ("OTHER", "NCT01234567", "OTHER"),  # another study's NCT id must not merge the two
         ("EUDRACT", "2021-000037-14", "OTHER"),  # EUCTR...-ES recognised by its form
-        ("OTHER", "pending", "EUDRACT_NUMBER"),
+        ("ICTRP", "EUCTR2021-000037-14-ES", None),  # ... and kept as written, so that it finds the trial
+        # secondaryIdInfos[5] {"id": "pending"} is no id: skipped with a warning
         ("NIH_GRANT", "R01AB012345", "NIH"),
     ]
     assert record.identifiers[2].domain == "Edge Case University"  # clean_text folded the spaces
@@ -534,8 +535,8 @@ def test_documents_that_are_not_studies() -> None:
     assert isinstance(error, RecordError) and "found the number 42" in str(error)
     (error,) = list(read_document(b'{"studies": {}}', "x.json"))
     assert isinstance(error, RecordError) and error.field == "studies"
-    (error,) = list(read_document(b"\xff\xfe{}", "x.json"))
-    assert isinstance(error, RecordError) and "not valid JSON" in str(error)
+    (error,) = list(read_document(b"\xff\xfe{}", "x.json"))  # a UTF-16 byte-order mark
+    assert isinstance(error, RecordError) and "not UTF-8 text (byte 0)" in str(error)
 
 
 # -- zip archives and discovery -------------------------------------------------------------------
@@ -604,3 +605,71 @@ def test_discover_finds_the_ctgov_files() -> None:
     assert {fmt.name for _, fmt in found} == {"ctgov"}
     fmt = format_for(CTGOV / "NCT00763412.json")
     assert fmt is not None and fmt.name == "ctgov"
+
+
+# -- the website's download, MeSH supplementary concepts, countries (issues 18 and 20) --------------
+
+PAGES = SHARED_DATA / "ctgov-v2-pages"
+
+
+@pytest.mark.parametrize(
+    ("name", "count"), [("dtx-analysis.json", 128), ("herniated-disc.json", 100), ("nsclcbench.json", 100)]
+)
+def test_the_website_download_is_read(name: str, count: int) -> None:
+    """ctg-studies.json is one top-level array of API v2 studies (`jq length` gives the count)."""
+    assert sniff(PAGES / name)
+    found = records(PAGES / name)
+    assert len(found) == count
+    assert len({r.record_id for r in found}) == count
+
+
+def test_supplementary_concepts_are_mesh_concepts() -> None:
+    """NCT00763412.json: interventionBrowseModule.meshes is [{"id": "C000072379", "term":
+    "Repaglinide"}], a supplementary concept record issued with six digits (NLM: C072379);
+    NCT04431453.json: [{"id": "C000606551", "term": "Remdesivir"}], issued with nine."""
+    from graph.namespace import mesh
+
+    repaglinide = [i for i in one("NCT00763412.json").interventions if i.mesh]
+    assert [(i.name, i.mesh) for i in repaglinide] == [("Repaglinide", "C000072379")]
+    assert str(mesh("C000072379")) == "http://id.nlm.nih.gov/mesh/C072379"
+    remdesivir = [i for i in one("NCT04431453.json").interventions if i.mesh]
+    assert str(mesh(remdesivir[0].mesh or "")) == "http://id.nlm.nih.gov/mesh/C000606551"
+    assert mesh_id("C487932") == "C000487932"  # neratinib, as the website download writes it
+    assert str(mesh("C000487932")) == "http://id.nlm.nih.gov/mesh/C487932"
+
+
+def test_regression_country_typo_is_never_another_country(tmp_path: Path) -> None:
+    """A location in "XX" was stored as Malta by a fuzzy look-up: it is unknown, left out with a
+    warning that quotes it."""
+    study = {
+        "protocolSection": {
+            "identificationModule": {"nctId": "NCT09999991", "briefTitle": "t"},
+            "contactsLocationsModule": {
+                "locations": [
+                    {"facility": "A", "city": "Valletta", "country": "XX"},
+                    {"facility": "B", "city": "Istanbul", "country": "Turkey (Türkiye)"},
+                ]
+            },
+        }
+    }
+    path = tmp_path / "study.json"
+    path.write_text(json.dumps(study), encoding="utf-8")
+    (record,) = records(path)
+    assert [s.country for s in record.sites] == [None, "TR"]
+    (warning,) = record.warnings
+    assert warning.kind == "unknown-country" and "'XX'" in warning and "locations[0].country" in warning
+
+
+def test_an_org_study_id_that_is_no_id_is_skipped(tmp_path: Path) -> None:
+    study = {
+        "protocolSection": {
+            "identificationModule": {"nctId": "NCT09999991", "briefTitle": "t", "orgStudyIdInfo": {"id": "N/A"}},
+            "conditionsModule": {"conditions": ["- Stroke", "2) Aphasia"]},
+        }
+    }
+    path = tmp_path / "study.json"
+    path.write_text(json.dumps(study), encoding="utf-8")
+    (record,) = records(path)
+    assert record.identifiers == [Identifier("NCT", "NCT09999991")]
+    assert [w.kind for w in record.warnings] == ["not-an-id"]
+    assert [c.label for c in record.conditions] == ["Stroke", "Aphasia"]

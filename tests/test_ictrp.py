@@ -22,6 +22,7 @@ from graph.sources.ictrp import (
     parse_target_size,
     read,
     read_detailed,
+    secondary_identifiers,
     sniff,
     trial_identifier,
 )
@@ -106,7 +107,9 @@ def test_chictr_record(sample: dict[str, TrialRecord]) -> None:
     assert r.enrollment == 100  # control group:50;sepsis group:50;
     assert r.study_type == "OBSERVATIONAL"
     assert r.phases == ["NA"]  # Phase "0" on an observational study
-    assert any("Phase '0'" in w for w in r.warnings)
+    assert [(w.kind, w) for w in r.warnings] == [
+        ("reinterpreted", "Phase: '0' given for an observational study; read as not applicable")
+    ]
     assert r.interventions == []  # "control group:No;sepsis group:No;"
     assert [o.measure for o in r.outcomes if o.kind == "PRIMARY"] == ["Apolipoprotein A1", "serum amyloid A"]
     assert [o.measure for o in r.outcomes if o.kind == "SECONDARY"] == [
@@ -125,8 +128,15 @@ def test_chictr_record(sample: dict[str, TrialRecord]) -> None:
 
 def test_euctr_member_state_record(sample: dict[str, TrialRecord]) -> None:
     r = sample["EUCTR2021-000037-14-ES"]
-    assert ids(r) == [("EUDRACT", "2021-000037-14"), ("OTHER", "NEOD001-301"), ("OTHER", "146070")]
-    assert r.status == "Authorised" and r.warnings == []
+    # TrialID EUCTR2021-000037-14-ES: the EudraCT number, and the TrialID as ICTRP writes it;
+    # Secondary_ID: NEOD001-301;146070
+    assert ids(r) == [
+        ("EUDRACT", "2021-000037-14"),
+        ("ICTRP", "EUCTR2021-000037-14-ES"),
+        ("OTHER", "NEOD001-301"),
+        ("OTHER", "146070"),
+    ]
+    assert r.status == "AUTHORISED" and r.warnings == []
     assert r.phases == ["PHASE3"]
     assert "ES" in r.countries
     assert (r.design.allocation, r.design.masking) == ("RANDOMIZED", "DOUBLE")
@@ -141,9 +151,11 @@ def test_euctr_secondary_id_with_member_state_is_the_same_eudract_number(sample:
     # Secondary_ID: NEOD001301;NCT04973137;146070;2021-000037-14-DK
     assert ids(r) == [
         ("EUDRACT", "2021-000037-14"),
+        ("ICTRP", "EUCTR2021-000037-14-PL"),
         ("OTHER", "NEOD001301"),
         ("NCT", "NCT04973137"),
         ("OTHER", "146070"),
+        ("ICTRP", "2021-000037-14-DK"),  # the DK record's id, as written: it finds the trial too
     ]
     assert r.title is not None and r.title.startswith("A Global Phase 3")  # "English: " label dropped
 
@@ -152,24 +164,30 @@ def test_ctis_record(sample: dict[str, TrialRecord]) -> None:
     r = sample["CTIS2023-507385-11-00"]
     assert r.identifiers == [
         Identifier("CTIS", "2023-507385-11-00"),
+        Identifier("ICTRP", "CTIS2023-507385-11-00"),
         Identifier("OTHER", "U1111-1296-5487", type="UTN"),
         Identifier("EUDRACT", "2022-003405-30"),
         Identifier("NCT", "NCT05697861"),
     ]
     assert r.phases == ["PHASE2", "PHASE3"]
-    assert r.status == "Not recruiting"
+    assert r.status == "NOT_RECRUITING"
     assert r.maximum_age is None  # "65+"
     assert ("Medpace Finland Oy", "COLLABORATOR") in [(p.organization.name, p.role) for p in r.participations]
 
 
 def test_jprn_records(sample: dict[str, TrialRecord]) -> None:
     umin = sample["JPRN-UMIN000027045"]
-    assert ids(umin) == [("JPRN", "UMIN000027045")]
+    assert ids(umin) == [("JPRN", "UMIN000027045"), ("ICTRP", "JPRN-UMIN000027045")]
     assert umin.start_date == PartialDate("2016-12-06", "day")  # written 2016/12/06
     assert (umin.minimum_age, umin.maximum_age) == ("16 Years", "50 Years")  # 16years-old, 50years-old
     assert umin.phases == []  # "Not selected"
     helios = sample["JPRN-jRCT2080224769"]
-    assert ids(helios) == [("JPRN", "jRCT2080224769"), ("NCT", "NCT03759379"), ("JPRN", "JapicCTI-194846")]
+    assert ids(helios) == [
+        ("JPRN", "jRCT2080224769"),
+        ("ICTRP", "JPRN-jRCT2080224769"),
+        ("NCT", "NCT03759379"),
+        ("JPRN", "JapicCTI-194846"),
+    ]
     assert helios.countries == ["JP"]  # "Asia except Japan", "Europe"... are regions
     assert any("Asia except Japan" in w for w in helios.warnings)
     assert [(i.name, i.other_names) for i in helios.interventions] == [
@@ -183,6 +201,7 @@ def test_nl_omon_record(sample: dict[str, TrialRecord]) -> None:
     assert ids(r) == [
         ("NL_OMON", "NL-OMON55279"),
         ("EUDRACT", "2019-001698-10"),
+        ("ICTRP", "EUCTR2019-001698-10-NL"),
         ("NCT", "NCT04136184"),
         ("OTHER", "NL73848.000.21"),
     ]
@@ -226,7 +245,14 @@ def test_bad_records_cost_only_themselves() -> None:
 def test_fixture_record_fields() -> None:
     trial = next(t for t in read_detailed(FIXTURES / "mixed-records.xml") if isinstance(t, IctrpTrial))
     r = trial.record
-    assert ids(r) == [("EUDRACT", "2016-001902-40"), ("NCT", "NCT02849613"), ("OTHER", "RESSTORE-01")]
+    # TrialID EUCTR2016-001902-40-BE; Secondary_ID NCT02849613;RESSTORE-01;2016-001902-40-FR
+    assert ids(r) == [
+        ("EUDRACT", "2016-001902-40"),
+        ("ICTRP", "EUCTR2016-001902-40-BE"),
+        ("NCT", "NCT02849613"),
+        ("OTHER", "RESSTORE-01"),
+        ("ICTRP", "2016-001902-40-FR"),
+    ]
     assert r.countries == ["BE"]  # no Countries element: the member state alone
     assert r.status == "TERMINATED"  # Prematurely Ended
     assert r.enrollment == 40  # Female: 20; Male: 20
@@ -244,7 +270,8 @@ def test_fixture_record_fields() -> None:
         ("Placebo", "DRUG"),
     ]
     assert [p.role for p in r.participations] == ["LEAD_SPONSOR"]  # Source_Support "-" names nobody
-    assert r.outcomes[0].measure == "Safety at month 12, questions to [e-mail removed]"
+    assert r.outcomes[0].measure == "Safety at month 12, questions to [contact removed]"
+    assert [w.kind for w in r.warnings if "Primary_outcome" in w] == ["contact-details"]
     text = repr(r)
     assert "example.org" not in text and "Testperson" not in text and "000 00 00" not in text
     assert trial.flags["Bridging_flag"] == "EUCTR2016-001902-40-FR"
@@ -286,6 +313,12 @@ def test_sniff_refuses_other_files(tmp_path: Path) -> None:
         ("Phase I/II", ["PHASE1", "PHASE2"]),
         ("Phase 2/3", ["PHASE2", "PHASE3"]),
         ("Phase 2a", ["PHASE2"]),
+        ("Phase1/Phase2", ["PHASE1", "PHASE2"]),  # KCT's spelling (issue 18)
+        ("Phase 1/2", ["PHASE1", "PHASE2"]),
+        ("I/II", ["PHASE1", "PHASE2"]),
+        ("Phase II/III", ["PHASE2", "PHASE3"]),
+        ("Phase 0", ["EARLY_PHASE1"]),
+        ("Not applicable", ["NA"]),
         ("3", ["PHASE3"]),
         ("Early Phase 1", ["EARLY_PHASE1"]),
         ("0", ["EARLY_PHASE1"]),
@@ -312,9 +345,9 @@ def test_unknown_phase_is_kept_with_a_warning() -> None:
     ("raw", "status", "warned"),
     [
         ("Recruiting", "RECRUITING", False),
-        ("Not recruiting", "Not recruiting", False),
-        ("Not Recruiting", "Not recruiting", False),
-        ("Authorised", "Authorised", False),
+        ("Not recruiting", "NOT_RECRUITING", False),
+        ("Not Recruiting", "NOT_RECRUITING", False),
+        ("Authorised", "AUTHORISED", False),
         ("Prematurely Ended", "TERMINATED", False),
         ("Completed", "COMPLETED", False),
         ("Not Available", None, False),
@@ -363,3 +396,60 @@ def test_trial_identifiers(raw: str, expected: tuple[str, str]) -> None:
 
 def test_not_a_trial_identifier() -> None:
     assert trial_identifier("NEOD001-301") is None
+
+
+# -- conformance: what ICTRP publishes, read as it is meant (issues 18 and 20) ---------------------------
+
+
+def test_regression_jprn_jrct2080224174_two_lead_sponsors(sample: dict[str, TrialRecord]) -> None:
+    """Primary_sponsor "Alnylam Pharmaceuticals, Inc. / Medpace Japan KK" names two organisations:
+    the first leads, the other collaborates (the record was quarantined for two lead sponsors)."""
+    r = sample["JPRN-jRCT2080224174"]
+    assert [(p.organization.name, p.role) for p in r.participations] == [
+        ("Alnylam Pharmaceuticals, Inc.", "LEAD_SPONSOR"),
+        ("Medpace Japan KK", "COLLABORATOR"),
+    ]
+
+
+def test_regression_title_not_available_when_a_scientific_title_exists(sample: dict[str, TrialRecord]) -> None:
+    """EUCTR2013-004561-13-PT: Public_title "Not available"; Scientific_title "An Open-Label
+    Extension Study to Assess the Long-Term Safety and Efficacy of ISIS 420915 in Patients with
+    Familial Amyloid Polyneuropathy"."""
+    r = sample["EUCTR2013-004561-13-PT"]
+    assert r.title == r.official_title
+    assert r.title is not None and r.title.startswith("An Open-Label Extension Study to Assess the Long-Term Safety")
+
+
+def test_regression_condition_labels_keep_no_list_marker(sample: dict[str, TrialRecord]) -> None:
+    """CTIS2023-507385-11-00: Condition starts "-Hereditary Transthyretin Amyloidosis with
+    Polyneuropathy (ATTRv-PN)" and, on the next line, "-Transthyretin Amyloidosis-Related
+    Cardiomyopathy (ATTR-CM)", before two MedDRA blocks (Cardiac amyloidosis, Hereditary
+    neuropathic amyloidosis)."""
+    labels = [c.label for c in sample["CTIS2023-507385-11-00"].conditions]
+    assert labels == [
+        "Hereditary Transthyretin Amyloidosis with Polyneuropathy (ATTRv-PN)",
+        "Transthyretin Amyloidosis-Related Cardiomyopathy (ATTR-CM)",
+        "Cardiac amyloidosis",
+        "Hereditary neuropathic amyloidosis",
+    ]
+
+
+def test_coarse_statuses_are_controlled_values(sample: dict[str, TrialRecord]) -> None:
+    """Recruitment_Status counts in the file: 33 "Not recruiting"/"Not Recruiting", 16
+    "Recruiting", 8 "Authorised", 1 "Not Available", 1 empty; none is left as text."""
+    statuses = [r.status for r in sample.values()]
+    assert (statuses.count("NOT_RECRUITING"), statuses.count("RECRUITING"), statuses.count("AUTHORISED")) == (33, 16, 8)
+    assert statuses.count(None) == 2
+    assert not any(w.kind == "unknown-value" for r in sample.values() for w in r.warnings)
+
+
+def test_texts_that_are_no_id_never_become_ids() -> None:
+    own = Identifier("NCT", "NCT09999991")
+    warnings: list[str] = []
+    found = secondary_identifiers("Nil known;N/A;none;-;ABC-1;2019-001698-10-GB", own, warnings)
+    assert found == [
+        Identifier("OTHER", "ABC-1"),
+        Identifier("EUDRACT", "2019-001698-10"),
+        Identifier("ICTRP", "2019-001698-10-GB"),
+    ]
+    assert [w.kind for w in warnings] == ["not-an-id"] * 4

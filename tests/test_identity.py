@@ -44,7 +44,12 @@ def test_curated_and_registry_record_of_resstore_are_one_trial(tmp_path: Path) -
     trials = run(store, "trials").rows
     assert len(trials) == 1
     trial = "https://w3id.org/trialgraph/id/trial/NCT02849613"
-    expected = {(trial, "NCT02849613", "NCT"), (trial, "2016-001902-40", "EUDRACT")}
+    # data/resstore.yaml lists the CTIS number the trial moved to as well
+    expected = {
+        (trial, "NCT02849613", "NCT"),
+        (trial, "2016-001902-40", "EUDRACT"),
+        (trial, "2024-518394-34-00", "CTIS"),
+    }
     assert _ids(store, "2016-001902-40") == expected
     assert _ids(store, "NCT02849613") == expected
     # "University Hospital, Grenoble" (registry) and "CHU Grenoble Alpes" (curated) are one sponsor

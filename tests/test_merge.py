@@ -1,4 +1,4 @@
-"""Cross-registry trial identity (clusters with evidence) and field conflicts.
+"""Cross-registry trial identity (clusters with evidence).
 
 The sample facts were read by hand from ``shared/data/ictrp/ictrp-export-sample.xml``: its
 Secondary_ID fields link these records to another record of the file, and no others:
@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from graph.merge import Conflict, cluster, conflicts, declared_ids, own_ids, preferred_ids, record_key
-from graph.model import Identifier, Organization, PartialDate, Participation, TrialRecord
-from graph.orgs import OrgResolver
+from graph.merge import cluster, declared_ids, own_ids, preferred_ids, record_key
+from graph.model import Identifier, TrialRecord
 from graph.sources.ictrp import read
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -72,8 +71,6 @@ def test_eu_member_state_records_are_one_trial(sample: list[TrialRecord]) -> Non
     assert {e.id for e in trial.evidence} == {"2021-000037-14"}
     # the own id of every member record is the EudraCT number; NCT04973137 is only declared
     assert (trial.preferred.registry, trial.preferred.value) == ("EUDRACT", "2021-000037-14")
-    # they agree on status, phases, enrolment and sponsor; national start dates are not compared
-    assert conflicts(trial.records) == []
 
 
 def test_declared_one_in_the_sample(sample: list[TrialRecord]) -> None:
@@ -200,76 +197,3 @@ def test_record_matching_two_stored_trials_is_reported() -> None:
     # it joins the stored trial that holds its NCT id, and the store's split is reported
     assert result.clusters[0].existing == "trial-b"
     assert [(c.registry, c.values) for c in result.conflicts] == [("existing", ("trial-a", "trial-b"))]
-
-
-# -- field conflicts -----------------------------------------------------------------------------
-
-
-def sponsor(name: str) -> list[Participation]:
-    return [Participation(Organization(name), "LEAD_SPONSOR")]
-
-
-def test_conflicts_lists_exactly_the_status_disagreement() -> None:
-    a = rec(
-        "ctgov",
-        "NCT02849613",
-        ("NCT", "NCT02849613"),
-        status="RECRUITING",
-        phases=["PHASE2"],
-        enrollment=40,
-        start_date=PartialDate("2017-05", "month"),
-        participations=sponsor("Alnylam Pharmaceuticals"),
-    )
-    b = rec(
-        "ictrp",
-        "NCT02849613",
-        ("NCT", "NCT02849613"),
-        status="COMPLETED",
-        phases=["PHASE2"],
-        enrollment=40,
-        start_date=PartialDate("2017-05-20", "day"),
-        participations=sponsor("Alnylam Pharmaceuticals, Inc."),
-    )
-    assert conflicts([a, b]) == [
-        Conflict("status", (("ctgov", "NCT02849613", "RECRUITING"), ("ictrp", "NCT02849613", "COMPLETED")))
-    ]
-
-
-def test_conflicts_on_other_fields() -> None:
-    a = rec(
-        "ctgov",
-        "NCT1",
-        status="COMPLETED",
-        phases=["PHASE1", "PHASE2"],
-        enrollment=30,
-        start_date=PartialDate("2017-05", "month"),
-        completion_date=PartialDate("2020", "year"),
-        participations=sponsor("Prothena Biosciences Limited"),
-    )
-    b = rec(
-        "ictrp",
-        "NCT1",
-        status="Not recruiting",
-        phases=["PHASE2"],
-        enrollment=None,
-        start_date=PartialDate("2017-06-01", "day"),
-        completion_date=PartialDate("2020-03-01", "day"),
-        participations=sponsor("Prothena Therapeutics Limited"),
-    )
-    found = {c.field: c for c in conflicts([a, b])}
-    # "Not recruiting" agrees with COMPLETED; a missing enrolment and a refining date agree with anything
-    assert set(found) == {"phases", "start_date", "lead_sponsor"}
-    assert found["phases"].values == (("ctgov", "NCT1", "PHASE1, PHASE2"), ("ictrp", "NCT1", "PHASE2"))
-
-
-def test_coarse_status_still_disagrees_with_recruiting() -> None:
-    a = rec("ctgov", "NCT1", status="RECRUITING")
-    b = rec("ictrp", "NCT1", status="Not recruiting")
-    assert [c.field for c in conflicts([a, b])] == ["status"]
-
-
-def test_lead_sponsors_compare_after_resolution() -> None:
-    a = rec("ctgov", "NCT1", participations=sponsor("University Hospital, Grenoble"))
-    b = rec("curated", "x", participations=sponsor("CHU Grenoble Alpes"))
-    assert [c.field for c in conflicts([a, b])] == ["lead_sponsor"]
-    assert conflicts([a, b], OrgResolver.load()) == []

@@ -20,6 +20,7 @@ from rdflib import URIRef
 
 from graph import identity as ids
 from graph import rdf, reason
+from graph.analytics import annotate, centrality, shared_sites
 from graph.build import asserted_data
 from graph.cli import main
 from graph.constants import INFERRED_GRAPH, ONTOLOGY_GRAPH
@@ -35,7 +36,7 @@ from graph.model import (
     Site,
     TrialRecord,
 )
-from graph.network import find_nodes, organization_centrality, project, shared_sites, to_graphml
+from graph.network import find_nodes, fold_sites, project, to_graphml
 from graph.store import OxigraphStore, open_store
 
 ID = "https://w3id.org/trialgraph/id/"
@@ -259,11 +260,46 @@ def test_query_view_is_the_returned_nodes_and_their_edges(two_trials: OxigraphSt
 
 def test_analytics(two_trials: OxigraphStore) -> None:
     g = project(two_trials)
-    ranked = organization_centrality(g)
-    assert ranked[0][:2] == (BETA, "Beta University")  # the only organisation in two trials
-    assert ranked[0][2] == pytest.approx(2 / 14)  # 2 neighbours among the 14 other nodes
-    assert [r[1] for r in ranked[1:]] == ["Acme Pharma", "Delta Fund", "Gamma Research"]
-    assert shared_sites(g) == [(ID + "site/fr/hopital-nord-lyon", "Hôpital Nord", 2)]
+    ranked = centrality(g)
+    assert (ranked[0]["node"], ranked[0]["name"]) == (BETA, "Beta University")  # the only one in two trials
+    assert ranked[0]["score"] == pytest.approx(
+        2 / 5
+    )  # 2 neighbours among the 5 others of the trial-organisation network
+    assert [r["name"] for r in ranked[1:]] == ["Acme Pharma", "Delta Fund", "Gamma Research"]
+    assert [(r["site"], r["name"], r["trials"]) for r in shared_sites(g)] == [
+        (ID + "site/fr/hopital-nord-lyon", "Hôpital Nord", 2)
+    ]
+
+
+def test_sites_fold_into_cities_or_countries(two_trials: OxigraphStore) -> None:
+    """Hôpital Nord (Lyon, FR) is a site of A and B, Klinik Süd (München, DE) of A."""
+    g = project(two_trials)
+    cities = fold_sites(g, "city")
+    assert "site" not in {k for _n, k in cities.nodes(data="kind")}
+    lyon, munich = "city:fr/lyon", "city:de/munchen"
+    assert (cities.nodes[lyon]["label"], cities.nodes[lyon]["trials"], cities.nodes[lyon]["sites"]) == (
+        "Lyon, FR",
+        2,
+        ["Hôpital Nord"],
+    )
+    assert cities.nodes[munich]["label"] == "München, DE"
+    assert typed_edges(cities) - typed_edges(g) == {
+        ("ALPHA", "Lyon, FR", "site"),
+        ("ALPHA", "München, DE", "site"),
+        ("NCT00000002", "Lyon, FR", "site"),
+        ("Lyon, FR", "France", "located in"),
+        ("München, DE", "Germany", "located in"),
+    }
+    assert cities.graph["folded"] == {ID + "site/fr/hopital-nord-lyon": lyon, ID + "site/de/klinik-sud-munchen": munich}
+    countries = fold_sites(g, "country")
+    assert typed_edges(countries) - typed_edges(g) == {
+        ("ALPHA", "France", "located in"),
+        ("ALPHA", "Germany", "located in"),
+        ("NCT00000002", "France", "located in"),
+    }
+    assert countries.nodes[FR]["trials"] == 2 and countries.nodes[FR]["sites"] == ["Hôpital Nord"]
+    with pytest.raises(InputError, match="a city or a country"):
+        fold_sites(g, "region")
 
 
 def test_graphml_round_trip(two_trials: OxigraphStore, tmp_path: Path) -> None:
@@ -286,23 +322,58 @@ def test_export_graphml_command(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     back = nx.read_graphml(out)
     assert (back.number_of_nodes(), back.number_of_edges()) == (15, 17)
+    # the trial-organisation tree of A and B (see tests/test_analyze.py for the derivations)
+    assert back.nodes[BETA]["degree"] == pytest.approx(0.4)
+    assert back.nodes[BETA]["betweenness"] == pytest.approx(0.4)
+    assert back.nodes[A]["betweenness"] == pytest.approx(0.9)
+    assert back.nodes[A]["eigenvector"] == pytest.approx(1.0)
+    assert "degree" not in back.nodes[FR]  # centrality is of trials and organisations only
+    # every node has a community; a site takes the community its trials are in
+    numbers = {n: d["community"] for n, d in back.nodes(data=True)}
+    assert set(numbers) == set(back) and min(numbers.values()) >= 1
+    assert numbers[ID + "site/de/klinik-sud-munchen"] == numbers[A]
 
 
-def test_focus_on_a_real_registry_record(ctgov_store: OxigraphStore) -> None:
-    """NCT00973089.json: lead sponsor Hadassah Medical Organization, one site (Hadassah,
-    Jerusalem, Israel), the condition text "Caries, Dental" and its MeSH term Dental Caries
-    (ancestors Tooth Demineralization, Tooth Diseases, Stomatognathic Diseases), one
-    intervention."""
-    one = project(ctgov_store, focus="NCT00973089", depth=1)
-    assert Counter(k for _n, k in one.nodes(data="kind")) == {
-        "trial": 1, "organization": 1, "site": 1, "condition": 2, "intervention": 1,
+def test_annotate_is_what_export_writes(two_trials: OxigraphStore) -> None:
+    g = annotate(project(two_trials))
+    assert {k for k in ("degree", "betweenness", "eigenvector", "community") if k in g.nodes[ACME]} == {
+        "degree", "betweenness", "eigenvector", "community",
     }  # fmt: skip
-    assert one.number_of_edges() == 5
-    two = project(ctgov_store, focus="NCT00973089", depth=2)
-    assert {d["label"] for _n, d in two.nodes(data=True)} - {d["label"] for _n, d in one.nodes(data=True)} == {
-        "Israel", "Tooth Demineralization", "Tooth Diseases", "Stomatognathic Diseases",
-    }  # fmt: skip
-    assert two.number_of_edges() == 9  # + site located in Israel, + 3 broader
-    trial = two.nodes[ID + "trial/NCT00973089"]
-    assert (trial["status"], trial["phase"], trial["enrollment"]) == ("WITHDRAWN", "NA", 0)
-    assert (trial["start"], trial["completion"]) == ("2010-05", "2015-03")
+
+
+def test_min_over_an_unbound_status_hid_the_vocabulary_status() -> None:
+    """Regression: Oxigraph's MIN over a group with an unbound value is unbound, so a trial that
+    one record gives a status of the vocabulary and another a wording outside it had no status
+    at all.  Two records of NCT00000001: RECRUITING, and the EU register's "Under evaluation"."""
+    second = TrialRecord(
+        source="test",
+        record_id="a-eu",
+        source_file="a-eu.yaml",
+        identifiers=[Identifier("NCT", "NCT00000001")],
+        status="Under evaluation",
+    )
+    store = load_records(OxigraphStore(None), [record_a(), second], infer=False)
+    trial = project(store).nodes[A]
+    assert (trial["status"], trial["status_label"], trial["status_text"]) == (
+        "RECRUITING",
+        "Recruiting",
+        "Under evaluation",
+    )
+
+
+def test_api_status_wins_over_a_coarser_one(tmp_path: Path) -> None:
+    """ictrp-export-sample.xml: NCT05697861 says "Recruiting" (API v2 RECRUITING);
+    CTIS2023-507385-11-00, the same trial (its secondary id NCT05697861), says "Not Recruiting",
+    ICTRP's coarse status that may be any status but Recruiting.  The precise one is shown, the
+    coarse one beside it."""
+    from graph.build import build
+    from tests.conftest import ICTRP_FILE
+
+    store = open_store(tmp_path / "store")
+    build([ICTRP_FILE], store)
+    trial = project(store).nodes[ID + "trial/NCT05697861"]
+    assert (trial["status"], trial["status_label"], trial["status_text"]) == (
+        "RECRUITING",
+        "Recruiting",
+        "Not recruiting",
+    )

@@ -38,6 +38,7 @@ CONTROLLED = {
     "status": "status",
     "lastKnownStatus": "status",
     "siteStatus": "status",
+    "countryStatus": "status",
     "studyType": "study-type",
     "allocation": "allocation",
     "interventionModel": "intervention-model",
@@ -284,7 +285,7 @@ def test_pref_labels_read_like_people_write_them(vocab: Graph) -> None:
 
 def test_registry_individuals(vocab: Graph) -> None:
     registries = set(vocab.subjects(RDF.type, TG.Registry))
-    assert len(registries) == 24
+    assert len(registries) == 25
     assert registries == {registry_iri(key) for key in REGISTRIES}
     for key, (label, pattern) in REGISTRIES.items():
         iri = registry_iri(key)

@@ -227,6 +227,7 @@ def test_curated_entries_win_over_ror(curated: OrgResolver) -> None:
         ("organizations:\n  - ror: https://ror.org/0575yy874\n", "'name'"),
         ("organizations:\n  - name: A\n    country: Atlantis\n", "not a country"),
         ("- just a list\n", "expected a mapping"),
+        ("identifiers:\n  - {registry: NCT, value: NCT00000015}\n", "one key, 'organizations'"),
     ],
 )
 def test_bad_curated_files_are_refused(tmp_path: Path, text: str, message: str) -> None:
@@ -258,3 +259,22 @@ def test_look_alike_org_names_share_a_key(curated: OrgResolver) -> None:
     spoofed = "Chinese PLA General Hоspital"  # Cyrillic о
     assert match_key(spoofed) == match_key("Chinese PLA General Hospital")
     assert curated.resolve(Organization(spoofed)).organization.ror == "https://ror.org/04gw3ra78"
+
+
+def test_alias_bomb_in_the_organisation_file_is_refused_at_its_line(tmp_path: Path) -> None:
+    # The organisation file is read by the same bounded loader as curated records (issue 19.3).
+    # Counted by hand: a0 holds 10 values, a1 91, a2 820, a3 7,381, a4 66,430, a5 597,871, the
+    # first past 100,000; organizations is line 1, the entry lines 2-3 (a0 on 3),
+    # a1..a6 lines 4..9, so a5 is on line 8, its anchor at column 5.
+    lines = ["organizations:", "  - name: A", '    aliases: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    lines += [f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 9) + "]" for n in range(1, 7)]
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=r"aliases \(\*name\) are expanded \(line 8, column 5\)") as caught:
+        load_curated(path)
+    assert str(caught.value).startswith(f"{path}: ")
+
+
+def test_regression_country_no_in_the_organisation_file_is_norway(tmp_path: Path) -> None:
+    # YAML 1.1 read the unquoted NO as the boolean false, so the entry lost its country.
+    (entry,) = load_curated(write(tmp_path, "organizations:\n  - name: Oslo University Hospital\n    country: NO\n"))
+    assert entry.country == "NO"

@@ -3,10 +3,15 @@ curated files in data/."""
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from rdflib import Literal
+from rdflib.plugins.sparql import prepareQuery
+
+from graph import paging
 from graph.errors import QueryError
-from graph.queries import catalogue, run
+from graph.queries import catalogue, resolve, run
 from graph.store import OxigraphStore
 
 
@@ -57,7 +62,8 @@ def test_trials_columns_are_the_public_interface(seed_store: OxigraphStore) -> N
 
 def test_identifiers_answers_for_the_eudract_number(seed_store: OxigraphStore) -> None:
     got = {(r["identifier"], r["registry"]) for r in rows(seed_store, "identifiers", id="2016-001902-40")}
-    assert got == {("NCT02849613", "NCT"), ("2016-001902-40", "EUDRACT")}
+    # RESSTORE moved to CTIS: data/resstore.yaml lists its CTIS number beside the two others
+    assert got == {("NCT02849613", "NCT"), ("2016-001902-40", "EUDRACT"), ("2024-518394-34-00", "CTIS")}
     assert {r["trial"] for r in rows(seed_store, "identifiers", id="NCT02849613")} == {
         "https://w3id.org/trialgraph/id/trial/NCT02849613"
     }
@@ -196,3 +202,114 @@ def test_site_recruitment_status_is_kept_per_trial(ctgov_store: OxigraphStore) -
         ("Sabadell", "RECRUITING")
     }
     assert {r["status"] for r in rows(ctgov_store, "trial-sites", id="NCT02552212")} == {""}
+
+
+# -- pages and totals ------------------------------------------------------------------------------
+
+#: The preferred ids of the five seed trials (data/*.yaml), in code-point order.
+SEED_IDS = ["NCT01849237", "NCT02849613", "NCT04445454", "NCT07635758", "NL-OMON47582"]
+
+
+def test_trials_come_in_pages_with_the_total(seed_store: OxigraphStore) -> None:
+    first = run(seed_store, "trials", limit=2)
+    assert [str(r[1]) for r in first.rows] == SEED_IDS[:2]
+    assert (first.total, first.truncated) == (5, True)
+    middle = run(seed_store, "trials", limit=2, offset=1)
+    assert [str(r[1]) for r in middle.rows] == SEED_IDS[1:3]
+    last = run(seed_store, "trials", limit=2, offset=4)
+    assert [str(r[1]) for r in last.rows] == SEED_IDS[4:]
+    assert (last.total, last.truncated) == (5, False)
+    assert run(seed_store, "trials", offset=5).rows == []
+    # a page has the rows the whole answer has there, columns and all
+    whole = run(seed_store, "trials")
+    assert whole.total == 5 and middle.rows == whole.rows[1:3]
+
+
+def test_a_query_without_a_page_mark_is_cut_at_its_end(seed_store: OxigraphStore) -> None:
+    # countries of the seeds: RESSTORE recruits in CZ, FI, FR, ES and GB; NCT04445454 in BE,
+    # NCT07635758 in CN, NL-OMON47582 in NL, NCT01849237 in RU: nine, one trial each
+    whole = run(seed_store, "countries")
+    assert whole.total == 9
+    page = run(seed_store, "countries", limit=4, offset=3)
+    assert page.rows == whole.rows[3:7] and page.total == 9 and page.truncated
+
+
+def test_limit_and_offset_are_checked(seed_store: OxigraphStore) -> None:
+    with pytest.raises(QueryError, match="limit must be 1 or more"):
+        run(seed_store, "trials", limit=0)
+    with pytest.raises(QueryError, match="offset must be 0 or more"):
+        run(seed_store, "trials", offset=-1)
+
+
+def test_look_ups_ignore_case_accents_and_spacing(seed_store: OxigraphStore) -> None:
+    exact = rows(seed_store, "identifiers", id="2016-001902-40")
+    assert rows(seed_store, "identifiers", id="  2016-001902-40\n") == exact
+    assert rows(seed_store, "trial-sites", id=" nct04445454 ") == rows(seed_store, "trial-sites", id="NCT04445454")
+    # data/nct04445454.yaml names the condition "COVID-19"
+    assert {r["id"] for r in rows(seed_store, "trials-by-condition", condition="covid 19")} == {"NCT04445454"}
+    assert {r["id"] for r in rows(seed_store, "trials-by-condition", condition="Covid-19")} == {"NCT04445454"}
+
+
+def test_counts_of_the_seeds(seed_store: OxigraphStore) -> None:
+    # five trials from five curated records; four lead sponsors (NCT07635758 names none); the
+    # nine countries of test_a_query_without_a_page_mark_is_cut_at_its_end
+    assert [str(t) for t in run(seed_store, "counts").rows[0]] == ["5", "5", "4", "9"]
+
+
+def test_summary_queries_are_not_public(seed_store: OxigraphStore) -> None:
+    assert not any(name.startswith("summaries/") for name in catalogue())
+
+
+# -- query files -------------------------------------------------------------------------------------
+
+
+def test_a_missing_query_file_is_named_as_a_file(tmp_path: Path) -> None:
+    with pytest.raises(QueryError, match="no such file") as caught:
+        resolve(str(tmp_path / "missing.rq"))
+    assert str(tmp_path / "missing.rq") in str(caught.value)
+    with pytest.raises(QueryError, match="is not a file"):
+        resolve(str(tmp_path))
+
+
+def test_a_sparql_file_runs(seed_store: OxigraphStore, tmp_path: Path) -> None:
+    path = tmp_path / "seed-ids.sparql"
+    path.write_text(
+        "# title: Seed ids\nPREFIX dcterms: <http://purl.org/dc/terms/>\n"
+        "SELECT DISTINCT ?id WHERE { ?t dcterms:identifier ?id } ORDER BY ?id\n",
+        encoding="utf-8",
+    )
+    result = run(seed_store, str(path), limit=3)
+    assert [str(r[0]) for r in result.rows] == SEED_IDS[:3] and result.total == 5
+
+
+# -- where a page is cut in the query text ---------------------------------------------------------
+
+
+MARKED = """PREFIX ex: <http://example.org/>
+SELECT ?s ?label WHERE {
+  { SELECT ?s WHERE { ?s ex:key ?key } ORDER BY ?s
+    # page: here
+  }
+  OPTIONAL { ?s ex:label '''{ not a
+# page: mark } here''' }
+}
+"""
+
+
+def test_a_page_is_cut_at_the_mark_and_counted_there() -> None:
+    text = paging.page(MARKED, {"key": Literal("k")}, 10, 20)
+    assert "ORDER BY ?s\nLIMIT 10 OFFSET 20\n" in text
+    assert text.count('VALUES ?key { "k" }') == 2  # the sub-select and the outer group
+    prepareQuery(text)
+    count = paging.count(MARKED, {})
+    assert count.startswith("PREFIX ex: <http://example.org/>\nSELECT (COUNT(*) AS ?total) WHERE { {\n SELECT ?s WHERE")
+    assert "OPTIONAL" not in count and "# page:" not in count
+    prepareQuery(count)
+
+
+def test_a_query_with_its_own_limit_is_paged_around_it() -> None:
+    own = "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 100"
+    text = paging.page(own, {}, 10, 0)
+    assert text.endswith("LIMIT 10\n") and "LIMIT 100" in text
+    prepareQuery(text)
+    prepareQuery(paging.count(own, {}))

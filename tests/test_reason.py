@@ -169,7 +169,7 @@ def _leftovers(db: ox.Store) -> list[str]:
 
 
 def test_reference_holds_what_the_seed_record_entails(reference: set[str]) -> None:
-    """Hand-derived from data/resstore.yaml: 4 organisations in 5 roles, 2 ids, 1 intervention,
+    """Hand-derived from data/resstore.yaml: 4 organisations in 5 roles, 3 ids, 1 intervention,
     ischemic stroke with 7 MeSH terms above it.  (Recruiting countries are asserted there.)"""
     chu, sermas = (
         ids.org_iri(Organization("CHU Grenoble Alpes")),
@@ -189,12 +189,13 @@ def test_reference_holds_what_the_seed_record_entails(reference: set[str]) -> No
         (ISCHEMIC_STROKE, TG.conditionOf, RESSTORE),
         (URIRef(ID + "identifier/nct/NCT02849613"), TG.identifierOf, RESSTORE),
         (URIRef(ID + "identifier/eudract/2016-001902-40"), TG.identifierOf, RESSTORE),
+        (URIRef(ID + "identifier/ctis/2024-518394-34-00"), TG.identifierOf, RESSTORE),
     ]
     about_resstore = {t for t in reference if str(RESSTORE) + ">" in t}
     assert _canon(expected) <= about_resstore
-    # 5 participations (CHU holds two roles) complete the 30 triples the record entails
+    # 5 participations (CHU holds two roles) complete the 31 triples the record entails
     participations = {t for t in about_resstore if str(TG.participation) + ">" in t}
-    assert len(participations) == 5 and len(about_resstore) == 30
+    assert len(participations) == 5 and len(about_resstore) == 31
 
 
 def test_fast_engine_gives_owlrl_answer_on_seed_real_and_synthetic(

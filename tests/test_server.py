@@ -43,7 +43,7 @@ CTGOV = Path(__file__).resolve().parents[2] / "shared" / "data" / "ctgov-v2"
 TG = "https://w3id.org/trialgraph/ontology#"
 
 #: Real ids for every parameter of the named queries.
-PARAMS = {"id": TRIAL, "condition": "Brain Injuries"}
+PARAMS = {"id": TRIAL, "condition": "Brain Injuries", "intervention": "Remdesivir"}
 
 
 # -- a real server process ----------------------------------------------------------------------
@@ -56,13 +56,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(store: str | Path, *options: str, ready_timeout: float = 60.0) -> Iterator[str]:
-    """``trialgraph serve`` in a child process on a free port; yields its base URL once a query
-    answers, and stops it (SIGTERM, then SIGKILL) afterwards."""
+def server_process(
+    store: str | Path, *options: str, ready_timeout: float = 60.0, source: Path | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``trialgraph serve`` in a child process on a free port; yields its base URL and the
+    process once a query answers, and stops it (SIGTERM, then SIGKILL) afterwards.  With
+    ``source``, the ``graph`` package of that folder serves (another version, for a benchmark)."""
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="trialgraph-serve-", suffix=".log", delete=False)  # noqa: SIM115
     cmd = [sys.executable, "-m", "graph", "serve", "--store", str(store), "--port", str(port), *options]
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=source)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + ready_timeout
@@ -75,7 +78,7 @@ def running_server(store: str | Path, *options: str, ready_timeout: float = 60.0
             if time.monotonic() > deadline:
                 pytest.fail(f"trialgraph serve did not answer in {ready_timeout} s:\n{Path(log.name).read_text()}")
             time.sleep(0.2)
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
         try:
@@ -85,6 +88,31 @@ def running_server(store: str | Path, *options: str, ready_timeout: float = 60.0
             proc.wait(5)
         log.close()
         Path(log.name).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def running_server(store: str | Path, *options: str, ready_timeout: float = 60.0) -> Iterator[str]:
+    """``trialgraph serve`` in a child process on a free port; yields its base URL."""
+    with server_process(store, *options, ready_timeout=ready_timeout) as (base, _proc):
+        yield base
+
+
+def built_store(path: Path, sources: list[Path]) -> Path:
+    """``sources`` built into the store at ``path`` (new, or a new version of it), let go of
+    so that a server can open it."""
+    from graph.build import build
+
+    store = OxigraphStore(path)
+    build(sources, store)
+    store.close()
+    return path
+
+
+def client_at(base: str, address: str, **options: object) -> httpx.Client:
+    """An HTTP client whose connections come from ``address`` (any of 127.0.0.0/8 reaches the
+    server on 127.0.0.1): the server counts it as another client."""
+    transport = httpx.HTTPTransport(local_address=address)
+    return httpx.Client(base_url=base, transport=transport, timeout=60, **options)  # type: ignore[arg-type]
 
 
 def json_term(b: dict[str, str]) -> Node:
@@ -220,6 +248,32 @@ def test_named_query_errors(client: httpx.Client) -> None:
     assert client.get("/queries/trial-sites", params={"id": TRIAL, "other": "x"}).status_code == 400
     # a .rq file elsewhere on the server's disk is not a named query
     assert client.get("/queries/../../etc/passwd.rq").status_code == 404
+
+
+def test_named_query_pages_over_http(client: httpx.Client) -> None:
+    """NCT02552212's file lists 105 locations, each a different facility and city (counted in
+    the JSON): pages of 40 from offset 80 leave 25 rows, and every page says 105 in all."""
+    page = client.get("/queries/trial-sites", params={"id": "NCT02552212", "limit": "40", "offset": "80"})
+    assert page.status_code == 200, page.text
+    assert len(json_rows(page.json())) == 25
+    assert page.headers["x-trialgraph-total-rows"] == "105"
+    assert page.headers["x-trialgraph-offset"] == "80"
+    assert page.headers["x-trialgraph-truncated"] == "false"
+    first = client.get("/queries/trial-sites", params={"id": "NCT02552212", "limit": "40"})
+    assert len(json_rows(first.json())) == 40 and first.headers["x-trialgraph-truncated"] == "true"
+    whole = client.get("/queries/trial-sites", params={"id": "NCT02552212"})
+    assert len(json_rows(whole.json())) == 105  # within the default page of 1,000 rows
+    for bad in ("-1", "ten"):
+        refused = client.get("/queries/trial-sites", params={"id": "NCT02552212", "limit": bad})
+        assert refused.status_code == 400 and "limit" in refused.text
+
+
+def test_conflicts_route_gives_what_the_cli_gives(client: httpx.Client, ctgov_store: OxigraphStore) -> None:
+    from graph.conflicts import as_rows, trial_conflicts
+
+    served = client.get("/conflicts")
+    assert served.status_code == 200 and served.headers["content-type"].startswith("application/json")
+    assert served.json() == as_rows(trial_conflicts(ctgov_store))
 
 
 def test_catalogue_lists_named_queries_with_parameters(client: httpx.Client) -> None:
@@ -508,19 +562,18 @@ def test_heavy_query_is_cancelled_while_ask_answers(limited: str) -> None:
     def heavy() -> None:
         outcome["heavy"] = httpx.post(f"{limited}/sparql", data={"query": CROSS_PRODUCT}, timeout=30)
 
-    started = time.monotonic()
     thread = threading.Thread(target=heavy)
     thread.start()
     time.sleep(0.5)
-    t0 = time.monotonic()
-    ask = httpx.get(f"{limited}/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
-    ask_seconds = time.monotonic() - t0
+    # another client: one client never holds every worker, so a worker is free for it
+    with client_at(limited, "127.0.0.2") as other:
+        ask = other.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
+    answered_while_heavy_ran = thread.is_alive()
     thread.join(30)
     assert ask.status_code == 200 and ask.json()["boolean"] is True
-    assert ask_seconds < 1.0, f"ASK took {ask_seconds:.2f} s while the heavy query ran"
+    assert answered_while_heavy_ran
     assert outcome["heavy"].status_code == 504
     assert "time limit (3 s)" in outcome["heavy"].text
-    assert time.monotonic() - started < 10
     # the killed worker was replaced: the pool is whole again
     for _ in range(4):
         assert httpx.get(f"{limited}/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200
@@ -537,21 +590,3 @@ def test_row_cap_is_explicit(limited: str) -> None:
     assert len(list(csv.reader(io.StringIO(csv_answer.text)))) == 6  # the header and five rows
     small = httpx.get(f"{limited}/queries/trial-sites", params={"id": TRIAL}, timeout=30)
     assert small.headers["x-trialgraph-truncated"] == "false" and small.json()["truncated"] is False
-
-
-def test_concurrency_cap_answers_503_with_retry_after(limited: str) -> None:
-    answers: list[httpx.Response] = []
-
-    def heavy() -> None:
-        answers.append(httpx.post(f"{limited}/sparql", data={"query": CROSS_PRODUCT}, timeout=30))
-
-    threads = [threading.Thread(target=heavy) for _ in range(2)]
-    for t in threads:
-        t.start()
-    time.sleep(0.7)
-    third = httpx.get(f"{limited}/sparql", params={"query": "ASK {}"}, timeout=30)
-    for t in threads:
-        t.join(30)
-    assert third.status_code == 503
-    assert third.headers["retry-after"] == "1"
-    assert sorted(r.status_code for r in answers) == [504, 504]

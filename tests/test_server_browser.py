@@ -4,6 +4,7 @@ named query.  Every request that leaves 127.0.0.1 is blocked and recorded: there
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -60,6 +61,31 @@ def test_trial_page_shows_facts_and_links(server: str, page: tuple[Any, list[str
     site.click()
     p.wait_for_url(f"{server}/id/site/fr/neurosurgery-lariboisiere-hospital-paris")
     assert p.inner_text("#entity-title") == SITE_ROW[0]
+    assert blocked == [] and errors == []
+
+
+def test_trial_page_opens_with_a_summary_card_and_answers_for_every_id(
+    server: str, page: tuple[Any, list[str], list[str]], tmp_path: Path
+) -> None:
+    """NCT04431453.json names EudraCT 2020-001803-17 as a secondary id, status COMPLETED,
+    phases PHASE2 and PHASE3, sponsor Gilead Sciences, and three sites in Italy."""
+    p, blocked, errors = page
+    response = p.goto(f"{server}/id/trial/2020-001803-17")
+    assert response is not None and response.status == 200
+    assert p.url == f"{server}/id/trial/NCT04431453"
+    card = p.locator("#summary")
+    assert card.is_visible()
+    # the card is above the table of facts
+    assert card.bounding_box()["y"] < p.locator("#facts").bounding_box()["y"]  # type: ignore[index]
+    assert p.inner_text("#summary-status") == "Completed COMPLETED"
+    assert p.inner_text("#summary-phase") == "Phase 2, Phase 3"
+    assert p.inner_text("#summary-sponsor") == "Gilead Sciences"
+    italy = p.locator("#summary-sites details", has_text="Italy")
+    italy.locator("summary").click()
+    assert italy.locator("li").count() == 3
+    p.screenshot(path=str(tmp_path / "trial-card.png"), full_page=False)
+    p.locator("#summary-ids a", has_text="2020-001803-17").click()
+    p.wait_for_url(f"{server}/id/trial/NCT04431453")
     assert blocked == [] and errors == []
 
 

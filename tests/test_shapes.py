@@ -206,6 +206,7 @@ SCHEME_OF = {
     "status": "status",
     "lastKnownStatus": "status",
     "siteStatus": "status",
+    "countryStatus": "status",
     "phase": "phase",
     "studyType": "study-type",
     "allocation": "allocation",

@@ -25,11 +25,13 @@ import pytest
 from click.testing import CliRunner
 
 from graph.cli import main
-from graph.model import Condition, Identifier, Organization, Participation, TrialRecord
+from graph.model import Condition, Identifier, Organization, Participation, Site, TrialRecord
 from graph.network import project
 from graph.store import OxigraphStore, open_store
 from graph.view import render_html, script_json, write_view
-from tests.test_network import load_records, record_a, record_b
+from tests.conftest import ICTRP_FILE
+from tests.test_analyze import HERNIATED, built
+from tests.test_network import ID, load_records, record_a, record_b
 
 ROOT = Path(__file__).resolve().parents[1]
 PAYLOAD = '<img src=x onerror="document.body.dataset.pwned=1">'
@@ -384,3 +386,195 @@ def test_png_snapshot(two_trials: OxigraphStore, tmp_path: Path, chromium_path: 
     head = png.read_bytes()[:24]
     assert head[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", head[16:24]) == (1600, 1000)
+
+
+# -- insights, status vocabulary, legend, communities, aggregated first picture --------------------
+
+
+@pytest.fixture(scope="module")
+def herniated(tmp_path_factory: pytest.TempPathFactory) -> OxigraphStore:
+    """The eight ClinicalTrials.gov studies of tests/data/ctgov/herniated-disc-shared-sites_page.json
+    (their shared sites are counted by hand in tests/test_analyze.py)."""
+    return open_store(built(tmp_path_factory, "herniated-view", HERNIATED), read_only=True)  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="module")
+def ictrp(tmp_path_factory: pytest.TempPathFactory) -> OxigraphStore:
+    return open_store(built(tmp_path_factory, "ictrp-view", ICTRP_FILE), read_only=True)  # type: ignore[return-value]
+
+
+def insight_rows(page: Page, list_id: str) -> list[str]:
+    return page.js(
+        f"Array.from(document.querySelectorAll('#{list_id} li')).map(li => li.innerText.replace(/\\s+/g, ' '))"
+    )  # type: ignore[no-any-return]
+
+
+@pytest.mark.browser
+def test_insights_panel_lists_shared_sites(herniated: OxigraphStore, opened: Any, tmp_path: Path) -> None:
+    """The five sites the eight studies share, counted by hand (tests/test_analyze.py)."""
+    page = opened(write_view(herniated, tmp_path / "herniated.html"))
+    assert page.page.is_visible("#tg-insights")
+    assert insight_rows(page, "tg-insights-sites") == [
+        "Jaseng Hospital of Korean Medicine Seoul, KR · 3 trials",
+        "William Beaumont Hospital Royal Oak, US · 3 trials",
+        "Hospital for Special Surgery New York, US · 2 trials",
+        "Rush University Medical Center Chicago, US · 2 trials",
+        "Texas Back Institute Plano, US · 2 trials",
+    ]
+    # the sponsor of three of them, Jaseng Medical Foundation (NCT02384928, NCT05240586) has 2 trials
+    assert insight_rows(page, "tg-insights-central")[0].startswith("Jaseng Medical Foundation 2 trials")
+    # a click on a row focuses that node: selected, centred, described in the panel
+    page.page.click("#tg-insights-sites button:text-is('William Beaumont Hospital')")
+    site = page.index_of(ID + "site/us/william-beaumont-hospital-royal-oak")
+    assert page.js("tgView.network.getSelectedNodes()") == [site]
+    centre, pos = page.js("tgView.network.getViewPosition()"), page.js(f"tgView.network.getPositions([{site}])[{site}]")
+    assert abs(centre["x"] - pos["x"]) < 1 and abs(centre["y"] - pos["y"]) < 1
+    assert page.page.text_content("#tg-panel-title") == "William Beaumont Hospital"
+    assert not page.page.is_visible("#tg-insights")
+    page.page.click("#tg-panel-close")
+    assert page.page.is_visible("#tg-insights")
+    assert page.errors == [] and page.blocked == []
+
+
+@pytest.mark.browser
+def test_status_filter_is_one_vocabulary(ictrp: OxigraphStore, opened: Any, tmp_path: Path) -> None:
+    """ictrp-export-sample.xml: statuses are API v2 values ("Recruiting") or the coarser statuses
+    of the vocabulary for ICTRP and EU register values ("Not recruiting", "Authorised"), never
+    raw text beside them.  NCT05697861 says "Recruiting" and its CTIS record
+    CTIS2023-507385-11-00 "Not Recruiting": it is filed under Recruiting, with the other beside it."""
+    page = opened(write_view(ictrp, tmp_path / "ictrp.html"))
+    entries = page.js(
+        """Array.from(document.querySelectorAll('#tg-filter-status li')).map(li => [
+             li.querySelector('input').dataset.status, li.classList.contains('tg-sub'),
+             li.querySelector('label span:not(.tg-count)').textContent])"""
+    )
+    top = [(key, label) for key, sub, label in entries if not sub]
+    under = [(key, label) for key, sub, label in entries if sub]
+    assert ("RECRUITING", "Recruiting") in top
+    assert ("coarse", "Coarser statuses of other registers") in top
+    assert ("NOT_RECRUITING", "Not recruiting") in under and ("AUTHORISED", "Authorised") in under
+    api_v2 = {"Recruiting", "Completed", "Not yet recruiting", "Active, not recruiting", "Withdrawn", "Terminated",
+              "Suspended", "Unknown status", "Enrolling by invitation"}  # fmt: skip
+    groups = {"Coarser statuses of other registers", "Registry wording, no status", "not stated"}
+    assert {label for _key, label in top} <= api_v2 | groups
+    trial = page.index_of(ID + "trial/NCT05697861")
+    facts = dict(page.js(f"tgView.info[{trial}].facts"))
+    assert facts["Status"] == "Recruiting (a registry says: Not recruiting)"
+    assert page.js(f"tgView.info[{trial}].status") == "RECRUITING"
+    # unticking the group hides every trial with a coarser status, and ticks off its entries
+    before = page.drawn_kinds()["trial"]
+    page.page.uncheck("input[data-status=coarse]")
+    assert page.page.is_checked("input[data-status=AUTHORISED]") is False
+    coarse = page.js("tgView.info.filter(d => ['NOT_RECRUITING', 'AUTHORISED'].includes(d.status)).length")
+    assert page.drawn_kinds()["trial"] == before - coarse < before
+
+
+@pytest.mark.browser
+def test_status_wording_outside_the_vocabulary(opened: Any, tmp_path: Path) -> None:
+    """A record whose status no vocabulary has is kept with its wording, under its own entry."""
+    b = TrialRecord(source="test", record_id="b", source_file="b.yaml", identifiers=[Identifier("NCT", "NCT00000002")],
+                    status="Under evaluation")  # fmt: skip
+    store = load_records(OxigraphStore(None), [record_a(), b], infer=False)
+    page = opened(write_view(store, tmp_path / "wording.html"))
+    assert page.page.inner_text("label:has(input[data-status=wording])").startswith("Registry wording, no status")
+    assert page.page.is_visible("input[data-status='wording:Under evaluation']")
+    page.page.uncheck("input[data-status='wording:Under evaluation']")
+    assert page.drawn_names("trial") == {"ALPHA"}
+    assert page.page.is_checked("input[data-status=wording]") is False  # its only entry is off
+
+
+@pytest.mark.browser
+def test_legend_explains_sizes(seed_store: OxigraphStore, opened: Any, tmp_path: Path) -> None:
+    page = opened(write_view(seed_store, tmp_path / "seed.html"))
+    legend = page.page.inner_text("#tg-legend")
+    for line in ("size: target enrolment", "size: number of its trials", "size: trials that recruit there",
+                 "size: trials of it or of a narrower condition"):  # fmt: skip
+        assert line in legend
+    assert "log scale" in page.page.inner_text("#tg-size-note")
+
+
+@pytest.mark.browser
+def test_colour_by_community(two_trials: OxigraphStore, opened: Any, tmp_path: Path) -> None:
+    page = opened(write_view(two_trials, tmp_path / "two.html"))
+    beta = page.index_of(ID + "org/beta-university")
+    fill = f"tgView.network.body.nodes[{beta}].options.color.background"
+    assert page.js(fill) == "#E69F00"  # the organisations' orange of the legend
+    page.page.check("input[value=community]")
+    assert page.page.is_visible("#tg-communities")
+    number = page.js(f"tgView.info[{beta}].community")
+    key = "JSON.parse(document.getElementById('tg-data').textContent).communities"
+    expected = page.js(f"({key}.find(c => c.number === {number}) || {{color: '#d3d7dc'}}).color")
+    assert page.js(fill) == expected != "#E69F00"
+    page.page.check("input[value=kind]")
+    assert page.js(fill) == "#E69F00"
+    assert not page.page.is_visible("#tg-communities")
+
+
+@pytest.mark.browser
+def test_aggregated_first_picture(herniated: OxigraphStore, opened: Any, tmp_path: Path) -> None:
+    """Above the threshold the view opens with sites folded into cities and each community as one
+    cluster; a click opens it; the search and the Insights panel open the cluster they need."""
+    g = project(herniated)
+    html = tmp_path / "aggregated.html"
+    html.write_text(render_html(g, aggregate_threshold=10), encoding="utf-8")
+    data = embedded_data(html.read_text(encoding="utf-8"))
+    clusters, info = data["clusters"], data["info"]
+    assert clusters and {d["kind"] for d in info}.isdisjoint({"site"}) and "city" in {d["kind"] for d in info}
+    members = {i for c in clusters for i in c["members"]}
+    page = opened(html)
+    n = len(info)
+    drawn = set(page.js("tgView.network.body.nodeIndices"))
+    assert drawn == ({i for i in range(n) if i not in members} | {n + k for k in range(len(clusters))})
+    # every link is drawn, or counted in a link that ends at a cluster, or lies inside one
+    inside = sum(
+        1
+        for e in data["edges"]
+        if {e[0], e[1]} <= set(next((c["members"] for c in clusters if e[0] in c["members"]), []))
+    )
+    counted = page.js("tgView.edges.get().reduce((s, e) => s + (typeof e.id === 'string' ? e.count : 1), 0)")
+    assert counted + inside == len(data["edges"])
+    # a click on the largest cluster draws its members in its place
+    page.click_node(n)
+    drawn = set(page.js("tgView.network.body.nodeIndices"))
+    assert set(clusters[0]["members"]) <= drawn and n not in drawn
+    # the search finds a node in a closed cluster and opens that cluster
+    page.page.click("#tg-close-clusters")
+    page.search("NCT00220935")
+    trial = page.index_of(ID + "trial/NCT00220935")
+    assert page.js("tgView.network.getSelectedNodes()") == [trial]
+    # a shared site is found at its city: Royal Oak, US holds William Beaumont Hospital
+    page.page.click("#tg-close-clusters")
+    page.page.click("#tg-insights-sites button:text-is('William Beaumont Hospital')")
+    city = page.index_of("city:us/royal-oak")
+    assert page.js("tgView.network.getSelectedNodes()") == [city]
+    assert "William Beaumont Hospital" in dict(page.js(f"tgView.info[{city}].facts"))["Sites"]
+    assert page.errors == []
+
+
+@pytest.mark.browser
+def test_insights_and_communities_never_markup(opened: Any, tmp_path: Path) -> None:
+    """Two trials that share a hostile site and two hostile organisations: the Insights panel and
+    the community key show the text, never markup."""
+
+    def record(n: int) -> TrialRecord:
+        return TrialRecord(
+            source="test", record_id=f"x{n}", source_file="xss.yaml",
+            identifiers=[Identifier("NCT", f"NCT0000009{n}")],
+            participations=[Participation(Organization(PAYLOAD), "LEAD_SPONSOR"),
+                            Participation(Organization(PAYLOAD + " Two"), "COLLABORATOR")],
+            sites=[Site(PAYLOAD, city=PAYLOAD, country="FR")],
+        )  # fmt: skip
+
+    store = load_records(OxigraphStore(None), [record(1), record(2)], infer=False)
+    html = tmp_path / "xss.html"
+    html.write_text(render_html(project(store), aggregate_threshold=3), encoding="utf-8")
+    assert PAYLOAD not in html.read_text(encoding="utf-8")
+    page = opened(html, bypass_csp=True)
+    assert PAYLOAD in page.page.inner_text("#tg-insights-sites")
+    assert PAYLOAD in page.page.inner_text("#tg-insights-partners")
+    assert PAYLOAD in page.page.inner_text("#tg-insights-central")
+    assert PAYLOAD in page.page.inner_text("#tg-communities")
+    page.page.click("#tg-insights-central button >> nth=0")
+    assert PAYLOAD in page.page.text_content("#tg-panel-title")
+    assert page.js("document.querySelectorAll('img').length") == 0
+    assert page.js("document.body.dataset.pwned") is None

@@ -1,8 +1,9 @@
 """ClinicalTrials.gov API v2 study JSON.
 
-Three shapes reach this reader: a file holding one study (``{"protocolSection": ...}``), a page
-of the API (``{"studies": [...], "nextPageToken": ...}``, as ``trialgraph fetch`` saves them), and
-the bulk download, a ``.zip`` with one JSON file per study.  An archive is read member by member,
+Four shapes reach this reader: a file holding one study (``{"protocolSection": ...}``), a page
+of the API (``{"studies": [...], "nextPageToken": ...}``, as ``trialgraph fetch`` saves them), the
+website's "Download -> JSON" (``ctg-studies.json``, a top-level array of studies), and the bulk
+download, a ``.zip`` with one JSON file per study.  An archive is read member by member,
 so memory stays flat however many studies it holds; a member's ``source_file`` is
 ``archive.zip!member.json``.
 
@@ -13,8 +14,11 @@ studies of the same page or archive still load.  An enumeration value outside th
 vocabulary is kept as text, with a warning on the record naming its JSON path.
 
 Contact details are never read: ``centralContacts`` and the contacts of each location are
-skipped, and a phone number or e-mail address found where a person's name or affiliation should
-be is dropped with a warning.
+skipped, and the rule of :mod:`graph.contact` applies to every text read (a person's name or
+affiliation holding a phone number or an e-mail address is dropped; an e-mail address elsewhere
+is masked), with a warning naming the field.  A text longer than
+:data:`graph.normalize.MAX_FIELD_CHARS` is cut, with a warning naming the field.  Id fields that
+hold no id ("N/A", "none") are skipped with a warning.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from typing import Any
 
 import orjson
 
+from graph import contact
 from graph.errors import RecordError
 from graph.model import (
     Arm,
@@ -45,6 +50,7 @@ from graph.model import (
     PartialDate,
     Participation,
     Person,
+    RecordWarning,
     Site,
     TrialRecord,
 )
@@ -53,11 +59,16 @@ from graph.normalize import (
     country_code,
     enum_value,
     guess_registry,
+    ictrp_id,
     id_matches,
+    is_id,
     parse_date,
+    quoted,
+    shown,
     split_euctr,
+    strip_list_marker,
 )
-from graph.sources import ReadResult, SourceFormat, register
+from graph.sources import ReadResult, SourceFormat, json_problem, register
 
 SOURCE = "ctgov"
 STUDY_URL = "https://clinicaltrials.gov/study/"
@@ -69,11 +80,10 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _BOM = b"\xef\xbb\xbf"
 _CORRUPT_HINT = "the file is truncated or corrupt: download it again, or remove it from the input"
 
-# A phone number (seven digits or more, with the usual separators) or an e-mail address.
-_CONTACT = re.compile(r"\+?\d[\d\s().\-/]{5,}\d|[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")
-_PHONE_DIGITS = 7
-_EUDRACT_PREFIX = re.compile(r"^(?:eudract|euctr)(?:\s*(?:number|no\.?|nr\.?|n°))?\s*[:#]?\s*", re.IGNORECASE)
+_EUDRACT_PREFIX = re.compile(r"^(?:eudract|euctr)(?:\s{0,3}(?:number|no\.?|nr\.?|n°))?[\s:#]{0,5}", re.IGNORECASE)
 _MESH_SHORT = re.compile(r"^([DC])(\d{6})$")
+#: A MeSH descriptor (D) or supplementary concept (C) id once :func:`mesh_id` has padded it.
+_MESH_ID = re.compile(r"[DC]\d{9}")
 
 
 def _clean(value: str) -> str | None:
@@ -116,10 +126,12 @@ def _kind(value: object) -> str:
 
 @dataclass(frozen=True)
 class _At:
-    """A JSON object and its path from the study root, so every error can say where it is."""
+    """A JSON object and its path from the study root, so every error can say where it is, and
+    the notes of the study, so every text read can warn about itself."""
 
     data: dict[str, Any]
     path: str
+    notes: _Notes
 
     def where(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key
@@ -127,10 +139,10 @@ class _At:
     def obj(self, key: str) -> _At:
         value = self.data.get(key)
         if value is None:
-            return _At({}, self.where(key))
+            return _At({}, self.where(key), self.notes)
         if not isinstance(value, dict):
             raise _BadField(self.where(key), f"expected an object, found {_kind(value)}")
-        return _At(value, self.where(key))
+        return _At(value, self.where(key), self.notes)
 
     def _array(self, key: str) -> list[Any]:
         value = self.data.get(key)
@@ -146,27 +158,32 @@ class _At:
             path = f"{self.where(key)}[{i}]"
             if not isinstance(item, dict):
                 raise _BadField(path, f"expected an object, found {_kind(item)}")
-            out.append(_At(item, path))
+            out.append(_At(item, path, self.notes))
         return out
 
     def texts(self, key: str) -> list[str]:
         """An array of strings, cleaned; empty entries dropped."""
         out = []
         for i, item in enumerate(self._array(key)):
+            path = f"{self.where(key)}[{i}]"
             if not isinstance(item, str):
-                raise _BadField(f"{self.where(key)}[{i}]", f"expected a string, found {_kind(item)}")
-            text = _clean(item)
+                raise _BadField(path, f"expected a string, found {_kind(item)}")
+            text = _clean(item) if contact.unguarded(item) else self.notes.clean(item, path)
             if text:
                 out.append(text)
         return out
 
-    def text(self, key: str) -> str | None:
+    def text(self, key: str, *, person: bool = False) -> str | None:
+        """The string at ``key``, cleaned and put through the contact rule (``person``: a
+        value about a person, dropped whole when it holds contact details)."""
         value = self.data.get(key)
         if value is None:
             return None
         if not isinstance(value, str):
             raise _BadField(self.where(key), f"expected a string, found {_kind(value)}")
-        return _clean(value)
+        if not person and contact.unguarded(value):
+            return _clean(value)
+        return self.notes.clean(value, self.where(key), person=person)
 
     def integer(self, key: str) -> int | None:
         value = self.data.get(key)
@@ -199,13 +216,22 @@ class _Notes:
 
     warnings: list[str] = field(default_factory=list)
 
+    def warn(self, kind: str, path: str, message: str) -> None:
+        self.warnings.append(RecordWarning(kind, f"{path}: {message}"))
+
+    def clean(self, raw: str, path: str, *, person: bool = False) -> str | None:
+        """:func:`_clean` of a text put through :func:`graph.contact.guard` (the length cap and
+        the contact rule)."""
+        guarded = contact.guard(raw, path, self.warnings, person=person)
+        return None if guarded is None else _clean(guarded)
+
     def enum(self, at: _At, key: str, scheme: str) -> str | None:
         return self.enum_text(at.text(key), at.where(key), scheme)
 
     def enum_text(self, raw: str | None, path: str, scheme: str) -> str | None:
         value, known = _enum_value(scheme, raw)
         if not known:
-            self.warnings.append(f"{path}: {value!r} is not a known {scheme} value; kept as text")
+            self.warn("unknown-value", path, f"{quoted(value)} is not a known {scheme} value; kept as text")
         return value
 
     def date(self, at: _At, key: str) -> PartialDate | None:
@@ -215,16 +241,6 @@ class _Notes:
         if date is None:
             return None
         return PartialDate(date.value, date.precision, self.enum(struct_, "type", "date-type"))
-
-    def contact_free(self, text: str | None, path: str) -> str | None:
-        """``text`` unless it holds a phone number or an e-mail address (never ingested)."""
-        if text is None:
-            return None
-        for m in _CONTACT.finditer(text):
-            if "@" in m.group(0) or sum(ch.isdigit() for ch in m.group(0)) >= _PHONE_DIGITS:
-                self.warnings.append(f"{path}: looks like contact details (phone or e-mail); not ingested")
-                return None
-        return text
 
 
 def _parse_date(at: _At, key: str) -> PartialDate | None:
@@ -246,7 +262,7 @@ def _nct_id(ident: _At) -> str:
         raise _BadField(ident.where("nctId"), "the study has no NCT id")
     nct = nct.upper()
     if not id_matches("NCT", nct):
-        raise _BadField(ident.where("nctId"), f"{nct!r} is not an NCT id (NCT and 8 digits)")
+        raise _BadField(ident.where("nctId"), f"{quoted(nct)} is not an NCT id (NCT and 8 digits)")
     return nct
 
 
@@ -279,15 +295,22 @@ def _normalise_secondary(raw: str, id_type: str | None) -> tuple[str, str]:
 
 
 def _identifiers(ident: _At, nct: str, notes: _Notes) -> list[Identifier]:
+    """The NCT id, its aliases, the sponsor's own id and one identifier per secondary id.  An id
+    field that holds no id ("N/A") is skipped; an EU register member-state id is followed by its
+    spelling as ICTRP gives it (registry ``ICTRP``), so that it finds the trial too."""
     ids = [Identifier("NCT", nct)]
     for i, alias in enumerate(ident.texts("nctIdAliases")):
         if id_matches("NCT", alias.upper()):
             ids.append(Identifier("NCT", alias.upper(), type="NCT_ID_ALIAS"))
         else:
-            notes.warnings.append(f"{ident.where('nctIdAliases')}[{i}]: {alias!r} is not an NCT id; skipped")
+            notes.warn(
+                "malformed-id", f"{ident.where('nctIdAliases')}[{i}]", f"{quoted(alias)} is not an NCT id; skipped"
+            )
     org_study = ident.obj("orgStudyIdInfo")
     org_id = org_study.text("id")
-    if org_id:
+    if org_id and not is_id(org_id):
+        notes.warn("not-an-id", org_study.where("id"), f"{quoted(org_id)} is not an id; skipped")
+    elif org_id:
         ids.append(
             Identifier(
                 "ORG_STUDY", org_id, type=org_study.text("type"), domain=ident.obj("organization").text("fullName")
@@ -295,16 +318,21 @@ def _identifiers(ident: _At, nct: str, notes: _Notes) -> list[Identifier]:
         )
     for info in ident.objs("secondaryIdInfos"):
         raw = info.text("id")
-        if not raw:
-            notes.warnings.append(f"{info.path}: a secondary id without a value; skipped")
+        if not raw or not is_id(raw):
+            notes.warn("not-an-id", info.where("id"), f"{quoted(raw or '')} is not an id; skipped")
             continue
         id_type = info.text("type")
         registry, value = _normalise_secondary(raw, id_type)
         if id_type in ("EUDRACT_NUMBER", "CTIS") and registry == "OTHER":
-            notes.warnings.append(
-                f"{info.where('id')}: {raw!r} is typed {id_type} but has not that form; kept as OTHER"
+            notes.warn(
+                "malformed-id",
+                info.where("id"),
+                f"{quoted(raw)} is typed {id_type} but has not that form; kept as OTHER",
             )
         ids.append(Identifier(registry, value, type=id_type, domain=info.text("domain")))
+        published = ictrp_id(raw)
+        if published is not None and all((i.registry, i.value) != (published.registry, published.value) for i in ids):
+            ids.append(published)
     return ids
 
 
@@ -343,7 +371,7 @@ def _organisation(at: _At, notes: _Notes) -> Organization | None:
     name = at.text("name")
     if not name:
         if at.data:
-            notes.warnings.append(f"{at.path}: an organisation without a name; skipped")
+            notes.warn("unnamed", at.path, "an organisation without a name; skipped")
         return None
     return Organization(name=name, agency_class=notes.enum(at, "class", "agency-class"))
 
@@ -359,20 +387,20 @@ def _sponsors(record: TrialRecord, sponsors: _At, notes: _Notes) -> None:
     party = sponsors.obj("responsibleParty")
     party_type = party.text("type")
     if party_type and party_type.upper() != "SPONSOR":
-        name = notes.contact_free(party.text("investigatorFullName"), party.where("investigatorFullName"))
-        affiliation = notes.contact_free(party.text("investigatorAffiliation"), party.where("investigatorAffiliation"))
+        name = party.text("investigatorFullName", person=True)
+        affiliation = party.text("investigatorAffiliation", person=True)
         if name:
             record.officials.append(Person(name=name, role=party_type.upper(), affiliation=affiliation))
         else:
-            notes.warnings.append(f"{party.path}: responsible party of type {party_type} has no name; skipped")
+            notes.warn("unnamed", party.path, f"responsible party of type {quoted(party_type)} has no name; skipped")
 
 
 def _officials(record: TrialRecord, contacts: _At, notes: _Notes) -> None:
     for at in contacts.objs("overallOfficials"):
-        name = notes.contact_free(at.text("name"), at.where("name"))
+        name = at.text("name", person=True)
         if not name:
             continue
-        affiliation = notes.contact_free(at.text("affiliation"), at.where("affiliation"))
+        affiliation = at.text("affiliation", person=True)
         record.officials.append(
             Person(name=name, role=notes.enum(at, "role", "official-role"), affiliation=affiliation)
         )
@@ -396,7 +424,11 @@ def _sites(record: TrialRecord, contacts: _At, notes: _Notes) -> None:
         country_name = at.text("country")
         country = country_code(country_name)
         if country_name and country is None:
-            notes.warnings.append(f"{at.where('country')}: {country_name!r} is not a country trialgraph knows")
+            notes.warn(
+                "unknown-country",
+                at.where("country"),
+                f"{quoted(country_name)} is not a country trialgraph knows; left out",
+            )
         geo = at.obj("geoPoint")
         record.sites.append(
             Site(
@@ -413,8 +445,10 @@ def _sites(record: TrialRecord, contacts: _At, notes: _Notes) -> None:
         )
     if unnamed:
         more = f" and {len(unnamed) - 1} more" if len(unnamed) > 1 else ""
-        notes.warnings.append(
-            f"{unnamed[0]}{more}: {len(unnamed)} location(s) have no facility name; named 'Unknown site, CITY'"
+        notes.warn(
+            "unnamed-site",
+            f"{unnamed[0]}{more}",
+            f"{len(unnamed)} location(s) have no facility name; named 'Unknown site, CITY'",
         )
 
 
@@ -427,31 +461,38 @@ def mesh_id(raw: str) -> str:
     return f"{m.group(1)}000{m.group(2)}" if m else raw.strip()
 
 
-def _mesh_terms(at: _At, key: str) -> list[MeshTerm]:
+def _mesh_terms(at: _At, key: str, notes: _Notes) -> list[MeshTerm]:
+    """The MeSH terms under ``key``; a term whose id is no MeSH id (an id names a node, so it
+    cannot be kept as text) is left out with a warning."""
     out = []
     for item in at.objs(key):
         descriptor, label = item.text("id"), item.text("term")
-        if descriptor and label:
-            out.append(MeshTerm(mesh_id(descriptor), label))
+        if not (descriptor and label):
+            continue
+        if not _MESH_ID.fullmatch(mesh_id(descriptor)):
+            notes.warn("malformed-id", item.where("id"), f"{quoted(descriptor)} is not a MeSH id; the term is left out")
+            continue
+        out.append(MeshTerm(mesh_id(descriptor), label))
     return out
 
 
-def _browse(browse: _At) -> tuple[list[MeshTerm], tuple[MeshTerm, ...], list[MeshTerm]]:
+def _browse(browse: _At, notes: _Notes) -> tuple[list[MeshTerm], tuple[MeshTerm, ...], list[MeshTerm]]:
     """(mesh terms, ancestors of the one term, ancestors of the whole study).  The API lists the
     ancestors of all terms together: they can be given to a term only when it is alone, and are
     otherwise kept for the study."""
-    meshes = _mesh_terms(browse, "meshes")
-    ancestors = _mesh_terms(browse, "ancestors")
+    meshes = _mesh_terms(browse, "meshes", notes)
+    ancestors = _mesh_terms(browse, "ancestors", notes)
     if len(meshes) == 1:
         return meshes, tuple(ancestors), []
     return meshes, (), ancestors
 
 
-def _conditions(record: TrialRecord, protocol: _At, derived: _At) -> None:
+def _conditions(record: TrialRecord, protocol: _At, derived: _At, notes: _Notes) -> None:
     conditions = protocol.obj("conditionsModule")
-    record.conditions.extend(Condition(label) for label in conditions.texts("conditions"))
+    labels = (strip_list_marker(label) for label in conditions.texts("conditions"))
+    record.conditions.extend(Condition(label) for label in labels if label)
     record.keywords.extend(conditions.texts("keywords"))
-    meshes, broader, record.condition_ancestors = _browse(derived.obj("conditionBrowseModule"))
+    meshes, broader, record.condition_ancestors = _browse(derived.obj("conditionBrowseModule"), notes)
     record.conditions.extend(Condition(m.label, mesh=m.id, broader=broader) for m in meshes)
 
 
@@ -459,7 +500,7 @@ def _interventions(record: TrialRecord, arms: _At, derived: _At, notes: _Notes) 
     for at in arms.objs("interventions"):
         name = at.text("name")
         if not name:
-            notes.warnings.append(f"{at.path}: an intervention without a name; skipped")
+            notes.warn("unnamed", at.path, "an intervention without a name; skipped")
             continue
         record.interventions.append(
             Intervention(
@@ -470,12 +511,12 @@ def _interventions(record: TrialRecord, arms: _At, derived: _At, notes: _Notes) 
                 description=at.text("description"),
             )
         )
-    meshes, broader, record.intervention_ancestors = _browse(derived.obj("interventionBrowseModule"))
+    meshes, broader, record.intervention_ancestors = _browse(derived.obj("interventionBrowseModule"), notes)
     record.interventions.extend(Intervention(m.label, mesh=m.id, broader=broader) for m in meshes)
     for at in arms.objs("armGroups"):
         label = at.text("label")
         if not label:
-            notes.warnings.append(f"{at.path}: an arm without a label; skipped")
+            notes.warn("unnamed", at.path, "an arm without a label; skipped")
             continue
         record.arms.append(
             Arm(
@@ -492,7 +533,7 @@ def _outcomes(record: TrialRecord, outcomes: _At, notes: _Notes) -> None:
         for at in outcomes.objs(key):
             measure = at.text("measure")
             if not measure:
-                notes.warnings.append(f"{at.path}: an outcome without a measure; skipped")
+                notes.warn("unnamed", at.path, "an outcome without a measure; skipped")
                 continue
             record.outcomes.append(Outcome(kind, measure, at.text("timeFrame"), at.text("description")))
 
@@ -511,14 +552,15 @@ def _references(record: TrialRecord, references: _At) -> None:
             record.references.append(pmid)
 
 
-def _record(study: _At, source_file: str) -> TrialRecord:
+def _record(raw: dict[str, Any], source_file: str) -> TrialRecord:
     """Map one study; raises :class:`_BadField` for a study that cannot be read."""
-    if not isinstance(study.data.get("protocolSection"), dict):
+    if not isinstance(raw.get("protocolSection"), dict):
         raise _BadField("protocolSection", "the study has no protocolSection", hint="is this an API v2 study?")
+    notes = _Notes()
+    study = _At(raw, "", notes)
     protocol = study.obj("protocolSection")
     ident = protocol.obj("identificationModule")
     nct = _nct_id(ident)
-    notes = _Notes()
     record = TrialRecord(
         source=SOURCE,
         record_id=nct,
@@ -536,7 +578,7 @@ def _record(study: _At, source_file: str) -> TrialRecord:
     contacts = protocol.obj("contactsLocationsModule")
     _officials(record, contacts, notes)
     _sites(record, contacts, notes)
-    _conditions(record, protocol, derived)
+    _conditions(record, protocol, derived, notes)
     _interventions(record, protocol.obj("armsInterventionsModule"), derived, notes)
     _outcomes(record, protocol.obj("outcomesModule"), notes)
     _eligibility(record, protocol.obj("eligibilityModule"), notes)
@@ -550,7 +592,7 @@ def _study_label(raw: dict[str, Any]) -> str | None:
     protocol = raw.get("protocolSection")
     ident = protocol.get("identificationModule") if isinstance(protocol, dict) else None
     nct = ident.get("nctId") if isinstance(ident, dict) else None
-    return nct.strip() if isinstance(nct, str) and nct.strip() else None
+    return shown(nct.strip()) if isinstance(nct, str) and nct.strip() else None
 
 
 def read_study(raw: object, source_file: str, position: str | None = None) -> ReadResult:
@@ -563,7 +605,7 @@ def read_study(raw: object, source_file: str, position: str | None = None) -> Re
         return RecordError(f"expected a study object, found {_kind(raw)}", file=source_file, record=position)
     label = _study_label(raw) or position
     try:
-        return _record(_At(raw, ""), source_file)
+        return _record(raw, source_file)
     except _BadField as exc:
         return RecordError(exc.message, file=source_file, record=label, field=exc.path, hint=exc.hint)
 
@@ -578,7 +620,7 @@ def _parse(data: bytes, source_file: str) -> Any:
         return orjson.loads(data)
     except json.JSONDecodeError as exc:  # orjson's error is a subclass
         raise RecordError(
-            f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+            json_problem(exc, data),
             file=source_file,
             hint=_CORRUPT_HINT,
         ) from None
@@ -695,8 +737,16 @@ def _sniff_zip(path: Path) -> bool:
         return False
 
 
+#: Bytes of a ``.json`` file read to recognise it.
+SNIFF_BYTES = 4096
+#: Keys of which one is near the start of every API v2 document: a study, a page of the API,
+#: or the website's download (an array of studies).
+_SNIFF_KEYS = (b'"protocolSection"', b'"studies"')
+
+
 def sniff(path: Path) -> bool:
-    """A ``.json`` file starting with ``{``, or a ``.zip`` holding ``.json`` members."""
+    """A ``.json`` file starting with ``{`` or ``[`` that names ``protocolSection`` or
+    ``studies`` in its first :data:`SNIFF_BYTES` bytes, or a ``.zip`` holding ``.json`` members."""
     suffix = path.suffix.lower()
     if suffix == ".zip":
         return _sniff_zip(path)
@@ -704,16 +754,17 @@ def sniff(path: Path) -> bool:
         return False
     try:
         with path.open("rb") as fh:
-            head = fh.read(256)
+            head = fh.read(SNIFF_BYTES)
     except OSError:
         return False
-    return head.removeprefix(_BOM).lstrip().startswith(b"{")
+    head = head.removeprefix(_BOM).lstrip()
+    return head[:1] in (b"{", b"[") and any(key in head for key in _SNIFF_KEYS)
 
 
 FORMAT = register(
     SourceFormat(
         name=SOURCE,
-        description="ClinicalTrials.gov API v2 JSON: one study, an API page, or a zip of studies",
+        description="ClinicalTrials.gov API v2 JSON: one study, an API page, the website download, or a zip of studies",
         sniff=sniff,
         read=read,
     )

@@ -15,9 +15,10 @@ Two things are kept on purpose, with a warning on the record: a registry id that
 its registry's pattern, and a negative enrolment.  Both can be represented, and SHACL validation
 later reports them per trial, field and rule, which is where users look for them.
 
-YAML is read with two changes from the PyYAML defaults: only ``true``/``false`` are booleans (so
-the country ``NO`` stays Norway) and dates stay text (so ``2015-09-01`` reaches the date parser as
-written).  A key that appears twice in one mapping is an error rather than a silent overwrite.
+YAML is read by :mod:`graph.safeyaml`: only ``true``/``false`` are booleans (so the country ``NO``
+stays Norway), dates stay text (so ``2015-09-01`` reaches the date parser as written), and nesting
+and alias expansion are bounded (a file past either bound is refused at its line).  A key that
+appears twice in one mapping is an error rather than a silent overwrite.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import TypeVar
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from graph import contact, safeyaml
 from graph.errors import RecordError
 from graph.model import (
     Arm,
@@ -48,10 +50,21 @@ from graph.model import (
     PartialDate,
     Participation,
     Person,
+    RecordWarning,
     Site,
     TrialRecord,
 )
-from graph.normalize import ENUMS, REGISTRIES, clean_text, country_code, enum_value, id_matches, parse_date
+from graph.normalize import (
+    ENUMS,
+    REGISTRIES,
+    clean_text,
+    country_code,
+    enum_value,
+    id_matches,
+    parse_date,
+    quoted,
+    shown,
+)
 from graph.sources import ReadResult, SourceFormat, register
 
 SOURCE = "curated"
@@ -62,27 +75,10 @@ EXCLUDED_NAMES = frozenset({"organizations.yaml", "organizations.yml"})
 MAX_BYTES = 1024 * 1024
 _SNIFF_BYTES = 64 * 1024
 _MARKER = re.compile(rb"^[\"']?identifiers[\"']?[ \t]*:", re.MULTILINE)
-_MAX_DEPTH = 20
 #: Hints of the second and later problems of a file are shown inline when they are this short.
 _MAX_INLINE_HINT = 100
 
 T = TypeVar("T")
-
-
-# -- YAML ----------------------------------------------------------------------------------------
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans and without implicit timestamps (see module docstring)."""
-
-
-_BOOL_TAG = "tag:yaml.org,2002:bool"
-_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL_TAG, _TIMESTAMP_TAG)]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
 # -- problems ------------------------------------------------------------------------------------
@@ -116,8 +112,8 @@ class _Ctx:
         self.problems.append(_Problem(path, message, hint, line))
         return _Skip(path)
 
-    def warn(self, path: str, message: str) -> None:
-        self.warnings.append(f"{path}: {message}")
+    def warn(self, path: str, message: str, kind: str = "other") -> None:
+        self.warnings.append(RecordWarning(kind, f"{path}: {message}"))
 
     def line(self, path: str) -> int | None:
         """The line of ``path``, or of its nearest enclosing value; none for a missing top-level field."""
@@ -157,12 +153,11 @@ def _suggest(word: str, choices: Collection[str]) -> str | None:
     return f"did you mean {close[0]!r}?" if close else None
 
 
-def _plain(loader: _Loader, node: Node, path: str, ctx: _Ctx, depth: int = 0) -> object:
+def _plain(loader: safeyaml.Loader, node: Node, path: str, ctx: _Ctx) -> object:
     """The Python value of a composed YAML node, recording the line of every path on the way
-    (the line is what makes an error findable in a file a person edits)."""
+    (the line is what makes an error findable in a file a person edits).  The composer has
+    bounded the depth and the alias expansion already (:mod:`graph.safeyaml`)."""
     ctx.lines.setdefault(path, node.start_mark.line + 1)
-    if depth > _MAX_DEPTH:
-        raise ctx.fail(path, f"nested more than {_MAX_DEPTH} levels deep", "check the indentation")
     if isinstance(node, MappingNode):
         out: dict[str, object] = {}
         for key_node, value_node in node.value:
@@ -174,16 +169,16 @@ def _plain(loader: _Loader, node: Node, path: str, ctx: _Ctx, depth: int = 0) ->
             if key in out:
                 ctx.fail(
                     child,
-                    f"field {key!r} is given twice (first on line {ctx.lines.get(child)})",
+                    f"field {quoted(key)} is given twice (first on line {ctx.lines.get(child)})",
                     "keep one of them",
                     line=key_node.start_mark.line + 1,
                 )
                 continue
             ctx.lines[child] = key_node.start_mark.line + 1
-            out[key] = _plain(loader, value_node, child, ctx, depth + 1)
+            out[key] = _plain(loader, value_node, child, ctx)
         return out
     if isinstance(node, SequenceNode):
-        return [_plain(loader, item, f"{path}[{i}]", ctx, depth + 1) for i, item in enumerate(node.value)]
+        return [_plain(loader, item, f"{path}[{i}]", ctx) for i, item in enumerate(node.value)]
     try:
         value = loader.construct_object(node)
     except yaml.YAMLError as exc:
@@ -200,11 +195,6 @@ def _plain(loader: _Loader, node: Node, path: str, ctx: _Ctx, depth: int = 0) ->
 
 Reader = Callable[[_Ctx, object, str], T]
 
-_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")
-_PHONE = re.compile(r"\+?\d[\d\s().\-/]{6,}\d")
-#: Fewer digits than this is a year range or a room number, not a phone number.
-_PHONE_DIGITS = 9
-
 
 def _text(ctx: _Ctx, raw: object, path: str) -> str:
     if isinstance(raw, bool) or not isinstance(raw, str):
@@ -212,20 +202,18 @@ def _text(ctx: _Ctx, raw: object, path: str) -> str:
         if isinstance(raw, int | float) and not isinstance(raw, bool):
             raise ctx.fail(path, f"expected text, got the number {written}", f'put it in quotes: "{written}"')
         raise ctx.fail(path, f"expected text, got {_kind(raw)}")
-    text = clean_text(raw)
+    text = clean_text(contact.guard(raw, path, ctx.warnings))
     if text is None:
         raise ctx.fail(path, "is empty", "write a value or remove the field")
-    if _EMAIL.search(text):
-        raise ctx.fail(path, "contains an e-mail address; contact details are never ingested", "remove it")
     return text
 
 
 def _person_text(ctx: _Ctx, raw: object, path: str) -> str:
-    """Text about a person, which must not carry a phone number either."""
-    text = _text(ctx, raw, path)
-    if any(sum(ch.isdigit() for ch in m.group()) >= _PHONE_DIGITS for m in _PHONE.finditer(text)):
-        raise ctx.fail(path, "contains a phone number; contact details are never ingested", "remove it")
-    return text
+    """Text about a person: left out, with a warning, when it holds contact details (the rule
+    of :mod:`graph.contact`)."""
+    if isinstance(raw, str) and contact.guard(raw, path, ctx.warnings, person=True) is None:
+        raise _Skip(path)
+    return _text(ctx, raw, path)
 
 
 def _version(ctx: _Ctx, raw: object, path: str) -> str:
@@ -241,7 +229,7 @@ def _enum(scheme: str) -> Reader[str]:
             allowed = ENUMS[scheme]
             guess = _suggest(str(value).upper(), allowed)
             hint = (guess + " " if guess else "") + "allowed: " + ", ".join(allowed)
-            raise ctx.fail(path, f"{value!r} is not a {scheme} value", hint)
+            raise ctx.fail(path, f"{quoted(value)} is not a {scheme} value", hint)
         return value
 
     return read
@@ -264,7 +252,11 @@ def _enrollment(ctx: _Ctx, raw: object, path: str) -> int:
     value = _whole(ctx, raw, path)
     if value < 0:
         # Kept: SHACL reports it by trial, field and rule.
-        ctx.warn(path, f"enrolment {value} is negative; kept as written for validation to report")
+        ctx.warn(
+            path,
+            f"enrolment {value} is negative, kept for validation to report: write the number of participants",
+            "implausible-value",
+        )
     return value
 
 
@@ -300,7 +292,7 @@ _ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 def _date_text(ctx: _Ctx, raw: object, path: str) -> str:
     text = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else _text(ctx, raw, path)
     if not _ISO_DATE.fullmatch(text):
-        raise ctx.fail(path, f"{text!r} is not a date", 'write "2015", "2015-09" or "2015-09-01"')
+        raise ctx.fail(path, f"{quoted(text)} is not a date", 'write "2015", "2015-09" or "2015-09-01"')
     return text
 
 
@@ -326,22 +318,29 @@ def _country(ctx: _Ctx, raw: object, path: str) -> str:
     text = _text(ctx, raw, path)
     code = country_code(text)
     if code is None:
-        raise ctx.fail(path, f"{text!r} is not a country", "use an ISO 3166-1 alpha-2 code (FR) or an English name")
+        raise ctx.fail(
+            path, f"{quoted(text)} is not a country", "use an ISO 3166-1 alpha-2 code (FR) or an English name"
+        )
     return code
 
 
-_MESH = re.compile(r"D(\d{6}|\d{9})")
+_MESH = re.compile(r"([DC])(\d{6}|\d{9})")
 
 
 def _mesh(ctx: _Ctx, raw: object, path: str) -> str:
-    """A MeSH descriptor id, in the nine-digit spelling of API v2 (``D020521`` ->
-    ``D000020521``) so that curated and registry records name the same condition node."""
+    """A MeSH descriptor (D...) or supplementary concept (C...) id, in the nine-digit spelling of
+    API v2 (``D020521`` -> ``D000020521``) so that curated and registry records name the same
+    condition node."""
     text = _text(ctx, raw, path)
     m = _MESH.fullmatch(text)
     if not m:
-        raise ctx.fail(path, f"{text!r} is not a MeSH descriptor id", "write D followed by 6 or 9 digits, e.g. D020521")
-    digits = m.group(1)
-    return f"D000{digits}" if len(digits) == 6 else text
+        raise ctx.fail(
+            path,
+            f"{quoted(text)} is not a MeSH descriptor or supplementary concept id",
+            "write D or C followed by 6 or 9 digits, e.g. D020521 or C000606551",
+        )
+    letter, digits = m.groups()
+    return f"{letter}000{digits}" if len(digits) == 6 else text
 
 
 _AGE = re.compile(r"(\d+)\s+(year|month|week|day|hour|minute)s?", re.IGNORECASE)
@@ -351,7 +350,7 @@ def _age(ctx: _Ctx, raw: object, path: str) -> str:
     text = _text(ctx, raw, path)
     m = _AGE.fullmatch(text)
     if not m:
-        raise ctx.fail(path, f"{text!r} is not an age", 'write a number and a unit, e.g. "17 Years"')
+        raise ctx.fail(path, f"{quoted(text)} is not an age", 'write a number and a unit, e.g. "17 Years"')
     unit = m.group(2).capitalize()
     return f"{int(m.group(1))} {unit}s"
 
@@ -362,14 +361,14 @@ _PMID = re.compile(r"[1-9]\d{0,8}")
 def _pmid(ctx: _Ctx, raw: object, path: str) -> str:
     text = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else _text(ctx, raw, path)
     if not _PMID.fullmatch(text):
-        raise ctx.fail(path, f"{text!r} is not a PubMed id", "write the PMID digits only, e.g. 31142524")
+        raise ctx.fail(path, f"{quoted(text)} is not a PubMed id", "write the PMID digits only, e.g. 31142524")
     return text
 
 
 def _url(ctx: _Ctx, raw: object, path: str) -> str:
     text = _text(ctx, raw, path)
     if not re.fullmatch(r"https?://\S+", text):
-        raise ctx.fail(path, f"{text!r} is not a web address", "write a full http:// or https:// address")
+        raise ctx.fail(path, f"{quoted(text)} is not a web address", "write a full http:// or https:// address")
     return text
 
 
@@ -380,7 +379,7 @@ def _ror(ctx: _Ctx, raw: object, path: str) -> str:
     text = _text(ctx, raw, path)
     m = _ROR.fullmatch(text)
     if not m:
-        raise ctx.fail(path, f"{text!r} is not a ROR id", "write the 9-character id, e.g. 02feahw73")
+        raise ctx.fail(path, f"{quoted(text)} is not a ROR id", "write the 9-character id, e.g. 02feahw73")
     return m.group(1)
 
 
@@ -398,7 +397,7 @@ class _Obj:
         for key in raw:
             if key not in allowed:
                 hint = _suggest(key, allowed) or "allowed here: " + ", ".join(allowed)
-                ctx.fail(_sub(path, key), f"unknown field {key!r}", hint)
+                ctx.fail(_sub(path, key), f"unknown field {quoted(key)}", hint)
 
     def get(self, key: str, reader: Reader[T]) -> T | None:
         raw = self.data.get(key)
@@ -442,7 +441,7 @@ class _Obj:
 
 
 def _identifier(ctx: _Ctx, raw: object, path: str) -> Identifier:
-    obj = _Obj(ctx, raw, path, ("registry", "value", "type", "domain"))
+    obj = _Obj(ctx, raw, path, ("registry", "value", "type", "domain", "transitioned_to"))
     registry, value = obj.get("registry", _registry), obj.get("value", _text)
     if obj.missing("registry", "value") or registry is None or value is None:
         raise _Skip(path)
@@ -450,9 +449,34 @@ def _identifier(ctx: _Ctx, raw: object, path: str) -> Identifier:
         pattern = REGISTRIES[registry][1]
         ctx.warn(
             _sub(path, "value"),
-            f"{value!r} does not match the {registry} pattern {pattern}; kept as written for validation to report",
+            f"{quoted(value)} does not match the {registry} pattern {pattern}, kept for validation to report: "
+            "correct the id",
+            "malformed-id",
         )
-    return Identifier(registry, value, obj.get("type", _text), obj.get("domain", _text))
+    moved = obj.get("transitioned_to", _ctis_number)
+    if moved and registry != "EUDRACT":
+        ctx.fail(_sub(path, "transitioned_to"), f"only a EudraCT number moves to CTIS, not a {registry} id")
+    return Identifier(registry, value, obj.get("type", _text), obj.get("domain", _text), moved)
+
+
+def _ctis_number(ctx: _Ctx, raw: object, path: str) -> str:
+    """The CTIS number a EudraCT trial moved to (``transitioned_to``)."""
+    text = _text(ctx, raw, path)
+    if not id_matches("CTIS", text):
+        raise ctx.fail(path, f"{quoted(text)} is not a CTIS number", "write YYYY-NNNNNN-NN-NN, e.g. 2024-518394-34-00")
+    return text
+
+
+def _check_transitions(ctx: _Ctx, identifiers: list[Identifier]) -> None:
+    """A transition names a CTIS number the record lists too, so that the trial holds it."""
+    listed = {i.value for i in identifiers if i.registry == "CTIS"}
+    for n, ident in enumerate(identifiers):
+        if ident.transitioned_to and ident.transitioned_to not in listed:
+            ctx.fail(
+                f"identifiers[{n}].transitioned_to",
+                f"CTIS number {ident.transitioned_to} is not among the record's identifiers",
+                f"add - {{registry: CTIS, value: {ident.transitioned_to}}}",
+            )
 
 
 def _registry(ctx: _Ctx, raw: object, path: str) -> str:
@@ -461,7 +485,7 @@ def _registry(ctx: _Ctx, raw: object, path: str) -> str:
     if key not in REGISTRIES:
         guess = _suggest(key, REGISTRIES)
         hint = (guess + " " if guess else "") + "registries: " + ", ".join(REGISTRIES)
-        raise ctx.fail(path, f"{text!r} is not a registry trialgraph knows", hint)
+        raise ctx.fail(path, f"{quoted(text)} is not a registry trialgraph knows", hint)
     return key
 
 
@@ -628,6 +652,7 @@ def _record(ctx: _Ctx, data: object, source_file: str, record_id: str) -> TrialR
     top = _Obj(ctx, data, "", TOP_FIELDS)
     top.list("sources", _text)  # provenance for the people who edit the file; checked, not kept
     identifiers = top.list("identifiers", _identifier)
+    _check_transitions(ctx, identifiers)
     if top.data.get("identifiers") is None:
         ctx.fail("identifiers", "required field is missing", "add identifiers: with at least one registry id")
     elif not identifiers and not ctx.problems:
@@ -672,8 +697,21 @@ def _record(ctx: _Ctx, data: object, source_file: str, record_id: str) -> TrialR
         url=top.get("url", _url),
     )
     _check_links(ctx, record)
+    _check_lead_sponsor(ctx, record)
     record.warnings.extend(ctx.warnings)
     return record
+
+
+def _check_lead_sponsor(ctx: _Ctx, record: TrialRecord) -> None:
+    """A trial has one lead sponsor (the shapes only warn when the records of one trial name
+    different ones, since registers may; one record naming two is a mistake)."""
+    leads = list(dict.fromkeys(p.organization.name for p in record.participations if p.role == "LEAD_SPONSOR"))
+    if len(leads) > 1:
+        ctx.fail(
+            "participations",
+            f"{len(leads)} organisations have the role LEAD_SPONSOR ({', '.join(leads)}); a trial has one lead sponsor",
+            "keep LEAD_SPONSOR on the sponsor and give the others the role COLLABORATOR",
+        )
 
 
 def _check_links(ctx: _Ctx, record: TrialRecord) -> None:
@@ -684,11 +722,19 @@ def _check_links(ctx: _Ctx, record: TrialRecord) -> None:
     for i, arm in enumerate(record.arms):
         for j, name in enumerate(arm.interventions):
             if names and name not in names:
-                ctx.warn(f"arms[{i}].interventions[{j}]", f"{name!r} names no intervention of this record")
+                ctx.warn(
+                    f"arms[{i}].interventions[{j}]",
+                    f"{quoted(name)} names no intervention of this record: write it as in interventions[].name",
+                    "unmatched-link",
+                )
     for i, intervention in enumerate(record.interventions):
         for j, label in enumerate(intervention.arm_labels):
             if arm_labels and label not in arm_labels:
-                ctx.warn(f"interventions[{i}].arm_labels[{j}]", f"{label!r} names no arm of this record")
+                ctx.warn(
+                    f"interventions[{i}].arm_labels[{j}]",
+                    f"{quoted(label)} names no arm of this record: write it as in arms[].label",
+                    "unmatched-link",
+                )
 
 
 def _record_name(data: object, fallback: str) -> str:
@@ -698,7 +744,7 @@ def _record_name(data: object, fallback: str) -> str:
         if isinstance(ids, list) and ids and isinstance(ids[0], dict):
             value = ids[0].get("value")
             if isinstance(value, str) and value.strip():
-                return value.strip()
+                return shown(value.strip())
     return fallback
 
 
@@ -722,21 +768,17 @@ def parse(text: str, *, source_file: str, record_id: str) -> TrialRecord | Recor
     """One curated record from YAML text: the record, or one error listing every problem found.
     ``record_id`` is the record's key in its source (the file stem)."""
     ctx = _Ctx()
-    loader = _Loader(text)
+    try:
+        loader = safeyaml.Loader(text)  # checks the characters first
+    except yaml.YAMLError as exc:
+        message, hint = safeyaml.describe(exc, text)
+        return RecordError(message, file=source_file, record=record_id, hint=hint)
     try:
         node = loader.get_single_node()
         data = None if node is None else _plain(loader, node, "", ctx)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        return RecordError(
-            f"not valid YAML: {exc.problem or exc.context}{where}",
-            file=source_file,
-            record=record_id,
-            hint="check the indentation and the quoting near that line",
-        )
     except yaml.YAMLError as exc:
-        return RecordError(f"not valid YAML: {exc}", file=source_file, record=record_id)
+        message, hint = safeyaml.describe(exc, text)
+        return RecordError(message, file=source_file, record=record_id, hint=hint)
     except _Skip:
         data = None
     finally:

@@ -19,16 +19,27 @@ Decisions worth knowing:
   (``U1111-...`` WHO Universal Trial Numbers get the type ``UTN``).
 * Status.  ICTRP's ``Recruitment_Status`` is mostly a two-valued flag.  "Recruiting" maps to
   ``RECRUITING``.  "Not recruiting" covers every API v2 status except RECRUITING (active, completed,
-  terminated, withdrawn, not yet recruiting), so it is kept as the text ``Not recruiting`` rather
-  than guessed; EU register values with no API v2 equivalent ("Authorised", "Ongoing",
-  "Restarted") are kept as text too.  These known coarse values carry no warning; a value this
-  module has never seen is kept as text with a warning.  "Not Available" means no status.
+  terminated, withdrawn, not yet recruiting), so it maps to the coarse status ``NOT_RECRUITING``
+  of the vocabulary rather than to a guess; the EU register values with no API v2 equivalent
+  ("Authorised", "Ongoing", "Restarted") map to ``AUTHORISED``, ``ONGOING`` and ``RESTARTED``
+  (see :data:`graph.normalize.COARSE_STATUSES`).  A value this module has never seen is kept as
+  text with a warning.  "Not Available" means no status.
 * Phase "0" (ChiCTR) is API v2 ``EARLY_PHASE1`` ("formerly Phase 0"), except for an observational
   study, where it can only mean "not applicable" (``NA``, with a warning).
 * ``Target_size`` "control group:50;sepsis group:50" is the sum of its groups (100).
 * Contact names, e-mails and phones (``Contact_*``, ``Ethics_review_contact_*``) are never read,
-  and e-mail addresses inside free text are blanked.  ``web_address`` is kept as data (http and
-  https only) and never fetched.
+  and the rule of :mod:`graph.contact` applies to every field read (an e-mail address, or a phone
+  number marked as one, is masked), with a warning naming the element.  A field longer than
+  :data:`graph.normalize.MAX_FIELD_CHARS` is cut, with a warning naming the element.
+  ``web_address`` is kept as data (http and https only) and never fetched.
+* The ``TrialID`` as ICTRP writes it (``EUCTR2021-000037-14-ES``, ``JPRN-jRCT2080224174``) is
+  kept too, as an ``ICTRP`` identifier, when it is not the register's own id as written; so are
+  such ids among the ``Secondary_ID`` values.  A ``Secondary_ID`` that is no id ("Nil known",
+  "N/A") is skipped with a warning.
+* Sponsors.  ``Primary_sponsor`` may name several organisations ("Alnylam Pharmaceuticals, Inc. /
+  Medpace Japan KK"): the first is the lead sponsor and the others are collaborators.
+* Titles.  A placeholder ("Not available", "N/A") is no title; the record's title is the public
+  title, else the scientific one.  Condition labels lose list markers ("-", "*", "1.").
 * ICTRP-only flags (``Retrospective_flag``, ``other_records``, and the bridging fields
   ``Bridging_flag``, ``Bridged_type``, ``Childs``, ``type_enrolment`` when an export has them) have no
   place in :class:`~graph.model.TrialRecord`; :func:`read_detailed` returns them beside the record.
@@ -48,6 +59,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
+from graph import contact
 from graph.errors import RecordError
 from graph.model import (
     Arm,
@@ -59,9 +71,25 @@ from graph.model import (
     Outcome,
     PartialDate,
     Participation,
+    RecordWarning,
     TrialRecord,
 )
-from graph.normalize import clean_text, country_code, enum_value, guess_registry, id_matches, parse_date, split_euctr
+from graph.normalize import (
+    clean_text,
+    country_code,
+    enum_value,
+    guess_registry,
+    ictrp_id,
+    id_matches,
+    is_id,
+    parse_date,
+    quoted,
+    quoted_list,
+    shown,
+    split_euctr,
+    sponsor_participations,
+    strip_list_marker,
+)
 from graph.sources import ReadResult, SourceFormat, register
 
 ROOT_TAG = "Trials_downloaded_from_ICTRP"
@@ -99,8 +127,9 @@ class IctrpTrial:
 
 # -- text ----------------------------------------------------------------------------------------
 
-_TAG = re.compile(r"</?(?:br|p|b|i|u|em|strong|sup|sub|li|ul|ol|span|div)\b[^>]*>", re.IGNORECASE)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+#: A markup tag; its attributes are bounded, so that a ``<br`` without its ``>`` costs a bounded
+#: look-ahead, not a scan to the end of the field.
+_TAG = re.compile(r"</?(?:br|p|b|i|u|em|strong|sup|sub|li|ul|ol|span|div)\b[^<>]{0,200}>", re.IGNORECASE)
 
 
 def _lines(raw: str | None) -> str:
@@ -108,12 +137,11 @@ def _lines(raw: str | None) -> str:
     if not raw:
         return ""
     text = unicodedata.normalize("NFC", raw).replace("\r", "\n")
-    text = _TAG.sub("\n", text)
-    return _EMAIL.sub("[e-mail removed]", text)
+    return _TAG.sub("\n", text)
 
 
 def text(raw: str | None) -> str | None:
-    """One clean line: markup, carriage returns and runs of white space folded; NFC; no e-mails."""
+    """One clean line: markup, carriage returns and runs of white space folded; NFC."""
     return clean_text(_lines(raw))
 
 
@@ -172,17 +200,33 @@ def member_state(trial_id: str) -> str | None:
     return country_code(code) if len(code) == 2 else None
 
 
-def secondary_identifiers(raw: str | None, own: Identifier) -> list[Identifier]:
-    """``Secondary_ID`` split on ``;``: a known registry's id, or ``OTHER`` kept verbatim."""
+def published_identifiers(raw: str) -> list[Identifier]:
+    """The identifiers an id written in an ICTRP field stands for: the register's own id (see
+    :func:`trial_identifier`, else ``OTHER`` as written), then the id as ICTRP spells it when
+    that spelling differs (``EUCTR2021-000037-14-ES`` -> EUDRACT ``2021-000037-14`` and ICTRP
+    ``EUCTR2021-000037-14-ES``)."""
+    found = trial_identifier(raw)
+    if found is None:
+        value = " ".join(raw.split())
+        return [Identifier("OTHER", value, type="UTN" if _UTN.match(value) else None)]
+    spelled = ictrp_id(raw)
+    return [found] if spelled is None or spelled.value == found.value else [found, spelled]
+
+
+def secondary_identifiers(raw: str | None, own: Identifier, warnings: list[str] | None = None) -> list[Identifier]:
+    """``Secondary_ID`` split on ``;``: each piece's :func:`published_identifiers`; a piece that
+    is no id ("Nil known") is skipped, with a warning when ``warnings`` is given."""
     out: list[Identifier] = []
     for piece in split_values(raw):
-        found = trial_identifier(piece)
-        if found is None:
-            found = Identifier("OTHER", piece, type="UTN" if _UTN.match(piece) else None)
-        if (found.registry, found.value) == (own.registry, own.value):
+        if not is_id(piece):
+            if warnings is not None:
+                warnings.append(RecordWarning("not-an-id", f"Secondary_ID: {quoted(piece)} is not an id; skipped"))
             continue
-        if all((i.registry, i.value) != (found.registry, found.value) for i in out):
-            out.append(found)
+        for found in published_identifiers(piece):
+            if (found.registry, found.value) == (own.registry, own.value):
+                continue
+            if all((i.registry, i.value) != (found.registry, found.value) for i in out):
+                out.append(found)
     return out
 
 
@@ -204,13 +248,14 @@ _STATUS = {
     "suspended by ca": "SUSPENDED",
     "withdrawn": "WITHDRAWN",
 }
-#: Known register values with no API v2 equivalent, kept as this text without a warning.
+#: Known register values coarser than API v2's, mapped to the coarse statuses of the vocabulary
+#: (:data:`graph.normalize.COARSE_STATUSES`) without a warning.
 COARSE_STATUSES = {
-    "not recruiting": "Not recruiting",
-    "authorised": "Authorised",
-    "authorized": "Authorised",
-    "ongoing": "Ongoing",
-    "restarted": "Restarted",
+    "not recruiting": "NOT_RECRUITING",
+    "authorised": "AUTHORISED",
+    "authorized": "AUTHORISED",
+    "ongoing": "ONGOING",
+    "restarted": "RESTARTED",
 }
 _NO_STATUS = {"not available", "n/a", "unknown", ""}
 
@@ -228,7 +273,9 @@ def map_status(raw: str | None) -> tuple[str | None, str | None]:
     enum, known = enum_value("status", value)
     if known:
         return enum, None
-    return value, f"Recruitment_Status {value!r} is not a known status; kept as text"
+    return value, RecordWarning(
+        "unknown-value", f"Recruitment_Status: {quoted(value)} is not a known status; kept as text"
+    )
 
 
 _EU_PHASE = re.compile(r"\(Phase\s+(IV|III|II|I)\)\s*:\s*(yes|no)", re.IGNORECASE)
@@ -240,8 +287,12 @@ _NA_PHASE = {"n/a", "na", "not applicable", "not applicable (n/a)"}
 def parse_phase(raw: str | None) -> tuple[list[str], str | None]:
     """(API v2 phases, warning) for a register's phase text.
 
-    Handles "Phase 2", "Phase II", "Phase 1/Phase 2", "Phase I/II", "2-3", "Early Phase 1", "N/A",
-    "0" and the EU register checklist ("Human pharmacology (Phase I): yes ...").
+    The spellings read: "Phase 2", "Phase II", "Phase1/Phase2" (KCT), "Phase 1/Phase 2",
+    "Phase I/II", "Phase II/III", "I/II", "2-3", "Phase 2a" (numbers 1-4 or I-IV, with "a"/"b",
+    joined by "/", ",", "+", "&", "-" or "and"); "Early Phase 1", "Phase 0" and "0" (API v2
+    ``EARLY_PHASE1``, "formerly Phase 0"); "N/A", "NA", "Not applicable" (``NA``); "Not
+    selected", "Not specified", "None" (no phase); and the EU register checklist ("Human
+    pharmacology (Phase I): yes ...").  Any other text is kept as it is, with a warning.
     """
     value = text(raw) or ""
     key = value.casefold()
@@ -252,15 +303,19 @@ def parse_phase(raw: str | None) -> tuple[list[str], str | None]:
     checklist = _EU_PHASE.findall(value)
     if checklist:
         return sorted({f"PHASE{_ROMAN[n.casefold()]}" for n, answer in checklist if answer.casefold() == "yes"}), None
-    if re.fullmatch(r"(early\s+phase\s*(1|i)|phase\s*0|0)", key):
+    if re.fullmatch(r"(early\s?phase\s?(1|i)|phase\s?0|0)", key):
         return ["EARLY_PHASE1"], None
-    stripped = re.sub(r"\bphase\b", " ", key)
+    stripped = key.replace("phase", " ")
     if not re.fullmatch(r"[\s/,+&\-1-4ivab]*|[\s/,+&\-1-4ivab]*\band\b[\s/,+&\-1-4ivab]*", stripped):
-        return [value], f"Phase {value!r} is not a known phase spelling; kept as text"
+        return [value], _unknown_phase(value)
     numbers = re.findall(r"(?<![a-z0-9])(iv|iii|ii|i|[1-4])[ab]?(?![a-z0-9])", stripped)
     if not numbers:
-        return [value], f"Phase {value!r} is not a known phase spelling; kept as text"
+        return [value], _unknown_phase(value)
     return sorted({f"PHASE{_ROMAN.get(n, n)}" for n in numbers}), None
+
+
+def _unknown_phase(value: str) -> RecordWarning:
+    return RecordWarning("unknown-value", f"Phase: {quoted(value)} is not a known phase spelling; kept as text")
 
 
 def parse_study_type(raw: str | None) -> tuple[str | None, str | None]:
@@ -275,7 +330,7 @@ def parse_study_type(raw: str | None) -> tuple[str | None, str | None]:
     ):
         if key.startswith(prefix):
             return enum, None
-    return value, f"Study_type {value!r} is not a known study type; kept as text"
+    return value, RecordWarning("unknown-value", f"Study_type: {quoted(value)} is not a known study type; kept as text")
 
 
 def parse_sex(raw: str | None) -> str | None:
@@ -314,7 +369,7 @@ def parse_age(raw: str | None, *, maximum: bool) -> tuple[str | None, str | None
         return None, None
     m = _AGE.match(value)
     if not m:
-        return value, f"age {value!r} is not a known age spelling; kept as text"
+        return value, RecordWarning("unknown-value", f"age {quoted(value)} is not a known age spelling; kept as text")
     unit = (m.group(2) or "years").casefold()
     unit = "years" if unit == "age" else unit
     number = m.group(1)
@@ -336,7 +391,7 @@ def parse_target_size(raw: str | None) -> int | None:
     for part in parts:
         m = re.fullmatch(r"[^:]*:\s*(\d+)", part)
         if not m:
-            raise ValueError(f"Target_size {value!r} is not a number or a list of 'group: number'")
+            raise ValueError(f"Target_size {quoted(value)} is not a number or a list of 'group: number'")
         counts.append(int(m.group(1)))
     return sum(counts)
 
@@ -396,7 +451,9 @@ def _enum_or_none(scheme: str, raw: str, warnings: list[str]) -> str | None:
         return "NA" if scheme == "allocation" else None
     enum, known = enum_value(scheme, value)
     if not known:
-        warnings.append(f"Study_design {scheme} {value!r} is not a known value; kept as text")
+        warnings.append(
+            RecordWarning("unknown-value", f"Study_design: {scheme} {quoted(value)} is not a known value; kept as text")
+        )
     return enum
 
 
@@ -497,8 +554,9 @@ def parse_conditions(raw: str | None) -> tuple[list[Condition], list[str]]:
     ``Term:``; "Therapeutic area: ..." becomes a keyword; bare ICD-10/MedDRA/Orphanet codes are dropped."""
     labels: list[str] = []
     keywords: list[str] = []
-    for piece in re.split(r";|<br\s*/?>", unicodedata.normalize("NFC", raw or ""), flags=re.IGNORECASE):
-        value = text(piece)
+    pieces = re.split(r";|<br\s*/?>", unicodedata.normalize("NFC", raw or ""), flags=re.IGNORECASE)
+    for item in (item for piece in pieces for item in _list_items(piece)):
+        value = strip_list_marker(text(item) or "")
         if not value:
             continue
         if value.casefold().startswith("meddra version"):
@@ -512,6 +570,20 @@ def parse_conditions(raw: str | None) -> tuple[list[Condition], list[str]]:
         if value and not _CODE_ONLY.match(value) and value not in labels:
             labels.append(value)
     return [Condition(label) for label in labels], keywords
+
+
+def _list_items(piece: str) -> list[str]:
+    """A piece written as a list, one item a line behind a marker ("-A<newline>-B"), as its
+    items; a line without a marker continues the item before it."""
+    items: list[str] = []
+    for line in (ln.strip() for ln in piece.replace("\r", "\n").split("\n")):
+        if not line:
+            continue
+        if items and strip_list_marker(line) == line:
+            items[-1] += " " + line
+        else:
+            items.append(line)
+    return items
 
 
 _PRODUCT_KEYS = (
@@ -673,14 +745,14 @@ PLACEHOLDER_ORGS = {
 }
 
 
-def parse_organizations(raw: str | None, role: str, *, split_slash: bool = False) -> list[Participation]:
+def organization_names(raw: str | None, *, split_slash: bool = False) -> list[str]:
+    """The organisations a sponsor field names, in its order, placeholders left out."""
     separators = ";| / " if split_slash else ";"
-    out: list[Participation] = []
-    for name in split_values(raw, separators):
-        if name.casefold() in PLACEHOLDER_ORGS:
-            continue
-        out.append(Participation(Organization(name), role))
-    return out
+    return [name for name in split_values(raw, separators) if name.casefold() not in PLACEHOLDER_ORGS]
+
+
+def parse_organizations(raw: str | None, role: str, *, split_slash: bool = False) -> list[Participation]:
+    return [Participation(Organization(name), role) for name in organization_names(raw, split_slash=split_slash)]
 
 
 # -- one trial -----------------------------------------------------------------------------------
@@ -711,7 +783,7 @@ def _own_identifier(fields: dict[str, str]) -> tuple[str, Identifier]:
     if own is None:
         raise _FieldError(
             "TrialID",
-            f"{trial_id!r} is not an id of a known trial registry",
+            f"{quoted(trial_id)} is not an id of a known trial registry",
             hint="see graph.normalize.REGISTRIES for the id patterns",
         )
     return trial_id, own
@@ -721,7 +793,7 @@ def _date(fields: dict[str, str], name: str, warnings: list[str]) -> PartialDate
     try:
         return parse_ictrp_date(fields.get(name))
     except ValueError as exc:
-        warnings.append(f"{name}: {exc}; left out")
+        warnings.append(RecordWarning("unreadable-value", f"{name}: {exc}; left out"))
         return None
 
 
@@ -755,7 +827,7 @@ def _countries(fields: dict[str, str], trial_id: str, warnings: list[str]) -> li
     if state and state not in out:
         out.append(state)
     if unknown:
-        warnings.append("Countries: not countries, left out: " + ", ".join(unknown))
+        warnings.append(RecordWarning("unknown-country", "Countries: not countries, left out: " + quoted_list(unknown)))
     return out
 
 
@@ -769,16 +841,25 @@ def _url(raw: str | None) -> str | None:
     return value if value and re.match(r"^https?://", value, re.IGNORECASE) else None
 
 
+#: What registers write in a title field when there is no title.
+_NO_TITLE = {"not available", "n/a", "na", "none", "-", "not applicable", "nil"}
+
+
 def _title(raw: str | None) -> str | None:
+    """A title field's text, or ``None`` for a placeholder ("Not available")."""
     value = text(raw)
-    return re.sub(r"^English:\s*", "", value) if value else None
+    if not value:
+        return None
+    value = re.sub(r"^English:\s*", "", value)
+    return None if value.casefold().rstrip(".") in _NO_TITLE else value
 
 
 def parse_trial(fields: dict[str, str], source_file: str) -> IctrpTrial:
     """One ``<Trial>``'s fields (tag -> raw text) as a record; raises ``_FieldError`` when the
     record cannot stand (no usable TrialID)."""
-    trial_id, own = _own_identifier(fields)
     warnings: list[str] = []
+    fields = {name: contact.guard(raw, name, warnings) or "" for name, raw in fields.items()}
+    trial_id, own = _own_identifier(fields)
     status, warning = map_status(fields.get("Recruitment_Status"))
     warnings += [warning] if warning else []
     study_type, warning = parse_study_type(fields.get("Study_type"))
@@ -787,12 +868,14 @@ def parse_trial(fields: dict[str, str], source_file: str) -> IctrpTrial:
     warnings += [warning] if warning else []
     if phases == ["EARLY_PHASE1"] and study_type == "OBSERVATIONAL":
         phases = ["NA"]
-        warnings.append("Phase '0' given for an observational study; read as not applicable")
+        warnings.append(
+            RecordWarning("reinterpreted", "Phase: '0' given for an observational study; read as not applicable")
+        )
     try:
         enrollment = parse_target_size(fields.get("Target_size"))
     except ValueError as exc:
         enrollment = None
-        warnings.append(f"{exc}; left out")
+        warnings.append(RecordWarning("unreadable-value", f"Target_size: {exc}; left out"))
     minimum_age, warning = parse_age(fields.get("Inclusion_agemin"), maximum=False)
     warnings += [warning] if warning else []
     maximum_age, warning = parse_age(fields.get("Inclusion_agemax"), maximum=True)
@@ -804,9 +887,11 @@ def parse_trial(fields: dict[str, str], source_file: str) -> IctrpTrial:
         source="ictrp",
         record_id=trial_id,
         source_file=source_file,
-        identifiers=[own, *secondary_identifiers(fields.get("Secondary_ID"), own)],
+        identifiers=_unique(
+            [*published_identifiers(trial_id), *secondary_identifiers(fields.get("Secondary_ID"), own, warnings)]
+        ),
         version=_version(fields, warnings),
-        title=_title(fields.get("Public_title")),
+        title=_title(fields.get("Public_title")) or _title(fields.get("Scientific_title")),
         official_title=_title(fields.get("Scientific_title")),
         acronym=text(fields.get("Acronym")),
         status=status,
@@ -840,6 +925,13 @@ def parse_trial(fields: dict[str, str], source_file: str) -> IctrpTrial:
     )
 
 
+def _unique(ids: list[Identifier]) -> list[Identifier]:
+    out: dict[tuple[str, str], Identifier] = {}
+    for i in ids:
+        out.setdefault((i.registry, i.value), i)
+    return list(out.values())
+
+
 def _version(fields: dict[str, str], warnings: list[str]) -> str | None:
     refreshed = _date(fields, "Last_Refreshed_on", warnings)
     return refreshed.value if refreshed else None
@@ -847,7 +939,7 @@ def _version(fields: dict[str, str], warnings: list[str]) -> str | None:
 
 def _participations(fields: dict[str, str]) -> list[Participation]:
     found = (
-        parse_organizations(fields.get("Primary_sponsor"), "LEAD_SPONSOR", split_slash=True)
+        sponsor_participations(organization_names(fields.get("Primary_sponsor"), split_slash=True))
         + parse_organizations(fields.get("Secondary_Sponsor"), "COLLABORATOR")
         + parse_organizations(fields.get("Source_Support"), "FUNDER")
     )
@@ -874,8 +966,8 @@ def sniff(path: Path) -> bool:
 
 
 def _trial_label(trial: Element, position: int) -> str:
-    raw = trial.findtext("TrialID")
-    return text(raw) or f"Trial #{position}"
+    label = text(trial.findtext("TrialID"))
+    return shown(label) if label else f"Trial #{position}"
 
 
 def read_detailed(path: Path) -> Iterator[IctrpTrial | RecordError]:

@@ -1,0 +1,284 @@
+"""The summary graph: one row per trial, per lead sponsor and per country, kept up to date by
+every build, so that the whole-graph queries (``trials``, ``sponsors``, ``countries``) read a
+few facts per row instead of aggregating the union of every record graph.
+
+Why it is needed: the default graph that queries read is the union of the record graphs, and a
+shared node (a sponsor, a site, a country) has its triples repeated in the graph of every record
+that names it.  A count over the union is then a count over those copies, and it grows with the
+square of a popular node's records.  The summaries are computed record graph by record graph
+(``queries/summaries/*.rq``), where each node appears once, and written once into
+:data:`SUMMARY_GRAPH`:
+
+- a trial: ``tg:summaryId``, ``tg:summaryTitle``, ``tg:summaryStatus``, ``tg:summaryPhase``,
+  ``tg:summaryEnrollment``, ``tg:summarySponsor`` (the same reductions ``trials`` always made:
+  the first id, title, status and sponsor name in code-point order, the largest enrolment, the
+  phases joined with "/");
+- a lead sponsor: ``tg:summaryName`` and ``tg:leadTrialCount``;
+- a country: ``tg:summaryCode``, ``tg:trialCount`` and ``tg:siteCount``.
+
+A build refreshes the rows of the trials its changed records describe (before and after the
+change), and the counts of their sponsors and countries.  A quarantined record changes no
+graph and so no row.  A build of many records, or a store without summaries, recomputes them
+all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from rdflib import XSD, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from graph import identity as ids
+from graph.constants import QUERIES_DIR, SUMMARY_GRAPH
+from graph.errors import StoreError
+from graph.namespace import TG
+from graph.store import Store, convert_result, graph_quads, to_ox, with_values
+
+#: Reads rows: (SPARQL text, bindings) -> rows of rdflib terms.
+Rows = Callable[[str, Mapping[str, Node]], list[tuple[Node | None, ...]]]
+Triple = tuple[URIRef, URIRef, Node]
+
+#: More changed records than this are summarised from scratch rather than row by row.
+FULL_REFRESH = 1000
+
+_DIR = QUERIES_DIR / "summaries"
+
+
+def _text(name: str) -> str:
+    return (_DIR / f"{name}.rq").read_text(encoding="utf-8")
+
+
+@dataclass
+class SummaryStats:
+    """What one refresh did."""
+
+    full: bool = False
+    trials: int = 0
+    sponsors: int = 0
+    countries: int = 0
+
+
+@dataclass
+class _Facts:
+    ids: set[str] = field(default_factory=set)
+    titles: set[str] = field(default_factory=set)
+    statuses: set[str] = field(default_factory=set)
+    phases: set[str] = field(default_factory=set)
+    enrollments: set[int] = field(default_factory=set)
+    #: lead sponsor -> the names the trial's records give it
+    sponsors: dict[URIRef, set[str]] = field(default_factory=dict)
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+def ox_rows(db: ox.Store) -> Rows:
+    """Rows from an Oxigraph database (a build's staging copy), its named graphs as the
+    default graph, the way :class:`graph.store.OxigraphStore` queries."""
+
+    def rows(text: str, bindings: Mapping[str, Node]) -> list[tuple[Node | None, ...]]:
+        bound = with_values(text, bindings) if bindings else text
+        return convert_result(db.query(bound, use_default_graph_as_union=True), None).rows
+
+    return rows
+
+
+def store_rows(store: Store) -> Rows:
+    def rows(text: str, bindings: Mapping[str, Node]) -> list[tuple[Node | None, ...]]:
+        return store.query(text, bindings or None).rows
+
+    return rows
+
+
+def _each(rows: Rows, name: str, variable: str, nodes: Iterable[URIRef] | None) -> list[tuple[Node | None, ...]]:
+    """The rows of ``summaries/name.rq``: for every node when ``nodes`` is None, else for each
+    node bound to ``variable`` (one small query each, answered from the indexes)."""
+    text = _text(name)
+    if nodes is None:
+        return rows(text, {})
+    out: list[tuple[Node | None, ...]] = []
+    for node in nodes:
+        out.extend(rows(text, {variable: node}))
+    return out
+
+
+# -- rows as triples -------------------------------------------------------------------------------
+
+
+def trial_facts(rows: Rows, trials: Iterable[URIRef] | None = None) -> dict[URIRef, _Facts]:
+    """What the records of ``trials`` (of every trial when None) say, per trial; a trial no
+    record describes any more is missing."""
+    facts: dict[URIRef, _Facts] = {}
+    for trial, pid, title, status, phase, enrollment, lead, sponsor in _each(rows, "trial-facts", "trial", trials):
+        f = facts.setdefault(trial, _Facts())  # type: ignore[arg-type]
+        f.ids.add(str(pid))
+        if title is not None:
+            f.titles.add(str(title))
+        if status is not None:
+            f.statuses.add(str(status))
+        if phase is not None:
+            f.phases.add(str(phase))
+        if enrollment is not None:
+            f.enrollments.add(int(str(enrollment)))
+        if lead is not None and sponsor is not None:
+            f.sponsors.setdefault(lead, set()).add(str(sponsor))  # type: ignore[arg-type]
+    return facts
+
+
+def trial_triples(facts: dict[URIRef, _Facts]) -> list[Triple]:
+    """One summary row per trial."""
+    out: list[Triple] = []
+    for trial, f in facts.items():
+        out.append((trial, TG.summaryId, Literal(min(f.ids))))
+        if f.titles:
+            out.append((trial, TG.summaryTitle, Literal(min(f.titles))))
+        if f.statuses:
+            out.append((trial, TG.summaryStatus, Literal(min(f.statuses))))
+        if f.phases:
+            out.append((trial, TG.summaryPhase, Literal("/".join(sorted(f.phases)))))
+        if f.enrollments:
+            out.append((trial, TG.summaryEnrollment, Literal(max(f.enrollments), datatype=XSD.integer)))
+        if f.sponsors:
+            out.append((trial, TG.summarySponsor, Literal(min(min(names) for names in f.sponsors.values()))))
+    return out
+
+
+def sponsor_triples(rows: Rows, sponsors: Iterable[URIRef]) -> list[Triple]:
+    """Rows of ``sponsors``, counted one sponsor at a time."""
+    counted = [(s, name, trials) for s, name, trials in _each(rows, "sponsor-counts", "sponsor", sponsors)]
+    return _sponsor_rows((s, str(name), int(str(trials))) for s, name, trials in counted if s is not None)
+
+
+def all_sponsor_triples(facts: dict[URIRef, _Facts]) -> list[Triple]:
+    """Rows of every lead sponsor, from the facts of every trial (what ``sponsor-counts.rq``
+    counts, without reading the sponsors' participations again)."""
+    trials: dict[URIRef, set[URIRef]] = {}
+    names: dict[URIRef, set[str]] = {}
+    for trial, f in facts.items():
+        for sponsor, given in f.sponsors.items():
+            trials.setdefault(sponsor, set()).add(trial)
+            names.setdefault(sponsor, set()).update(given)
+    return _sponsor_rows((s, min(names[s]), len(led)) for s, led in trials.items())
+
+
+def _sponsor_rows(counted: Iterable[tuple[Node, str, int]]) -> list[Triple]:
+    out: list[Triple] = []
+    for sponsor, name, trials in counted:
+        if trials:  # an aggregate over no match still gives one empty row
+            out.append((sponsor, TG.summaryName, Literal(name)))  # type: ignore[arg-type]
+            out.append((sponsor, TG.leadTrialCount, Literal(trials, datatype=XSD.integer)))  # type: ignore[arg-type]
+    return out
+
+
+def country_triples(rows: Rows, countries: Iterable[URIRef] | None = None) -> list[Triple]:
+    """Rows of ``countries`` (of every country when None), counted one country at a time."""
+    out: list[Triple] = []
+    for country, code in _each(rows, "country-codes", "country", countries):
+        if country is None:
+            continue
+        trials = _count(rows, "country-trials", country)
+        if not trials:
+            continue
+        out.append((country, TG.summaryCode, Literal(str(code))))  # type: ignore[arg-type]
+        out.append((country, TG.trialCount, Literal(trials, datatype=XSD.integer)))  # type: ignore[arg-type]
+        sites = _count(rows, "country-sites", country)
+        out.append((country, TG.siteCount, Literal(sites, datatype=XSD.integer)))  # type: ignore[arg-type]
+    return out
+
+
+def _count(rows: Rows, name: str, country: Node) -> int:
+    """The count of ``summaries/name.rq`` (its last column) for one country."""
+    found = _each(rows, name, "country", [country])  # type: ignore[list-item]
+    return int(str(found[0][-1])) if found and found[0][-1] is not None else 0
+
+
+def summary_graph(store: Store) -> Graph:
+    """Every summary row of the store, computed from scratch (a remote store's build uses it)."""
+    g = Graph()
+    for triple in _everything(store_rows(store)):
+        g.add(triple)
+    return g
+
+
+def _everything(rows: Rows) -> list[Triple]:
+    facts = trial_facts(rows)
+    return trial_triples(facts) + all_sponsor_triples(facts) + country_triples(rows)
+
+
+#: Terms that only the summary graph holds: a query that uses one reads the summaries.
+TERMS = ("tg:summary", "tg:leadTrialCount", "tg:trialCount", "tg:siteCount")
+
+
+def check(store: Store, text: str) -> None:
+    """Fail when ``text`` reads the summaries and the store has none although it has records
+    (a store built by a trialgraph that kept none): an empty answer would be wrong."""
+    if any(term in text for term in TERMS) and store.query(_text("stale")).boolean:
+        raise StoreError(
+            f"{store.location}: the store has no summaries of its trials",
+            hint="build it again (`trialgraph build` with the same files writes them)",
+        )
+
+
+# -- keeping them up to date in a build ------------------------------------------------------------
+
+
+@dataclass
+class _Touched:
+    trials: set[URIRef] = field(default_factory=set)
+    sponsors: set[URIRef] = field(default_factory=set)
+    countries: set[URIRef] = field(default_factory=set)
+
+    def add(self, rows: Rows, graphs: Iterable[URIRef]) -> None:
+        for trial, sponsor, country in _each(rows, "record-links", "g", graphs):
+            self.trials.add(trial)  # type: ignore[arg-type]
+            if sponsor is not None:
+                self.sponsors.add(sponsor)  # type: ignore[arg-type]
+            if country is not None:
+                self.countries.add(country)  # type: ignore[arg-type]
+
+
+def refresh(db: ox.Store, before: ox.Store | None, loaded: Iterable[str]) -> SummaryStats:
+    """Bring the summary graph of ``db`` (a build's staging database, records already written)
+    up to date.  ``before`` is the database as it was before the build (None for a new store),
+    ``loaded`` the keys (``source/record_id``) of the records the build wrote."""
+    keys = list(loaded)
+    graph = ox.NamedNode(SUMMARY_GRAPH)
+    if not db.contains_named_graph(graph) or len(keys) > FULL_REFRESH:
+        return _rebuild(db)
+    if not keys:
+        return SummaryStats()
+    names = [ids.record_graph(*_split(key)) for key in keys]
+    touched = _Touched()
+    touched.add(ox_rows(db), names)
+    if before is not None:
+        touched.add(ox_rows(before), names)
+    rows = ox_rows(db)
+    for node in touched.trials | touched.sponsors | touched.countries:
+        for quad in list(db.quads_for_pattern(to_ox(node), None, None, graph)):
+            db.remove(quad)
+    new = (
+        trial_triples(trial_facts(rows, sorted(touched.trials)))
+        + sponsor_triples(rows, sorted(touched.sponsors))
+        + country_triples(rows, sorted(touched.countries))
+    )
+    db.extend(graph_quads(new, URIRef(SUMMARY_GRAPH)))
+    return SummaryStats(False, len(touched.trials), len(touched.sponsors), len(touched.countries))
+
+
+def _rebuild(db: ox.Store) -> SummaryStats:
+    triples = _everything(ox_rows(db))
+    graph = ox.NamedNode(SUMMARY_GRAPH)
+    if db.contains_named_graph(graph):
+        db.remove_graph(graph)
+    db.add_graph(graph)  # an empty store still has its (empty) summaries
+    db.extend(graph_quads(triples, URIRef(SUMMARY_GRAPH)))
+    kinds = [p for _s, p, _o in triples]
+    return SummaryStats(True, kinds.count(TG.summaryId), kinds.count(TG.leadTrialCount), kinds.count(TG.summaryCode))
+
+
+def _split(key: str) -> tuple[str, str]:
+    source, _, record_id = key.partition("/")
+    return source, record_id

@@ -1,0 +1,158 @@
+"""The summary graph that `trials`, `sponsors`, `countries` and `counts` read: right after a
+first build, after a refresh of one record, after a record is quarantined, and counting a trial
+that several records describe once.  Expected values are read by hand from data/*.yaml and from
+the ICTRP fixture named in each test."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import URIRef
+from rdflib.compare import isomorphic
+
+from graph.build import build
+from graph.constants import SUMMARY_GRAPH
+from graph.errors import StoreError
+from graph.queries import run
+from graph.store import OxigraphStore, open_store
+from graph.summaries import summary_graph
+
+from .conftest import SEED_DATA, TEST_DATA
+
+
+def _table(store: OxigraphStore, name: str, key: str) -> dict[str, dict[str, str]]:
+    result = run(store, name)
+    return {
+        str(row[result.variables.index(key)]): {
+            v: "" if t is None else str(t) for v, t in zip(result.variables, row, strict=True)
+        }
+        for row in result.rows
+    }
+
+
+def _seed_store(tmp_path: Path) -> tuple[Path, OxigraphStore]:
+    folder = tmp_path / "data"
+    shutil.copytree(SEED_DATA, folder)
+    store = open_store(tmp_path / "store")
+    assert isinstance(store, OxigraphStore)
+    build([folder], store)
+    return folder, store
+
+
+def _edit(path: Path, *changes: tuple[str, str]) -> None:
+    text = path.read_text(encoding="utf-8")
+    for old, new in changes:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+
+
+def _summaries_are_a_fresh_computation(store: OxigraphStore) -> None:
+    kept = store.graph(URIRef(SUMMARY_GRAPH))
+    assert isomorphic(kept, summary_graph(store))
+
+
+def test_summaries_after_a_refresh_of_one_record(tmp_path: Path) -> None:
+    folder, store = _seed_store(tmp_path)
+    before = _table(store, "trials", "id")
+    # data/nct04445454.yaml, version 1: enrolment 20, lead sponsor "University of Liege" (Liège
+    # after the curated aliases), its one site "CHU de Liège" in BE.  Version 2 enrols 35, is
+    # led by UMC Utrecht (the sponsor of NL-OMON47582) and puts the site in NL.
+    _edit(
+        folder / "nct04445454.yaml",
+        ('version: "1"', 'version: "2"'),
+        ("enrollment: 20", "enrollment: 35"),
+        ('name: University of Liege\n    aliases: ["Université de Liège"]', "name: University Medical Center Utrecht"),
+        ("    city: Liège\n    country: BE", "    city: Liège\n    country: NL"),
+    )
+    report = build([folder / "nct04445454.yaml"], store)
+    assert report.loaded == ["curated/nct04445454"]
+
+    trials = _table(store, "trials", "id")
+    assert trials["NCT04445454"]["enrollment"] == "35"
+    assert trials["NCT04445454"]["sponsor"] == "University Medical Center Utrecht"
+    assert {k: v for k, v in trials.items() if k != "NCT04445454"} == {
+        k: v for k, v in before.items() if k != "NCT04445454"
+    }
+    sponsors = {name: row["trials"] for name, row in _table(store, "sponsors", "name").items()}
+    # Liège led only this trial: it is no sponsor any more; UMC Utrecht now leads two
+    assert sponsors == {
+        "University Medical Center Utrecht": "2",
+        "CHU Grenoble Alpes": "1",
+        "National Research Center for Hematology": "1",
+    }
+    countries = {code: (row["trials"], row["sites"]) for code, row in _table(store, "countries", "country").items()}
+    assert "BE" not in countries  # CHU de Liège was the only site in Belgium
+    # NL-OMON47582 recruits in the Netherlands with no named site; now one site there too
+    assert countries["NL"] == ("2", "1")
+    _summaries_are_a_fresh_computation(store)
+
+
+def test_summaries_after_a_quarantined_record(tmp_path: Path) -> None:
+    folder, store = _seed_store(tmp_path)
+    before = {name: _table(store, name, key) for name, key in (("trials", "id"), ("sponsors", "name"))}
+    # a new version of NCT04445454 with a negative enrolment breaks the shapes: the stored
+    # version 1 (enrolment 20) stays published
+    _edit(folder / "nct04445454.yaml", ('version: "1"', 'version: "2"'), ("enrollment: 20", "enrollment: -20"))
+    # and a new record of a new trial that breaks them too never enters the summaries
+    new = folder / "nct09999999.yaml"
+    shutil.copy(folder / "nct01849237.yaml", new)
+    _edit(new, ("value: NCT01849237", "value: NCT09999999"), ("enrollment: 30", "enrollment: -30"))
+    report = build([folder / "nct04445454.yaml", new], store)
+    assert sorted(report.quarantined) == ["curated/nct04445454", "curated/nct09999999"]
+    assert report.loaded == []
+
+    assert _table(store, "trials", "id") == before["trials"]
+    assert _table(store, "trials", "id")["NCT04445454"]["enrollment"] == "20"
+    assert _table(store, "sponsors", "name") == before["sponsors"]
+    assert run(store, "trials", limit=1).total == 5
+    _summaries_are_a_fresh_computation(store)
+
+
+def test_a_trial_of_five_records_is_counted_once(tmp_path: Path) -> None:
+    # tests/data/ictrp/one-trial-five-records.xml: EUCTR2021-000037-14-DK, -ES, -HU, -PL and -PT,
+    # five member-state records of one EudraCT trial
+    store = open_store(tmp_path / "store")
+    assert isinstance(store, OxigraphStore)
+    build([TEST_DATA / "ictrp" / "one-trial-five-records.xml"], store)
+    naive = store.query(
+        "PREFIX tg: <https://w3id.org/trialgraph/ontology#> SELECT (COUNT(*) AS ?n) WHERE { ?t a tg:Trial }"
+    )
+    # the pitfall docs/queries.md explains: each record graph states the trial's type once
+    assert int(str(naive.rows[0][0])) == 5
+    distinct = store.query(
+        "PREFIX tg: <https://w3id.org/trialgraph/ontology#> SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a tg:Trial }"
+    )
+    assert int(str(distinct.rows[0][0])) == 1
+    counts = run(store, "counts")
+    assert [str(t) for t in counts.rows[0][:2]] == ["1", "5"]  # trials, records
+    trials = run(store, "trials")
+    assert trials.total == 1 and [str(r[1]) for r in trials.rows] == ["2021-000037-14"]
+    # the lead sponsor all five records name (Primary_sponsor), counted for one trial
+    assert [(str(r[1]), str(r[2])) for r in run(store, "sponsors").rows] == [("Prothena Biosciences Limited", "1")]
+
+
+@pytest.mark.parametrize("name", ["trials", "sponsors", "countries", "counts"])
+def test_a_store_with_no_trials_answers_empty_summaries(tmp_path: Path, name: str) -> None:
+    store = open_store(tmp_path / "store")
+    build([], store)
+    result = run(store, name)
+    if name == "counts":
+        assert [str(t) for t in result.rows[0]] == ["0", "0", "0", "0"]
+    else:
+        assert result.rows == [] and result.total == 0
+
+
+def test_a_store_without_summaries_says_so_and_the_next_build_writes_them(tmp_path: Path) -> None:
+    folder, store = _seed_store(tmp_path)
+    with store.write() as w:  # a store as a trialgraph that kept no summaries left it
+        w.remove_graph(URIRef(SUMMARY_GRAPH))
+    with pytest.raises(StoreError, match="no summaries"):
+        run(store, "trials")
+    assert len(run(store, "trial-sites", {"id": "NCT04445454"}).rows) == 1  # look-ups need none
+    report = build([folder], store)
+    assert report.loaded == [] and len(report.unchanged) == 5
+    assert run(store, "trials").total == 5
+    _summaries_are_a_fresh_computation(store)
