@@ -49,12 +49,15 @@ class Task:
     stop: int | None = None
 
     def records(self) -> Iterator[TrialRecord | RecordError]:
+        if not self.format:  # no reader wants the file, or a folder holds no file
+            yield sources.unread(self.path)
+            return
         if self.stop is not None:
             from graph.sources.ctgov import read_zip
 
             yield from read_zip(self.path, self.start, self.stop)
             return
-        yield from sources.formats()[self.format].read(self.path)
+        yield from sources.records_of(self.path, sources.formats()[self.format])
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,10 @@ class Read:
 
 def tasks(paths: Iterable[str | Path]) -> list[Task]:
     out: list[Task] = []
-    for path, fmt in sources.discover(paths):
+    for path, fmt in sources.inputs(paths):
+        if fmt is None:
+            out.append(Task(path, ""))
+            continue
         if fmt.name == "ctgov" and path.suffix.lower() == ".zip":
             from graph.sources.ctgov import zip_members
 
