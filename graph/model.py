@@ -266,12 +266,5 @@ class TrialRecord:
     warnings: list[str] = field(default_factory=list)
 
     @property
-    def primary_id(self) -> Identifier:
-        """The id the trial IRI is minted from (see :func:`graph.identity.preferred_identifier`)."""
-        from graph.identity import preferred_identifier
-
-        return preferred_identifier(self.identifiers)
-
-    @property
     def lead_sponsors(self) -> list[Organization]:
         return [p.organization for p in self.participations if p.role == "LEAD_SPONSOR"]
