@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph.errors import InputError, RecordError
+from graph.errors import InputError, RecordError, TrialgraphError
 from graph.model import TrialRecord
 
 ReadResult = TrialRecord | RecordError
@@ -58,14 +58,31 @@ def register(fmt: SourceFormat) -> SourceFormat:
 def formats() -> dict[str, SourceFormat]:
     global _loaded
     if not _loaded:
-        for module in _BUILTIN:
-            try:
-                importlib.import_module(module)
-            except ModuleNotFoundError as exc:  # a reader not written yet
-                if exc.name != module:
-                    raise
+        load_readers(_BUILTIN)
         _loaded = True
     return dict(sorted(_FORMATS.items(), key=lambda item: _rank(item[1])))
+
+
+def load_readers(modules: Iterable[str]) -> None:
+    """Import each reader module; a built-in one must register a reader named after itself.  A
+    module that is not there (a misspelt name, a file not written yet) is an error that names
+    it, never a reader silently missing."""
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not (module == exc.name or module.startswith(exc.name + ".")):
+                raise  # the module is there, but something it imports is not
+            raise TrialgraphError(
+                f"reader module {module} not found (no module named {exc.name})",
+                hint=f"check its spelling in {__name__}._BUILTIN, or write the module",
+            ) from None
+        name = module.rpartition(".")[2]
+        if module in _BUILTIN and name not in _FORMATS:
+            raise TrialgraphError(
+                f"reader module {module} registers no reader named {name!r}",
+                hint="a built-in reader is registered under the name of its module",
+            )
 
 
 def _rank(fmt: SourceFormat) -> int:
