@@ -56,6 +56,8 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 ROR_NS = "https://ror.org/"
 
 STORE_ENV = "TRIALGRAPH_STORE"
+#: Reader modules outside the package, by dotted name, separated by commas (see graph.sources).
+READERS_ENV = "TRIALGRAPH_READERS"
 DEFAULT_STORE = ".trialgraph/store"
 
 

@@ -210,7 +210,8 @@ class RecordWarning(str):
 class TrialRecord:
     """Everything one source record says about one trial."""
 
-    #: Source kind: ``curated``, ``ctgov``, ``ictrp``, ``ctis``, ``euctr`` or ``isrctn``.
+    #: Source kind: the name of the reader that read the record (``curated``, ``ctgov``, ``ictrp``,
+    #: ``ctis``, ``euctr``, ``isrctn``, or a plug-in of :mod:`graph.sources`).
     source: str
     #: Stable key of the record inside its source (NCT id, ICTRP TrialID, curated file stem).
     record_id: str

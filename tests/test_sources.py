@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from graph import sources
+from graph.constants import READERS_ENV
 from graph.errors import TrialgraphError
 
 
@@ -19,10 +20,18 @@ def test_every_built_in_reader_is_registered_in_the_order_they_are_tried() -> No
 
 
 @pytest.mark.parametrize("module", ["graph.sources.ctgvo", "graph.sourcs.ctgov"])
-def test_registry_does_not_swallow_a_missing_reader_module(module: str) -> None:
+def test_registry_does_not_swallow_a_missing_reader_module(module: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sources, "_BUILTIN", (*sources._BUILTIN, module))
     with pytest.raises(TrialgraphError, match=re.escape(f"reader module {module} not found")) as caught:
-        sources.load_readers([module])
-    assert "_BUILTIN" in (caught.value.hint or "")
+        sources.formats()
+    assert "graph.sources._BUILTIN" in (caught.value.hint or "")
+
+
+def test_a_misspelt_plugin_reader_is_an_error_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(READERS_ENV, "tests.example_regster")
+    with pytest.raises(TrialgraphError, match=re.escape("reader module tests.example_regster not found")) as caught:
+        sources.formats()
+    assert READERS_ENV in (caught.value.hint or "")
 
 
 def test_a_reader_missing_a_dependency_says_which(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
