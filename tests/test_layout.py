@@ -213,39 +213,38 @@ def _package(tmp_path: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def test_a_lazy_import_closes_a_cycle(tmp_path: Path) -> None:
-    root = _package(
-        tmp_path,
-        {
-            "__init__.py": "",
-            "a.py": "from pkg.b import f\n",
-            "b.py": "def f():\n    from pkg import a\n    return a\n",
-            "c.py": "import pkg.a\n",
-        },
-    )
-    assert cycles(root) == ["pkg.a:1 -> pkg.b:2 -> pkg.a"]
-
-
-def test_a_relative_import_is_resolved(tmp_path: Path) -> None:
-    root = _package(
-        tmp_path,
-        {
-            "__init__.py": "",
-            "sub/__init__.py": "from . import leaf\n",
-            "sub/leaf.py": "from .. import top\n",
-            "top.py": "from .sub import leaf\n",
-        },
-    )
-    # sub -> sub.leaf -> top -> sub.leaf: the cycle is leaf <-> top
-    assert cycles(root) == ["pkg.sub.leaf:1 -> pkg.top:1 -> pkg.sub.leaf"]
-
-
-def test_no_cycle_where_imports_point_one_way(tmp_path: Path) -> None:
-    root = _package(
-        tmp_path,
-        {"__init__.py": "from pkg.a import x\n", "a.py": "from pkg.b import y\nx = y\n", "b.py": "y = 1\n"},
-    )
-    assert cycles(root) == []
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        pytest.param(
+            {
+                "a.py": "from pkg.b import f\n",
+                "b.py": "def f():\n    from pkg import a\n    return a\n",
+                "c.py": "import pkg.a\n",
+            },
+            ["pkg.a:1 -> pkg.b:2 -> pkg.a"],
+            id="a lazy import closes a cycle",
+        ),
+        pytest.param(
+            {
+                "sub/__init__.py": "from . import leaf\n",
+                "sub/leaf.py": "from .. import top\n",
+                "top.py": "from .sub import leaf\n",
+            },
+            # sub -> sub.leaf -> top -> sub.leaf: the cycle is leaf <-> top
+            ["pkg.sub.leaf:1 -> pkg.top:1 -> pkg.sub.leaf"],
+            id="relative imports are resolved",
+        ),
+        pytest.param(
+            {"a.py": "from pkg.b import y\nx = y\n", "b.py": "y = 1\n"},
+            [],
+            id="no cycle where imports point one way",
+        ),
+    ],
+)
+def test_the_cycle_check(tmp_path: Path, files: dict[str, str], expected: list[str]) -> None:
+    root = _package(tmp_path, {"__init__.py": "", **files})
+    assert cycles(root) == expected
 
 
 def test_a_name_taken_through_a_module_that_only_imports_it(tmp_path: Path) -> None:
