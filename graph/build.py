@@ -557,8 +557,14 @@ def _fill(store: OxigraphStore, w: Any, second: _Pass) -> None:
     if incremental and previous is not None:
         totals = ledger.Totals(sizes.total(previous.quads) + ledger.Totals.OWN, previous.trials + trials)
     elif not stored_records and reasoner is not None:  # a fresh store: what was loaded, and what came after
-        after = (ONTOLOGY_GRAPH, INFERRED_GRAPH, reason.SUPPORT_GRAPH, reason.STATE_GRAPH, QUARANTINE_GRAPH)
-        after += (SUMMARY_GRAPH,)
+        after = (
+            ONTOLOGY_GRAPH,
+            INFERRED_GRAPH,
+            reason.SUPPORT_GRAPH,
+            reason.STATE_GRAPH,
+            QUARANTINE_GRAPH,
+            SUMMARY_GRAPH,
+        )
         quads = outcomes.quads + sum(ledger.size(db, g) for g in after)
         totals = ledger.Totals(quads + ledger.Totals.OWN, len(outcomes.trials | _trials_in(db, INFERRED_GRAPH)))
     else:

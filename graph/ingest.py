@@ -69,12 +69,16 @@ class Unreadable:
     record: str | None
     field: str | None
     hint: str | None
+    #: what kind of input it is (:class:`sources.UnreadInput`), for the import summary
+    kind: str | None = None
 
     @classmethod
     def of(cls, error: RecordError) -> Unreadable:
-        return cls(error.reason, error.file, error.record, error.field, error.hint)
+        return cls(error.reason, error.file, error.record, error.field, error.hint, getattr(error, "kind", None))
 
     def error(self) -> RecordError:
+        if self.kind is not None:
+            return sources.UnreadInput(self.kind, self.reason, file=self.file, hint=self.hint)
         return RecordError(self.reason, file=self.file, record=self.record, field=self.field, hint=self.hint)
 
 
