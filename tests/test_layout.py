@@ -38,7 +38,6 @@ OVERSIZE = {
     "graph/reason.py": 884,
     "graph/sources/ctgov.py": 771,
     "graph/sources/curated.py": 843,
-    "graph/sources/ictrp.py": 1033,
     "graph/view.py": 838,
 }
 
