@@ -175,7 +175,8 @@ def _with_code(parts: list[bytes]) -> str:
     from graph.constants import PACKAGE_DIR
     from graph.digest import hex_digest
 
-    code = [(PACKAGE_DIR / name).read_bytes() for name in ("fastvalidate.py", "validate.py")]
+    engine = sorted((PACKAGE_DIR / "fastvalidate").glob("*.py"))
+    code = [path.read_bytes() for path in (*engine, PACKAGE_DIR / "validate.py")]
     return hex_digest((*parts, *code))
 
 
