@@ -189,7 +189,8 @@ def child_owlrl(data: Path, out: Path) -> dict[str, object]:
 
 
 def dump_inferred(db: ox.Store, out: Path) -> None:
-    lines = sorted(str(q.triple) for q in db.quads_for_pattern(None, None, None, ox.NamedNode(reason.INFERRED_GRAPH)))
+    """The union of the inferred graphs (each record's own and the shared one), sorted."""
+    lines = sorted({str(q.triple) for q in reason.inferred_triples(db)})
     out.write_text("\n".join(lines), encoding="utf-8")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -136,6 +137,12 @@ def main() -> None:
     help="Records per batch: a worker holds one batch (and its triples) in memory at a time.",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--force", is_flag=True, help="Replace stored records whatever their version (an older file wins too).")
+@click.option(
+    "--timestamp",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ"]),
+    help="Load time written into every record (UTC), for reproducible exports; default: SOURCE_DATE_EPOCH, else now.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -159,6 +166,8 @@ def build(
     batch_size: int,
     quiet: bool,
     fmt: str,
+    force: bool = False,
+    timestamp: datetime | None = None,
 ) -> None:
     """Read trial records under PATHS (default: the folder data/ here), load them into the store,
     reason and validate.  Exit 1 when records were quarantined for violations, 2 when some could
@@ -179,6 +188,8 @@ def build(
             ror_dump=ror_dump,
             workers=workers,
             batch_size=batch_size,
+            force=force,
+            timestamp=timestamp,
             orgs_files=orgs_files,
         )
     from rich.markup import escape

@@ -47,14 +47,12 @@ holds both modes to plain pyshacl on the real registry files.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -63,13 +61,16 @@ from rdflib.namespace import DCTERMS, SH
 from rdflib.plugins.sparql.processor import prepareQuery
 from rdflib.term import Node
 
+from graph.digest import key_hash, node_key
 from graph.namespace import TG
+from graph.processes import no_full_gc
 from graph.validate import (
     Finding,
     Issue,
     Labeller,
     attribute,
     pyshacl_findings,
+    shapes_fingerprint,
     shapes_graph,
     sorted_issues,
     stored_term,
@@ -142,28 +143,6 @@ class Unsupported(Exception):
 
 
 # -- the data ------------------------------------------------------------------------------------
-
-
-def node_key(term: Node) -> str:
-    """A text key of a term, unique enough to hash: the same term gives the same key in every
-    process (Python's own ``hash`` of a string does not)."""
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    if isinstance(term, Literal):
-        if term.language:
-            return f'"{term}"@{term.language}'
-        if term.datatype is not None:
-            return f'"{term}"^^<{term.datatype}>'
-        return f'"{term}"'
-    return str(term)
-
-
-def key_hash(key: str) -> int:
-    return int.from_bytes(
-        hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big", signed=True
-    )
 
 
 _NOTHING: frozenset[Node] = frozenset()
@@ -373,6 +352,11 @@ class CShape:
     deactivated: bool
     steps: list[tuple[str, Any]] = field(default_factory=list)
     has_sparql: bool = False
+    #: warnings and infos conform (pyshacl runs with allow_warnings and allow_infos)
+    allow_conform: bool = False
+
+    def __post_init__(self) -> None:
+        self.allow_conform = self.severity in _ALLOWED
 
 
 @dataclass
@@ -397,7 +381,8 @@ class Plan:
     #: Shapes graph for plain pyshacl: the shapes this module leaves to it (``None``: none).
     fallback: Graph | None
     labeller: Labeller
-    #: Shapes with ``sh:sparql`` evaluated over the whole store (union mode).
+    #: Shapes with ``sh:sparql`` (union mode: evaluated over the whole store; each mode: over a
+    #: chunk of records at once, each record its own graph, see :func:`_chunk_sparql`).
     sparql_shapes: dict[Node, CShape]
     executor: Any
     notes: list[str] = field(default_factory=list)
@@ -410,6 +395,8 @@ class Plan:
     observed: frozenset[Node] | None = None
     #: One object per IRI for the paths of every compiled shape (see :class:`_Terms`).
     canonical: dict[Node, Node] = field(default_factory=dict)
+    #: Whether every SPARQL constraint is local (see :func:`local_sparql`; ``None``: not known yet).
+    local_sparql: bool | None = None
 
 
 def compile_plan(shapes: Graph, mode: str = "each") -> Plan:
@@ -448,8 +435,7 @@ def _compile_plan(shapes: Graph, mode: str) -> Plan:
             try:
                 cs = _compile(s, cache, mode, stack=(), reachable=True)
                 plan.top.append((cs, _targets(s)))
-                if mode == "union":
-                    _collect_sparql(cs, plan.sparql_shapes)
+                _collect_sparql(cs, plan.sparql_shapes)
             except Unsupported as exc:
                 plan.notes.append(f"{s.node}: {exc}: plain pyshacl validates this shape")
                 unsupported.append(s)
@@ -623,7 +609,7 @@ def simple_target(text: str) -> tuple[str, Node, Node] | None:
     if fast is not None:
         return fast
     try:
-        algebra = prepareQuery(text).algebra
+        algebra = _algebra(text)
     except Exception:
         return None
     project = algebra.p if algebra.name == "SelectQuery" else None
@@ -944,6 +930,9 @@ class Context:
         #: union mode: explicit target nodes count only where the data mentions them
         self.present_only = present_only
         self._graphs: dict[frozenset[URIRef] | None, QueryGraph] = {}
+        #: each mode: the rows of each SPARQL constraint (by helper) over this record, worked
+        #: out for a whole chunk of records by Oxigraph (see :func:`_chunk_sparql`)
+        self.sparql_rows: dict[int, _Rows] = {}
 
     def graph(self, predicates: frozenset[URIRef] | None = None) -> QueryGraph:
         """The data as an rdflib graph for pyshacl's SPARQL code.  When the query can only match
@@ -1015,7 +1004,7 @@ def validate_shape(cs: CShape, foci: Iterable[Node], ctx: Context) -> tuple[bool
         fv = {f: values(f, path) for f in focus_list}
     else:
         fv = {f: frozenset((f,)) for f in focus_list}
-    allow_conform = cs.severity in _ALLOWED
+    allow_conform = cs.allow_conform
     non_conformant = False
     reports: list[Raw] = []
     for kind, arg in cs.steps:
@@ -1031,12 +1020,24 @@ def _step(kind: str, arg: Any, cs: CShape, fv: dict[Node, Any], ctx: Context) ->
         conform, reps = arg.evaluate(ctx.plan.executor, ctx.view, fv, [])
         return bool(conform), list(reps)
     if kind == "sparql":
+        ctx.sparql_foci[cs.node].update(fv)
         if ctx.plan.mode == "union":
-            ctx.sparql_foci[cs.node].update(fv)
             return True, []
         component, predicates = arg
-        conform, reps = component.evaluate(ctx.plan.executor, ctx.graph(predicates), fv, [])
-        return bool(conform), list(reps)
+        if not ctx.sparql_rows:
+            conform, reps = component.evaluate(ctx.plan.executor, ctx.graph(predicates), fv, [])
+            return bool(conform), list(reps)
+        non_conformant = False
+        found: list[Raw] = []
+        for helper in component.sparql_constraints:
+            if helper.deactivated:
+                continue
+            rows = ctx.sparql_rows.get(id(helper))
+            target = rows if rows is not None else ctx.graph(predicates)
+            nc, reps = component._evaluate_sparql_constraint(helper, target, fv)
+            non_conformant = non_conformant or nc
+            found.extend(reps)
+        return not non_conformant, found
     if kind == "property":
         values = {v for vals in fv.values() for v in vals}
         non_conformant = False
@@ -1099,18 +1100,24 @@ def evaluate(ctx: Context, keep: set[Node] | None = None) -> list[Raw]:
 # -- records one by one (the import check) --------------------------------------------------------
 
 
+_TYPE_TEXT, _TRIAL_TEXT, _IDENTIFIER_TEXT, _SOURCE_TEXT = (str(t) for t in (_TYPE, _TRIAL, _IDENTIFIER, _SOURCE_FILE))
+_OWNER_TEXTS = frozenset((_TYPE_TEXT, _IDENTIFIER_TEXT, _SOURCE_TEXT))
+
+
 def owner_of(triples: Iterable[Triple]) -> tuple[str, str]:
-    """(preferred trial id, source file) of a record, from its triples."""
+    """(preferred trial id, source file) of a record, from its triples.  (Predicates compared as
+    text: rdflib's own hashing and equality run in Python, and this reads every triple.)"""
     trials: set[Node] = set()
     ids: dict[Node, str] = {}
     source = ""
     for s, p, o in triples:
-        if p not in _OWNER_PREDICATES:
+        text = str.__str__(p)
+        if text not in _OWNER_TEXTS:
             continue
-        if p == _TYPE:
-            if o == _TRIAL:
+        if text == _TYPE_TEXT:
+            if str.__str__(o) == _TRIAL_TEXT and type(o) is URIRef:
                 trials.add(s)
-        elif p == _IDENTIFIER:
+        elif text == _IDENTIFIER_TEXT:
             ids[s] = str(o)
         elif not source:
             source = str(o)
@@ -1121,18 +1128,31 @@ def owner_of(triples: Iterable[Triple]) -> tuple[str, str]:
     return trial, source
 
 
-def _record_issues(plan: Plan, key: str, triples: list[Triple]) -> tuple[str, list[Issue]]:
+def _record_issues(
+    plan: Plan,
+    key: str,
+    triples: list[Triple],
+    sparql_rows: dict[int, _Rows] | None = None,
+    keep: Sequence[tuple[Any, Any, Any]] | None = None,
+) -> tuple[str, list[Issue], Kept | None]:
+    """A record's issues; with ``keep`` (its triples as Oxigraph terms), what union validation
+    needs of it too."""
     owner = owner_of(triples)
     canonical = plan.canonical
     view = View([(s, canonical.get(p, p), o) for s, p, o in triples])
     ctx = Context(plan, view)
-    findings = [_finding(plan, r) for r in evaluate(ctx)]
+    if sparql_rows:
+        ctx.sparql_rows = sparql_rows
+    raws = evaluate(ctx)
+    findings = [_finding(plan, r) for r in raws]
     if plan.fallback is not None:
         g = Graph()
         for t in triples:
             g.add(t)
         findings.extend(f for _focus, f in pyshacl_findings(g, plan.fallback))
-    return key, sorted_issues(i for f in findings for i in attribute(f, [owner]))
+    issues = sorted_issues(i for f in findings for i in attribute(f, [owner]))
+    kept = Kept.of(plan, view, raws, findings, keep) if keep is not None and plan.fallback is None else None
+    return key, issues, kept
 
 
 def _finding(plan: Plan, r: Raw) -> Finding:
@@ -1153,6 +1173,7 @@ def validate_records(
     extra_shapes: Sequence[Path] = (),
     workers: int | None = None,
     shapes: Graph | None = None,
+    plan: Plan | None = None,
 ) -> dict[str, list[Issue]]:
     """Each record graph validated on its own, in parallel: for every key the issues plain
     pyshacl gives on that graph (:func:`graph.validate.validate_graph`), each naming the
@@ -1160,16 +1181,18 @@ def validate_records(
 
     A record is an rdflib ``Graph`` or any iterable of rdflib ``(s, p, o)`` triples (a list, a
     generator, a set): the engine reads the triples once into its own index, so an importer
-    need not build a ``Graph`` per record.  Repeated triples count once, as in a graph."""
-    shapes = shapes if shapes is not None else shapes_graph(extra_shapes)
+    need not build a ``Graph`` per record.  Repeated triples count once, as in a graph.
+    ``plan``: the shapes compiled already (``compile_plan(shapes, "each")``), for a caller that
+    validates many batches in one process."""
+    shapes = plan.shapes if plan is not None else shapes if shapes is not None else shapes_graph(extra_shapes)
     items = [(key, [(s, p, _stored(o)) for s, p, o in g]) for key, g in graphs.items()]
     chunks = [items[i : i + CHUNK_SIZE] for i in range(0, len(items), CHUNK_SIZE)]
     out: dict[str, list[Issue]] = {}
     n = _workers(workers, len(chunks))
     if n <= 1:
-        plan = compile_plan(shapes, "each")
+        plan = plan if plan is not None else compile_plan(shapes, "each")
         for chunk in chunks:
-            out.update(_record_issues(plan, key, triples) for key, triples in chunk)
+            out.update(_each(plan, chunk))
         return out
     with _pool(n, _init_worker, (shapes, "each", None, {}, [])) as pool:
         for part in pool.map(_each_chunk, chunks):
@@ -1191,13 +1214,11 @@ def _workers(requested: int | None, chunks: int) -> int:
     return max(1, min(n, chunks))
 
 
-def _pool(n: int, initializer: Any, initargs: tuple[Any, ...]) -> ProcessPoolExecutor:
-    """Workers are started fresh (``spawn``), never forked from a process that holds a store."""
-    import multiprocessing
+def _pool(n: int, initializer: Any, initargs: tuple[Any, ...]) -> Any:
+    """Fresh worker processes that exit with this one (:mod:`graph.processes`)."""
+    from graph.processes import pool
 
-    return ProcessPoolExecutor(
-        n, mp_context=multiprocessing.get_context("spawn"), initializer=initializer, initargs=initargs
-    )
+    return pool(n, initializer, initargs)
 
 
 # -- worker state ----------------------------------------------------------------------------------
@@ -1219,8 +1240,76 @@ def _init_worker(
 
 
 def _each_chunk(chunk: list[tuple[str, list[Triple]]]) -> dict[str, list[Issue]]:
-    plan = _STATE["plan"]
-    return dict(_record_issues(plan, key, triples) for key, triples in chunk)
+    return _each(_STATE["plan"], chunk)
+
+
+def _each(plan: Plan, chunk: list[tuple[str, list[Triple]]]) -> dict[str, list[Issue]]:
+    """A chunk of records, each validated on its own."""
+    rows = _chunk_sparql(plan, chunk)
+    return {key: _record_issues(plan, key, triples, rows.get(key))[1] for key, triples in chunk}
+
+
+def validate_and_keep(
+    plan: Plan, records: Mapping[str, tuple[Sequence[Triple], Sequence[tuple[Any, Any, Any]]]]
+) -> dict[str, tuple[list[Issue], Kept | None]]:
+    """Each record on its own, as :func:`validate_records` does it (the triples in the form the
+    store keeps them), and what :func:`validate_store` needs of each record later on
+    (:class:`Kept`; ``None`` when the shapes need plain pyshacl)."""
+    chunk = [(key, list(triples)) for key, (triples, _terms) in records.items()]
+    rows = _chunk_sparql(plan, chunk)
+    out = {}
+    for key, triples in chunk:
+        _key, issues, kept = _record_issues(plan, key, triples, rows.get(key), keep=records[key][1])
+        out[key] = (issues, kept)
+    return out
+
+
+def _chunk_sparql(plan: Plan, chunk: list[tuple[str, list[Triple]]]) -> dict[str, dict[int, _Rows]]:
+    """The rows of every SPARQL constraint for each record of a chunk, as pyshacl would get them
+    running the query on that record's graph alone: Oxigraph runs it on each record's graph of
+    one in-memory store (pyshacl's rdflib evaluation was half the time of an import check).
+    Constraints whose ``$this`` cannot be left free are left to pyshacl (no rows here)."""
+    import pyoxigraph as ox
+
+    from graph.store import to_ox
+
+    helpers = [
+        (h, predicates)
+        for cs in plan.sparql_shapes.values()
+        for kind, arg in cs.steps
+        if kind == "sparql"
+        for component, predicates in [arg]
+        for h in component.sparql_constraints
+        if not h.deactivated
+    ]
+    if not helpers or not chunk:
+        return {}
+    wanted = None if any(p is None for _h, p in helpers) else {p for _h, ps in helpers for p in ps}
+    db = ox.Store()
+    graphs = {key: ox.NamedNode(f"urn:x-trialgraph:record:{i}") for i, (key, _t) in enumerate(chunk)}
+    db.extend(
+        ox.Quad(to_ox(s), to_ox(p), to_ox(o), graphs[key])
+        for key, triples in chunk
+        for s, p, o in triples
+        if wanted is None or p in wanted
+    )
+    out: dict[str, dict[int, _Rows]] = defaultdict(dict)
+    for helper, _predicates in helpers:
+        init, text = helper.pre_bind_variables(URIRef("urn:x-trialgraph:probe"))
+        text = helper.apply_prefixes(text)
+        bound = "this" in init
+        if bound and not _this_free_is_safe(text):
+            continue
+        query = _project_this(text) if bound else text
+        for key, graph in graphs.items():
+            by_this: dict[Node | None, list[dict[str, Node]]] = defaultdict(list)
+            solutions = db.query(query, prefixes=_default_prefixes(), default_graph=[graph])
+            names = [v.value for v in solutions.variables]  # type: ignore[union-attr]
+            for sol in solutions:  # type: ignore[union-attr]
+                row = {n: from_ox(sol[n]) for n in names if sol[n] is not None}
+                by_this[row.get("this") if bound else None].append(row)
+            out[key][id(helper)] = _Rows(by_this)
+    return out
 
 
 # -- the whole store (trialgraph validate) ----------------------------------------------------------
@@ -1241,6 +1330,259 @@ class ChunkOut:
     digests: dict[int, tuple[int, int]]
     findings: list[tuple[Node, Finding]]
     sparql_foci: dict[Node, set[Node]]
+    #: every node the chunk's records mention (any predicate; hashes packed as little-endian
+    #: int64), when known: a kept result of one record (see :class:`Kept`); a finding on a node
+    #: one record alone mentions needs no look-up to be attributed
+    mentions: bytes | None = None
+    #: nodes the chunk gives a load time (see :data:`_LOAD_TIME`)
+    timed: set[int] = field(default_factory=set)
+
+
+#: Bumped whenever what :class:`Kept` holds, or how, changes: kept results are then ignored.
+KEPT_VERSION = 2
+
+
+@dataclass
+class Kept:
+    """What :func:`validate_store` needs of one record, worked out when a build loads the record
+    (:func:`validate_and_keep`) and kept in the ledger (:mod:`graph.ledger`), so that validating
+    a store whose records a build validated reads none of them again:
+
+    - the record's findings, as they hold in the union of all records as long as every record
+      that mentions one of its nodes describes that node the same way;
+    - the digests of its nodes' triples (as :class:`_Chunk` makes them from the store), which
+      tell where records describe a node differently: those nodes are checked again on the store;
+    - every node it mentions, so that a finding on a node no other record mentions needs no
+      look-up to be attributed.
+
+    Kept results apply when every SPARQL constraint of the shapes is *local* (reads only triples
+    about ``$this``, with predicates the digests cover: :func:`local_sparql`); otherwise
+    :func:`validate_store` reads the records."""
+
+    findings: list[tuple[Node, Finding]]
+    digests: dict[int, tuple[int, int]]
+    #: hashes of the nodes mentioned, packed (see :attr:`ChunkOut.mentions`)
+    mentions: bytes
+    #: (preferred trial id, source file), as :func:`store_units` reads them
+    owner: tuple[str, str] = ("", "")
+    #: nodes the record gives a load time
+    timed: set[int] = field(default_factory=set)
+
+    @classmethod
+    def of(
+        cls, plan: Plan, view: View, raws: list[Raw], findings: list[Finding], terms: Sequence[tuple[Any, Any, Any]]
+    ) -> Kept:
+        import struct
+
+        explicit = {n for _cs, t in plan.top for n in t.nodes}
+        present = view.nodes() if explicit else set()
+        kept = [
+            (r.focus, f)
+            for r, f in zip(raws, findings, strict=False)
+            if not (r.focus in explicit and r.focus not in present)  # union mode: only where present
+        ]
+        digests, mentions, timed = _record_digests(plan, terms)
+        packed = struct.pack(f"<{len(mentions)}q", *sorted(mentions))
+        return cls(kept, digests, packed, _owner(view), timed)
+
+    def dumps(self, shapes: str) -> str:
+        """As stored in the ledger: JSON, the digests packed (sorted, so that two builds of the
+        same record write the same text)."""
+        import base64
+        import json
+        import struct
+
+        keys = sorted(self.digests)
+        packed = struct.pack("<" + "qQQ" * len(keys), *(v for k in keys for v in (k, *self.digests[k])))
+        mentions = struct.unpack(f"<{len(self.mentions) // 8}q", self.mentions)
+        extra = sorted(set(mentions) - set(keys))
+        doc = {
+            "v": KEPT_VERSION,
+            "shapes": shapes,
+            "owner": list(self.owner),
+            "timed": sorted(self.timed),
+            "findings": sorted(
+                [term_token(n) or "", f.severity, f.field, f.value, f.rule, f.message, f.focus]
+                for n, f in self.findings
+            ),
+            "digests": base64.b64encode(packed).decode("ascii"),
+            "mentions": base64.b64encode(struct.pack(f"<{len(extra)}q", *extra)).decode("ascii"),
+        }
+        return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def loads(cls, text: str, shapes: str) -> Kept | None:
+        """Kept results made with the same shapes, or ``None``."""
+        import json
+
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(doc, dict) or doc.get("v") != KEPT_VERSION or doc.get("shapes") != shapes:
+            return None
+        return cls._decode(doc)
+
+    @classmethod
+    def _decode(cls, doc: dict[str, Any]) -> Kept:
+        import base64
+        import struct
+
+        raw = base64.b64decode(doc["digests"])
+        values = struct.unpack("<" + "qQQ" * (len(raw) // 24), raw)
+        keys = values[0::3]
+        digests = dict(zip(keys, zip(values[1::3], values[2::3], strict=True), strict=True))
+        mentions = base64.b64decode(doc["mentions"]) + struct.pack(f"<{len(keys)}q", *keys)
+        findings = [(text_term(row[0]), Finding(*row[1:])) for row in doc["findings"]]
+        trial, source = doc["owner"]
+        return cls(findings, digests, mentions, (trial, source), set(doc["timed"]))
+
+    def chunk(self, unit: Unit) -> ChunkOut:
+        return ChunkOut([unit], self.digests, self.findings, {}, self.mentions, self.timed)
+
+
+class _OxKeys:
+    """:func:`term_hash` of Oxigraph terms (their text keys as :func:`graph.digest.node_key`
+    writes them for the rdflib terms the store gives back), remembered per process."""
+
+    LIMIT = 500_000
+
+    def __init__(self) -> None:
+        self.cache: dict[Any, int] = {}
+        self.observed: dict[Any, bool] = {}
+
+    def __call__(self, term: Any) -> int:
+        found = self.cache.get(term)
+        if found is None:
+            if len(self.cache) > self.LIMIT:
+                self.cache.clear()
+            found = self.cache[term] = key_hash(_ox_key(term))
+        return found
+
+
+def _ox_key(term: Any) -> str:
+    import pyoxigraph as ox
+
+    kind = type(term)
+    if kind is ox.NamedNode:
+        return f"<{term.value}>"
+    if kind is ox.BlankNode:
+        return f"_:{term.value}"
+    if term.language:
+        return f'"{term.value}"@{term.language}'
+    if term.datatype.value == _XSD_STRING:
+        return f'"{term.value}"'
+    return f'"{term.value}"^^<{term.datatype.value}>'
+
+
+_OX_KEYS = _OxKeys()
+
+
+def _record_digests(
+    plan: Plan, terms: Sequence[tuple[Any, Any, Any]]
+) -> tuple[dict[int, tuple[int, int]], set[int], set[int]]:
+    """The digests :class:`_Chunk` makes of a chunk holding this record alone, every node the
+    record mentions, and the nodes it gives a load time; from the record's triples as
+    Oxigraph terms (in the form the store keeps them)."""
+    import pyoxigraph as ox
+
+    keys = _OX_KEYS
+    observed = plan.observed
+    decided = keys.observed
+    full: dict[int, int] = {}
+    types: dict[int, int] = {}
+    objects: set[int] = set()
+    mentions: set[int] = set()
+    times: set[int] = set()
+    literal_type = ox.Literal
+    for s, p, o in dict.fromkeys(terms):
+        hs = keys(s)
+        mentions.add(hs)
+        seen = decided.get(p)
+        if seen is None:
+            seen = decided[p] = observed is None or URIRef(p.value) in observed
+        literal = type(o) is literal_type
+        if not literal:
+            mentions.add(keys(o))
+        if not seen:
+            continue
+        hp = keys(p)
+        if p.value == _LOAD_TIME_TEXT:
+            times.add(hs)
+            h = hash((hp, _ANY_TIME))
+        else:
+            h = hash((hp, keys(o)))
+        full[hs] = (full.get(hs, 0) + h) & _MASK
+        if hp == _TYPE_HASH:
+            types[hs] = (types.get(hs, 0) + h) & _MASK
+        if not literal:
+            objects.add(keys(o))
+    digests = {h: (d or 1, types.get(h, 0)) for h, d in full.items()}
+    for h in objects:
+        digests.setdefault(h, (0, 0))
+    return digests, mentions, times
+
+
+def _owner(view: View) -> tuple[str, str]:
+    """(preferred trial id, source file) of one record, by the rule of :func:`store_units`."""
+    trials = sorted(str(t) for t in view.subjects_with(_TYPE, _TRIAL))
+    trial = ""
+    if trials:
+        first = URIRef(trials[0])
+        ids = sorted(str(v) for v in view.values(first, _IDENTIFIER))
+        trial = ids[0] if ids else trials[0]
+    sources = sorted(str(o) for o in view.objects_of(_SOURCE_FILE))
+    return trial, sources[0] if sources else ""
+
+
+def local_sparql(plan: Plan) -> bool:
+    """Whether every SPARQL constraint of the shapes reads only triples about ``$this`` (with
+    predicates the digests cover), so that a record's own result holds in the union wherever
+    its nodes are described alike.  Worked out once per plan."""
+    if plan.local_sparql is None:
+        plan.local_sparql = all(
+            _is_local(helper, plan)
+            for cs in plan.sparql_shapes.values()
+            for kind, arg in cs.steps
+            if kind == "sparql"
+            for helper in arg[0].sparql_constraints
+            if not helper.deactivated
+        )
+    return plan.local_sparql
+
+
+def _is_local(helper: Any, plan: Plan) -> bool:
+    init, text = helper.pre_bind_variables(URIRef("urn:x-trialgraph:probe"))
+    text = helper.apply_prefixes(text)
+    if "this" not in init or not _this_free_is_safe(text):
+        return False
+    try:
+        algebra = _algebra(text)
+    except Exception:
+        return False
+    this = Variable("this")
+    observed = plan.observed
+    ok = True
+
+    def walk(node: Any) -> None:
+        nonlocal ok
+        name = getattr(node, "name", None)
+        if name in ("ServiceGraphPattern", "Graph"):
+            ok = False
+        if name == "BGP":
+            for s_, p_, _o in node.triples:
+                if s_ != this or not isinstance(p_, URIRef) or (observed is not None and p_ not in observed):
+                    ok = False
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k not in ("PV", "_vars"):
+                    walk(v)
+        elif isinstance(node, list | tuple):
+            for v in node:
+                walk(v)
+
+    walk(algebra)
+    return ok
 
 
 class _Converter:
@@ -1377,6 +1719,14 @@ def term_hash(term: Node) -> int:
 
 
 _TYPE_HASH = term_hash(RDF.type)
+#: The load time a build writes into each record graph says when, not what: in a node's digest
+#: it counts by its presence (this hash stands for any value), so that the digests kept for a
+#: record do not change with the time it was loaded.  Two records giving a node a load time
+#: each make that node divergent (:class:`_Fold`), whatever the times.
+_LOAD_TIME = URIRef("http://www.w3.org/ns/prov#generatedAtTime")
+_LOAD_TIME_TOKEN = f"<{_LOAD_TIME}>"
+_LOAD_TIME_TEXT = str(_LOAD_TIME)
+_ANY_TIME = term_hash(Literal("any time"))
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _MASK = 0xFFFFFFFFFFFFFFFF
 
@@ -1396,6 +1746,8 @@ class _Chunk:
         self.full: dict[int, int] = {}
         self.types: dict[int, int] = {}
         self.objects: set[int] = set()
+        #: nodes given a load time
+        self.timed: set[int] = set()
 
     def add_tsv(self, data: bytes, terms: _Terms) -> None:
         """Rows ``?s ?p ?o`` in SPARQL TSV (the first line names the variables)."""
@@ -1418,7 +1770,11 @@ class _Chunk:
             s, hs = cache.get(st) or get(st)
             p, hp = cache.get(pt) or get(pt)
             o, ho = cache.get(ot) or get(ot)
-            h = hash((hp, ho))
+            if pt == _LOAD_TIME_TOKEN:
+                self.timed.add(hs)
+                h = hash((hp, _ANY_TIME))
+            else:
+                h = hash((hp, ho))
             full[hs] = (full.get(hs, 0) + h) & _MASK
             if hp == _TYPE_HASH:
                 types[hs] = (types.get(hs, 0) + h) & _MASK
@@ -1490,6 +1846,8 @@ def store_units(db: Any, names: Sequence[str]) -> dict[str, Unit]:
     whole store and each kind of triple (per chunk, Oxigraph would scan every graph each time,
     and an ``OPTIONAL`` join costs more than the three queries)."""
     wanted = set(names)
+    if not wanted:
+        return {}
     trials: dict[str, dict[str, list[str]]] = defaultdict(dict)
     sources: dict[str, list[str]] = defaultdict(list)
     for row in db.query(_TRIALS_QUERY):
@@ -1524,12 +1882,12 @@ def _chunk_eval(
     (to find nodes that chunks see differently)."""
     ctx = Context(plan, chunk.view(hierarchy), target_sets=target_sets, present_only=True)
     findings = [(r.focus, _finding(plan, r)) for r in evaluate(ctx)]
-    return ChunkOut(units, chunk.digests(), findings, dict(ctx.sparql_foci))
+    return ChunkOut(units, chunk.digests(), findings, dict(ctx.sparql_foci), timed=chunk.timed)
 
 
 def _union_chunk(task: tuple[list[str], bytes | None, list[Unit]]) -> ChunkOut:
     """A worker's share: a chunk of records, read from the store (on disk) or sent as rows."""
-    with _no_full_gc():
+    with no_full_gc():
         return _one_chunk(*task)
 
 
@@ -1543,23 +1901,6 @@ def _one_chunk(names: list[str], rows: bytes | None, units: list[Unit]) -> Chunk
     chunk = _Chunk(plan)
     chunk.add_tsv(rows, terms)
     return _chunk_eval(plan, chunk, units, _STATE["target_sets"], _STATE["hierarchy"])
-
-
-@contextmanager
-def _no_full_gc() -> Iterator[None]:
-    """Python's cyclic collector, left on, walks the whole term cache again and again while a
-    chunk allocates (it doubled the time of a chunk); the index holds no cycles, so only the
-    young objects are collected, once per chunk."""
-    import gc
-
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.collect(1)
-        if was:
-            gc.enable()
 
 
 @dataclass
@@ -1582,11 +1923,16 @@ def validate_store(
     workers: int | None = None,
     shapes: Graph | None = None,
     chunk_size: int = CHUNK_SIZE,
+    kept: bool = True,
 ) -> StoreValidation:
     """The shapes over the union of every source-record graph in ``store``, with the findings
     plain pyshacl gives on that union, each attributed to every record holding its focus node.
     Works on an Oxigraph store (on disk: workers read it directly); any other store is validated
-    with plain pyshacl."""
+    with plain pyshacl.
+
+    ``kept``: use the results a build kept for each record it validated (:class:`Kept`, in the
+    ledger) instead of reading those records again; only records without kept results (or with
+    results kept for other shapes) are read.  The cross-record part runs either way."""
     from graph.store import OxigraphStore
 
     shapes = shapes if shapes is not None else shapes_graph(extra_shapes)
@@ -1594,20 +1940,32 @@ def validate_store(
         return _plain_store(store, shapes)
     clock = _Clock()
     plan = compile_plan(shapes, "union")
-    names = _ordered_units(store)
-    owners = store_units(store.db, names)
-    scope = Scope(store, names)
-    hierarchy = _hierarchy(store, names)
+    from graph.layout import asserted_graph_names
+
+    everything = sorted(str(n) for n in asserted_graph_names(store))
+    scope = Scope(store, everything)
+    hierarchy = _hierarchy(store, everything)
     target_sets = _target_sets(store, plan, scope)
+    fold = _Fold()
+    owners: dict[str, Unit] = {}
+    reused: dict[str, Kept] = {}
+    if kept and not hierarchy and not target_sets and plan.fallback is None and local_sparql(plan):
+        with no_full_gc():
+            reused = _kept_results(store, shapes, set(everything))
+            for name in everything:
+                if name in reused:
+                    owners[name] = Unit(name, *reused[name].owner)
+                    fold.add(reused[name].chunk(owners[name]))
+    names = _ordered_units(store, [n for n in everything if n not in reused])
+    owners.update(store_units(store.db, names))
     clock.lap("prepare")
     chunks = [names[i : i + chunk_size] for i in range(0, len(names), chunk_size)]
     n = _workers(workers, len(chunks))
     on_disk = store.root is not None and store._current() is not None
-    fold = _Fold()
     if n <= 1:
         terms = _Terms(plan)
         for names_ in chunks:
-            with _no_full_gc():
+            with no_full_gc():
                 chunk = _Chunk(plan)
                 chunk.add_tsv(chunk_rows(store.db, names_), terms)
                 fold.add(_chunk_eval(plan, chunk, [owners[n] for n in names_], target_sets, hierarchy))
@@ -1619,6 +1977,20 @@ def validate_store(
                 fold.add(out)
     clock.lap("records")
     return _merge(store, plan, fold, scope, target_sets, hierarchy, clock)
+
+
+def _kept_results(store: Any, shapes: Graph, names: set[str]) -> dict[str, Kept]:
+    """The validation results the ledger keeps for the store's records, made with these shapes."""
+    from graph import ledger
+
+    fingerprint = shapes_fingerprint(shapes)
+    out = {}
+    for name, text in ledger.validations(store.db).items():
+        if name in names:
+            found = Kept.loads(text, fingerprint)
+            if found is not None:
+                out[name] = found
+    return out
 
 
 class _Clock:
@@ -1637,12 +2009,11 @@ class _Clock:
         self.last = now
 
 
-def _ordered_units(store: Any) -> list[str]:
+def _ordered_units(store: Any, names: list[str]) -> list[str]:
     """Source-record graph names, the records of one trial next to each other (so that a chunk
     usually holds all of a trial's records)."""
-    from graph.build import asserted_graph_names
-
-    names = [str(n) for n in asserted_graph_names(store)]
+    if len(names) <= 1:
+        return names
     trial_of: dict[str, str] = {}
     q = "SELECT ?g ?t WHERE { GRAPH ?g { ?g <https://w3id.org/trialgraph/ontology#sourceRecord> ?t } }"
     for row in store.db.query(q):  # plain strings: rdflib terms for 100,000 rows cost seconds
@@ -1682,10 +2053,33 @@ class _Fold:
         self.retyped: set[int] = set()
         #: divergent node hash -> index of a chunk that holds the node
         self.where: dict[int, int] = {}
+        #: whether every chunk said what its records mention
+        self.complete = True
+        #: node hash -> the chunk that gave it a load time
+        self.timed: dict[int, int] = {}
+
+    def mentioned(self, wanted: set[int]) -> dict[int, int]:
+        """For each of the ``wanted`` node hashes that some chunk mentions: the one chunk that
+        does, or -1 when several do."""
+        import struct
+
+        found: dict[int, int] = {}
+        for index, out in enumerate(self.outs):
+            if out.mentions is None:
+                continue
+            for h in wanted.intersection(struct.unpack(f"<{len(out.mentions) // 8}q", out.mentions)):
+                found[h] = index if found.setdefault(h, index) == index else -1
+        return found
 
     def add(self, out: ChunkOut) -> None:
         seen = self.seen
         index = len(self.outs)
+        if out.mentions is None:
+            self.complete = False
+        for h in out.timed:
+            if self.timed.setdefault(h, index) != index:
+                self.divergent.add(h)
+                self.where.setdefault(h, index)
         for h, d in out.digests.items():
             prev = seen.setdefault(h, d)
             if prev != d:
@@ -1726,7 +2120,7 @@ def _merge(
     if plan.fallback is not None:
         findings.extend(_fallback_union(store, plan))
         clock.lap("plain pyshacl")
-    issues = sorted_issues(_attribute_all(store, findings, units))
+    issues = sorted_issues(_attribute_all(store, findings, units, fold))
     trials = sorted({u.trial for u in units if u.trial})
     clock.lap("report")
     return StoreValidation(issues, trials, len(units), len(divergent), list(plan.notes), affected, clock.laps)
@@ -1921,6 +2315,11 @@ def _sparql_findings(
     return out
 
 
+#: Up to this many focus nodes, a SPARQL constraint runs once per node (with ``$this`` bound)
+#: rather than once over the whole store.
+FEW_FOCI = 64
+
+
 def _rows_for(store: Any, helper: Any, foci: set[Node], scope: Scope) -> _Rows:
     from graph.store import to_ox
 
@@ -1929,7 +2328,7 @@ def _rows_for(store: Any, helper: Any, foci: set[Node], scope: Scope) -> _Rows:
     text = helper.apply_prefixes(text)
     bound = "this" in init
     by_this: dict[Node | None, list[dict[str, Node]]] = defaultdict(list)
-    if bound and not _this_free_is_safe(text):
+    if bound and (len(foci) <= FEW_FOCI or not _this_free_is_safe(text)):
         import pyoxigraph as ox
 
         for f in foci:
@@ -1988,7 +2387,7 @@ def query_predicates(text: str) -> set[URIRef] | None:
     from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
 
     try:
-        algebra = prepareQuery(text, initNs=_default_prefixes()).algebra
+        algebra = _algebra(text)
     except Exception:
         return None
     found: set[URIRef] = set()
@@ -2035,6 +2434,13 @@ def run_select(store: Any, text: str, scope: Scope, **kwargs: Any) -> list[dict[
     return rows
 
 
+@lru_cache(maxsize=256)
+def _algebra(text: str) -> Any:
+    """A query's algebra (rdflib's parser takes tens of milliseconds a query: each text is
+    parsed once per process, whatever asks)."""
+    return prepareQuery(text, initNs=_default_prefixes()).algebra
+
+
 _PREFIXES: dict[str, str] = {}
 
 
@@ -2044,12 +2450,13 @@ def _default_prefixes() -> dict[str, str]:
     return _PREFIXES
 
 
+@lru_cache(maxsize=256)
 def _this_free_is_safe(text: str) -> bool:
     """Running the query once with ``?this`` free and keeping each focus node's rows equals
     pyshacl's pre-binding when ``?this`` is bound by the main pattern and the query has no
     sub-select (where a pre-bound ``$this`` reaches and a free one does not)."""
     try:
-        algebra = prepareQuery(text).algebra
+        algebra = _algebra(text)
     except Exception:
         return False
     this = Variable("this")
@@ -2085,9 +2492,10 @@ def _this_free_is_safe(text: str) -> bool:
 _SELECT = re.compile(r"SELECT(\s+(?:DISTINCT|REDUCED))?\s", re.IGNORECASE)
 
 
+@lru_cache(maxsize=256)
 def _project_this(text: str) -> str:
     """The query with ``?this`` among the projected variables."""
-    algebra = prepareQuery(text).algebra
+    algebra = _algebra(text)
     if Variable("this") in algebra.PV:
         return text
     pos = _keyword_position(text)
@@ -2137,7 +2545,7 @@ def _explicit_targets(store: Any, plan: Plan, units: list[Unit]) -> list[tuple[N
 
 
 def _fallback_union(store: Any, plan: Plan) -> list[tuple[Node, Finding]]:
-    from graph.build import asserted_data
+    from graph.layout import asserted_data
 
     assert plan.fallback is not None
     return list(pyshacl_findings(asserted_data(store), plan.fallback))
@@ -2186,16 +2594,31 @@ def _owners(
     return out
 
 
-def _attribute_all(store: Any, findings: list[tuple[Node, Finding]], units: list[Unit]) -> list[Issue]:
-    """Issues for the findings, each finding once (chunks that share a node all report it)."""
+def _attribute_all(
+    store: Any, findings: list[tuple[Node, Finding]], units: list[Unit], fold: _Fold | None = None
+) -> list[Issue]:
+    """Issues for the findings, each finding once (chunks that share a node all report it).
+    A node that one record alone mentions (known from kept results) belongs to that record;
+    the store is asked about the others."""
     unique = list(dict.fromkeys(findings))
-    owners = _owners(store, (n for n, _f in unique), {u.key: (u.trial, u.source) for u in units})
+    known: dict[Node, list[tuple[str, str]]] = {}
+    if fold is not None and fold.complete:
+        hashes = {n: term_hash(n) for n, _f in unique}
+        mentioned = fold.mentioned(set(hashes.values()))
+        for n, h in hashes.items():
+            index = mentioned.get(h, -1)
+            if index >= 0 and len(fold.outs[index].units) == 1:
+                u = fold.outs[index].units[0]
+                known[n] = [(u.trial, u.source)]
+    asked = (n for n, _f in unique if n not in known)
+    owners = _owners(store, asked, {u.key: (u.trial, u.source) for u in units})
+    owners.update(known)
     return [i for n, f in unique for i in attribute(f, owners.get(n, ()))]
 
 
 def _plain_store(store: Any, shapes: Graph) -> StoreValidation:
     """Stores other than Oxigraph (a remote endpoint): plain pyshacl over the union."""
-    from graph.build import asserted_graph_names
+    from graph.layout import asserted_graph_names
     from graph.validate import validate_units_plain
 
     units = {str(n): store.graph(n) for n in asserted_graph_names(store)}

@@ -2,8 +2,8 @@
 
 owlrl applies every OWL 2 RL rule to every triple, cycle after cycle, in Python.  Almost all of
 that work is schema reasoning redone on each cycle.  Here the schema is closed once, in Python,
-and what is left for the data is a handful of rule shapes, each written as SPARQL that Oxigraph
-runs (see :mod:`graph.reason` for how and when):
+and what is left for the data is a handful of rule shapes, which :mod:`graph.closure` applies
+to each record in Python (see :mod:`graph.reason` for how and when):
 
 - **property rules**: ``(x p y) => (x q y)`` and ``(x p y) => (y q x)``.  They cover ``prp-spo1``
   (sub-properties), ``prp-eqp1/2`` (equivalent properties), ``prp-inv1/2`` (inverses) and
@@ -29,8 +29,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.term import Node
@@ -113,26 +113,6 @@ class Schema:
             sort_keys=True,
         )
         return hashlib.sha256(text.encode()).hexdigest()
-
-
-def after_chains(schema: Schema) -> Schema:
-    """The type rules to apply to triples that a chain has just derived.  A chain's head types
-    its subject (object) with nothing its first (last) step does not type it with already, in
-    most ontologies: those pairs are dropped, which saves probing a type per chained triple."""
-    heads: dict[str, list[Chain]] = defaultdict(list)
-    for chain in schema.chains:
-        heads[chain.head].append(chain)
-
-    def pruned(table: dict[str, tuple[str, ...]], end: int) -> dict[str, tuple[str, ...]]:
-        out = {}
-        for c, props in table.items():
-            members = set(props)
-            kept = tuple(p for p in props if not (p in heads and all(ch.steps[end] in members for ch in heads[p])))
-            if kept:
-                out[c] = kept
-        return out
-
-    return replace(schema, subject_of=pruned(schema.subject_of, 0), object_of=pruned(schema.object_of, -1))
 
 
 def is_kept_term(term: str) -> bool:
@@ -356,98 +336,3 @@ def _all_properties(ax: _PropertyAxioms) -> set[str]:
 
 def _frozen(table: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:
     return {k: tuple(sorted(v)) for k, v in sorted(table.items()) if v}
-
-
-# -- SPARQL -----------------------------------------------------------------------------------------
-#
-# The engine builds its statements from the pieces below.  A *source* says where a premise
-# triple may come from; it is a function of the triple pattern, so one rule can be run over the
-# premises, over a delta graph, or over everything.
-
-
-def iri(value: str) -> str:
-    if any(c in value for c in '<>"{}|^`\\ '):
-        raise UnsupportedOntology(f"not a valid IRI: {value!r}")
-    return f"<{value}>"
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where premises are read.
-
-    ``name``: one named graph.  Otherwise every named graph but ``excluded`` (``GRAPH ?g``, with a
-    fresh variable per pattern), plus the default graph when ``default`` is set.  With no name
-    and ``any_graph`` false, the default graph alone.
-
-    Keep ``excluded`` empty inside ``EXISTS``: Oxigraph then probes one index per row, while a
-    filter on the graph variable makes it enumerate the whole extent for every row."""
-
-    name: str | None = None
-    excluded: tuple[str, ...] = ()
-    default: bool = False
-    any_graph: bool = True
-
-    def pattern(self, triple: str, tag: str) -> str:
-        if self.name is not None:
-            return f"GRAPH {iri(self.name)} {{ {triple} }}"
-        if not self.any_graph:
-            return triple
-        where = f"GRAPH ?{tag} {{ {triple} }}"
-        if self.excluded:
-            where += f" FILTER(?{tag} NOT IN ({', '.join(iri(g) for g in self.excluded)}))"
-        if self.default:
-            where = f"{{ {where} }} UNION {{ {triple} }}"
-        return where
-
-
-DEFAULT_GRAPH = Source(any_graph=False)
-
-
-def _each(props: Iterable[str], src: Source, triple: str, tag: str, extra: str = "") -> Iterator[str]:
-    """One group per constant predicate: Oxigraph then reads each from its predicate index.
-    (A ``VALUES ?p`` list would be joined with a scan of every quad.)"""
-    for p in props:
-        yield f"{{ {src.pattern(triple.replace('?p', iri(p)), tag)}{extra} }}"
-
-
-def _bodies_property(schema: Schema, q: str, src: Source) -> Iterator[str]:
-    yield from _each(schema.forward.get(q, ()), src, "?s ?p ?o", "g1")
-    yield from _each(schema.backward.get(q, ()), src, "?o ?p ?s", "g2", " FILTER(!isLiteral(?s))")
-
-
-def _bodies_class(schema: Schema, c: str, src: Source) -> Iterator[str]:
-    yield from _each(schema.subject_of.get(c, ()), src, "?s ?p ?o", "g1")
-    yield from _each(schema.object_of.get(c, ()), src, "?o ?p ?s", "g2", " FILTER(!isLiteral(?s))")
-    yield from _each(schema.sub_classes.get(c, ()), src, "?s a ?p", "g3")
-
-
-def head_triple(target: str, *, is_class: bool) -> str:
-    return f"?s a {iri(target)}" if is_class else f"?s {iri(target)} ?o"
-
-
-def local_bodies(schema: Schema, target: str, src: Source, *, is_class: bool) -> list[str]:
-    """Alternative WHERE groups that derive ``target`` from one premise read from ``src``."""
-    gen = _bodies_class if is_class else _bodies_property
-    return list(gen(schema, target, src))
-
-
-def chain_body(chain: Chain, sources: list[Source], *, hash_join: bool, first: int = 0) -> str:
-    """The path ``?s steps... ?o``, step i read from ``sources[i]``.
-
-    Oxigraph joins patterns in the order they are written, probing an index for each row of
-    what came before.  So a semi-naive variant names its small delta step first (``first``),
-    then walks outwards from it.  With ``hash_join`` (no step is small) each step is a sub-select
-    of its own instead, and Oxigraph hash-joins whole extents: orders of magnitude faster than
-    probing one index per row of a large extent."""
-    n = len(chain.steps)
-    nodes = ["?s", *[f"?x{i}" for i in range(1, n)], "?o"]
-    order = [first, *range(first + 1, n), *range(first - 1, -1, -1)]
-    parts = []
-    for i in order:
-        triple = f"{nodes[i]} {iri(chain.steps[i])} {nodes[i + 1]}"
-        pat = sources[i].pattern(triple, f"j{i}")
-        if hash_join:
-            parts.append(f"{{ SELECT DISTINCT {nodes[i]} {nodes[i + 1]} WHERE {{ {pat} }} }}")
-        else:
-            parts.append(pat)
-    return " ".join(parts)

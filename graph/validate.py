@@ -119,14 +119,44 @@ def shapes_graph(extra: Sequence[Path] = ()) -> Graph:
             paths.extend(found)
         else:
             paths.append(p)
+    from graph.store import turtle_graph
+
+    contents = []
     for path in paths:
         try:
-            g.parse(path, format="turtle")
-        except Exception as exc:  # rdflib raises several unrelated types for bad Turtle
+            g += turtle_graph(path)
+            contents.append(path.read_bytes())
+        except Exception as exc:  # a syntax error, or a file that cannot be read
             raise InputError(
                 f"{path}: not valid Turtle: {exc}", hint="fix the file or leave it out of --shapes"
             ) from None
+    setattr(g, _FINGERPRINT, _with_code(contents))  # see shapes_fingerprint
     return g
+
+
+_FINGERPRINT = "_trialgraph_fingerprint"
+
+
+def shapes_fingerprint(shapes: Graph) -> str:
+    """A digest of a shapes graph and of the code that evaluates shapes: validation results kept
+    for a record apply while it is unchanged.  For a graph :func:`shapes_graph` made, a digest of
+    its files (cheap); for any other, of its triples with the blank nodes labelled from what they
+    hold (a second or so)."""
+    found = getattr(shapes, _FINGERPRINT, None)
+    if found is None:
+        from rdflib.compare import to_canonical_graph
+
+        lines = sorted(f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in to_canonical_graph(shapes))
+        found = _with_code([("\n".join(lines)).encode("utf-8", "surrogatepass")])
+    return str(found)
+
+
+def _with_code(parts: list[bytes]) -> str:
+    from graph.constants import PACKAGE_DIR
+    from graph.digest import hex_digest
+
+    code = [(PACKAGE_DIR / name).read_bytes() for name in ("fastvalidate.py", "validate.py")]
+    return hex_digest((*parts, *code))
 
 
 # -- the data as the store holds it --------------------------------------------------------------

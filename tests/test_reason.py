@@ -19,7 +19,7 @@ import pytest
 from rdflib import OWL, RDF, Graph, Literal, URIRef
 
 from graph import identity as ids
-from graph import queries, rdf, reason, rules
+from graph import layout, queries, rdf, reason, rules
 from graph.constants import INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH
 from graph.errors import RecordError, TrialgraphError
 from graph.model import Condition, Identifier, Organization, TrialRecord
@@ -92,7 +92,8 @@ def _as_graph(triples: Iterable[tuple[object, ...]]) -> Graph:
 
 
 def _inferred(db: ox.Store) -> set[str]:
-    return {str(q.triple) for q in db.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED_GRAPH))}
+    """The union of the store's inferred graphs (each record's own and the shared one)."""
+    return {str(q.triple) for q in reason.inferred_triples(db)}
 
 
 def _assert_same(expected: set[str], actual: set[str], what: str) -> None:
@@ -218,7 +219,20 @@ def test_store_with_one_graph_per_record_gives_owlrl_answer(
     _assert_same(reference, _inferred(db), "store vs owlrl")
     assert not _leftovers(db)
     written = {g.value for g in db.named_graphs() if isinstance(g, ox.NamedNode) and reason.is_reasoner_graph(g.value)}
-    assert written == {INFERRED_GRAPH, reason.STATE_GRAPH}  # nothing needed the support graph
+    # each record's own inferences, the shared graph (the stroke trial's ancestors come from other
+    # records), the state; support graphs only for what another record asserts
+    own = {layout.inferred_graph_of(_name(r)) for r in corpus}
+    support = {g for g in written if layout.is_support_graph(g)}
+    assert written - support == {INFERRED_GRAPH, reason.STATE_GRAPH} | own
+    assert reason.SUPPORT_GRAPH not in support  # nothing about a vocabulary concept is derived
+    asserted = {
+        str(q.triple)
+        for q in db
+        if isinstance(q.graph_name, ox.NamedNode) and layout.is_record_graph(q.graph_name.value)
+    }
+    for g in support:
+        hidden = {str(q.triple) for q in db.quads_for_pattern(None, None, None, ox.NamedNode(g))}
+        assert hidden <= asserted, f"{g} holds triples no record asserts"
     assert db.contains_named_graph(ox.NamedNode(ONTOLOGY_GRAPH))
 
 
@@ -432,3 +446,39 @@ def test_unknown_engine_and_non_record_graphs_are_usage_errors(ontology: Graph) 
         reason.inferred_for(Graph(), engine="hermit", ontology=ontology)  # type: ignore[arg-type]
     with pytest.raises(TrialgraphError, match="not a source-record graph"):
         reason.maintain(ox.Store(), {URIRef(INFERRED_GRAPH): Graph()}, ontology=ontology)
+
+
+def _graphs(db: ox.Store) -> dict[str, set[str]]:
+    """Every named graph of a store, as sets of triples."""
+    out: dict[str, set[str]] = {}
+    for q in db:
+        if isinstance(q.graph_name, ox.NamedNode):
+            out.setdefault(q.graph_name.value, set()).add(str(q.triple))
+    return out
+
+
+def test_incremental_changes_leave_the_graphs_a_run_from_scratch_makes(
+    corpus: list[TrialRecord], ontology: Graph
+) -> None:
+    """Graph by graph, not only their union: each record's own inferred graph, its support
+    graph and the shared graph are what a run from scratch on the same records writes."""
+    db = _store(corpus, ontology)
+    current = {_name(r): r for r in corpus}
+    for what, old, new in _edits(corpus, random.Random(19)):
+        name = _name(old)
+        if name not in current:
+            continue
+        reason.maintain(db, {name: _graph(new) if new else None}, ontology=ontology)
+        if new is None:
+            current.pop(name)
+        else:
+            current[name] = new
+        fresh = ox.Store()
+        fresh.extend(
+            q for q in db if isinstance(q.graph_name, ox.NamedNode) and not reason.is_reasoner_graph(q.graph_name.value)
+        )
+        reason.recompute(fresh, ontology=ontology)
+        got, expected = _graphs(db), _graphs(fresh)
+        assert got.keys() == expected.keys(), f"after '{what}' on {old.record_id}"
+        for g in expected:
+            _assert_same(expected[g], got[g], f"graph {g} after '{what}' on {old.record_id}")

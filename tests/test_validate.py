@@ -538,3 +538,48 @@ def test_which_queries_may_run_over_all_graphs_at_once() -> None:
     assert _this_free_is_safe(f"SELECT $this ?v WHERE {{ $this <{tg}a> ?v FILTER(?v > 1) }}")
     assert not _this_free_is_safe(f"SELECT $this WHERE {{ {{ SELECT ?x WHERE {{ $this <{tg}a> ?x }} }} }}")
     assert not _this_free_is_safe(f"SELECT $this WHERE {{ OPTIONAL {{ $this <{tg}a> ?x }} }}")
+
+
+# -- results kept per record version -------------------------------------------------------------
+
+
+def test_kept_results_give_the_report_of_a_full_validation(
+    ctgov_store: OxigraphStore, seed_store: OxigraphStore
+) -> None:
+    """A build keeps each record's validation results in the ledger; validating the store with
+    them reads no record again and gives what reading every record gives (and plain pyshacl)."""
+    for store in (ctgov_store, seed_store):
+        kept = validate_store(store, shapes=SHAPES, workers=1, kept=True)
+        full = validate_store(store, shapes=SHAPES, workers=1, kept=False)
+        assert kept.issues == full.issues == _plain(store, SHAPES)[0]
+        assert kept.trials == full.trials and kept.records == full.records
+        assert kept.timings["records"] < full.timings["records"]  # nothing was read again
+
+
+def test_kept_results_of_other_shapes_are_not_used(tmp_path: Path) -> None:
+    """Records validated under other shapes are read again, the others are not; the report is
+    still the full one, with either set of shapes, on a store whose records share nodes (two
+    copies of each of three real records, and the seed records)."""
+    store_path = tmp_path / "store"
+    folder = tmp_path / "shapes"
+    folder.mkdir()
+    (folder / "network.ttl").write_text(EXTRA, encoding="utf-8")
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    for name in ("NCT06171568.json", "NCT04431453.json", "NCT00763412.json"):
+        text = (CTGOV / name).read_text(encoding="utf-8")
+        nct = name.removesuffix(".json")
+        for k in (1, 2):
+            (copies / f"{nct}-{k}.json").write_text(text.replace(nct, f"NCT9{k}{nct[5:]}"), encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", str(SEED), "--store", str(store_path), "--quiet"]).exit_code == 0
+    built = runner.invoke(main, ["build", str(copies), "--store", str(store_path), "--quiet", "--shapes", str(folder)])
+    assert built.exit_code == 0, built.output
+    store = OxigraphStore(store_path, read_only=True)
+    for extra in ([], [folder]):
+        shapes = shapes_graph(extra)
+        kept = validate_store(store, shapes=shapes, workers=1, kept=True)
+        assert kept.issues == validate_store(store, shapes=shapes, workers=1, kept=False).issues
+        assert kept.issues == validate_units_plain(
+            {str(n): store.graph(n) for n in asserted_graph_names(store)}, shapes
+        )

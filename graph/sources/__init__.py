@@ -129,21 +129,26 @@ def read_all(paths: Iterable[str | Path]) -> Iterator[ReadResult]:
     record: a file no reader wants, a folder with no file, a file that holds no record."""
     for path, fmt in inputs(paths):
         if fmt is None:
-            yield _unread(path)
+            yield unread(path)
             continue
-        records = 0
-        errors = 0
-        for item in fmt.read(path):
-            if isinstance(item, RecordError):
-                errors += 1
-            else:
-                records += 1
-            yield item
-        if records == 0 and errors == 0:
-            yield UnreadInput("no-record", f"holds no trial record ({fmt.name})", file=str(path))
+        yield from records_of(path, fmt)
 
 
-def _unread(path: Path) -> RecordError:
+def records_of(path: Path, fmt: SourceFormat) -> Iterator[ReadResult]:
+    """The records ``fmt`` reads from the file ``path``, and an error when it holds none."""
+    records = 0
+    errors = 0
+    for item in fmt.read(path):
+        if isinstance(item, RecordError):
+            errors += 1
+        else:
+            records += 1
+        yield item
+    if records == 0 and errors == 0:
+        yield UnreadInput("no-record", f"holds no trial record ({fmt.name})", file=str(path))
+
+
+def unread(path: Path) -> RecordError:
     if path.is_dir():
         return UnreadInput("no-record", "holds no file", file=str(path), hint="check the folder you passed to build")
     return UnreadInput(

@@ -652,15 +652,32 @@ def read_document(data: bytes, source_file: str) -> Iterator[ReadResult]:
 
 
 def _read_zip(path: Path) -> Iterator[ReadResult]:
+    yield from read_zip(path)
+
+
+def _members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    return [i for i in archive.infolist() if not i.is_dir() and i.filename.lower().endswith(".json")]
+
+
+def zip_members(path: Path) -> int:
+    """How many study members (``.json`` files) a zip holds; 0 when it cannot be opened."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return len(_members(archive))
+    except (zipfile.BadZipFile, OSError):
+        return 0
+
+
+def read_zip(path: Path, start: int = 0, stop: int | None = None) -> Iterator[ReadResult]:
+    """The studies of a zip's ``.json`` members ``start`` to ``stop`` (all by default), so that
+    several processes can share one archive."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
         yield RecordError(f"not a readable zip archive ({exc})", file=str(path), hint=_CORRUPT_HINT)
         return
     with archive:
-        for info in archive.infolist():
-            if info.is_dir() or not info.filename.lower().endswith(".json"):
-                continue
+        for info in _members(archive)[start:stop]:
             source_file = f"{path}!{info.filename}"
             if info.file_size > MAX_MEMBER_BYTES:
                 yield RecordError(

@@ -1,0 +1,218 @@
+"""The ledger: what a build knows about each record it loaded, kept in the store itself (the
+graph :data:`graph.layout.LEDGER_GRAPH`), so that the next build and ``trialgraph validate`` can
+tell what changed without reading the records again.
+
+Per record graph:
+
+- ``input``: a digest of everything the record's graphs are made from: the record as read, the
+  decisions a build makes across records (its trial's preferred id, its organisations' resolved
+  names, its merge evidence), and the code, ontology and shapes that turn it into triples.  A
+  record whose input digest equals the stored one is skipped before any triple is made;
+- ``content``: a digest of the record's triples (the load time left out), for records whose
+  input changed in a way that changes no triple;
+- ``inferred``: a digest of what the record entails on its own (its inferred and support
+  graphs together), so that a new version that entails the same leaves those graphs alone;
+- ``version``: the record's own version, the one a newer file must beat;
+- ``validation``: the validation results kept for this version of the record
+  (:mod:`graph.fastvalidate`), with the digest of the shapes they were made with.
+
+Digests compare records of any size in constant memory (a record's triples are never parsed back
+from the store to be compared).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pyoxigraph as ox
+
+from graph.layout import LEDGER_GRAPH
+
+NS = LEDGER_GRAPH + "#"
+_INPUT = ox.NamedNode(NS + "input")
+_CONTENT = ox.NamedNode(NS + "content")
+_VERSION = ox.NamedNode(NS + "version")
+_VALIDATION = ox.NamedNode(NS + "validation")
+_INFERRED = ox.NamedNode(NS + "inferred")
+_GRAPH = ox.NamedNode(LEDGER_GRAPH)
+#: The store as a whole: how many quads it holds (kept up to date by each build).
+_STORE = ox.NamedNode(NS + "store")
+_QUADS = ox.NamedNode(NS + "quads")
+_TRIALS = ox.NamedNode(NS + "trials")
+_FIELDS = {
+    _INPUT.value: "input",
+    _CONTENT.value: "content",
+    _INFERRED.value: "inferred",
+    _VERSION.value: "version",
+    _VALIDATION.value: "validation",
+}
+
+#: Graph names per query when entries are read for some records only.
+BATCH = 1000
+
+
+@dataclass
+class Entry:
+    """What the ledger says about one record graph."""
+
+    input: str = ""
+    content: str = ""
+    inferred: str = ""
+    version: str | None = None
+    #: the kept validation results (see :mod:`graph.fastvalidate`), as stored text
+    validation: str | None = None
+
+    def quads(self, name: str) -> Iterator[Any]:
+        subject = ox.NamedNode(name)
+        for predicate, value in ((_INPUT, self.input), (_CONTENT, self.content), (_INFERRED, self.inferred)):
+            yield ox.Quad(subject, predicate, ox.Literal(value), _GRAPH)
+        if self.version is not None:
+            yield ox.Quad(subject, _VERSION, ox.Literal(self.version), _GRAPH)
+        if self.validation is not None:
+            yield ox.Quad(subject, _VALIDATION, ox.Literal(self.validation), _GRAPH)
+
+
+def _entries(rows: Iterable[tuple[str, str, str]]) -> dict[str, Entry]:
+    out: dict[str, Entry] = {}
+    for name, predicate, value in rows:
+        field = _FIELDS.get(predicate)
+        if field is not None:
+            setattr(out.setdefault(name, Entry()), field, value)
+    return out
+
+
+def read(db: ox.Store, names: Iterable[str] | None = None) -> dict[str, Entry]:
+    """Entries of an Oxigraph store: of ``names`` only, or of every record."""
+    if names is None:
+        rows = (
+            (q.subject.value, q.predicate.value, q.object.value)  # type: ignore[union-attr]
+            for q in db.quads_for_pattern(None, None, None, _GRAPH)
+            if type(q.subject) is ox.NamedNode and q.subject != _STORE
+        )
+        return _entries(rows)
+    out: dict[str, Entry] = {}
+    wanted = list(dict.fromkeys(names))
+    for name in wanted:
+        own = [
+            (name, q.predicate.value, q.object.value)  # type: ignore[union-attr]
+            for q in db.quads_for_pattern(ox.NamedNode(name), None, None, _GRAPH)
+        ]
+        out.update(_entries(own))
+    return out
+
+
+def validations(db: ox.Store) -> dict[str, str]:
+    """The kept validation results of every record (record graph -> stored text)."""
+    return {
+        q.subject.value: q.object.value  # type: ignore[union-attr]
+        for q in db.quads_for_pattern(None, _VALIDATION, None, _GRAPH)
+    }
+
+
+def size(db: ox.Store, graph: str) -> int:
+    """Quads in one graph, counted by the store (nothing is decoded)."""
+    for row in db.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"):  # type: ignore[union-attr]
+        return int(row[0].value)
+    return 0
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What the store holds as a whole, as the last build counted it (with the quads that
+    record these totals)."""
+
+    quads: int
+    trials: int
+
+    #: quads recording the totals
+    OWN = 2
+
+    def quads_(self) -> Iterator[Any]:
+        yield ox.Quad(_STORE, _QUADS, ox.Literal(str(self.quads)), _GRAPH)
+        yield ox.Quad(_STORE, _TRIALS, ox.Literal(str(self.trials)), _GRAPH)
+
+
+def read_totals(db: ox.Store) -> Totals | None:
+    found = {q.predicate.value: int(q.object.value) for q in db.quads_for_pattern(_STORE, None, None, _GRAPH)}  # type: ignore[union-attr]
+    if _QUADS.value in found and _TRIALS.value in found:
+        return Totals(found[_QUADS.value], found[_TRIALS.value])
+    return None
+
+
+def drop_totals(db: ox.Store) -> None:
+    for q in list(db.quads_for_pattern(_STORE, None, None, _GRAPH)):
+        db.remove(q)
+
+
+def put_totals(db: ox.Store, totals: Totals) -> None:
+    """Record the totals (call :func:`drop_totals` first; ``totals.quads`` counts these quads)."""
+    db.extend(totals.quads_())
+
+
+def totals_graph(totals: Totals) -> Any:
+    """The totals as an rdflib graph (for stores written graph by graph)."""
+    from rdflib import Graph
+
+    from graph.store import from_ox
+
+    g = Graph()
+    for q in totals.quads_():
+        g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))  # type: ignore[arg-type]
+    return g
+
+
+class Sizes:
+    """The store's size after a write that touched a few graphs: the size the last build
+    recorded, plus the change of each touched graph (counted before and after)."""
+
+    def __init__(self, db: ox.Store) -> None:
+        self.db = db
+        self.before: dict[str, int] = {}
+
+    def touch(self, *graphs: str) -> None:
+        for g in graphs:
+            if g not in self.before:
+                self.before[g] = size(self.db, g)
+
+    def total(self, previous: int) -> int:
+        return previous + sum(size(self.db, g) - n for g, n in self.before.items())
+
+
+def read_remote(store: Any) -> dict[str, Entry]:
+    """Every entry of a store that only answers SPARQL (a remote endpoint)."""
+    from rdflib import URIRef
+
+    g = store.graph(URIRef(LEDGER_GRAPH))
+    return _entries((str(s), str(p), str(o)) for s, p, o in g)
+
+
+def write(db: ox.Store, entries: Mapping[str, Entry | None]) -> None:
+    """Replace the entries of some records (``None`` drops a record's entry)."""
+    for name, entry in entries.items():
+        subject = ox.NamedNode(name)
+        for q in list(db.quads_for_pattern(subject, None, None, _GRAPH)):
+            db.remove(q)
+        if entry is not None:
+            db.extend(entry.quads(name))
+
+
+def nquads(entries: Mapping[str, Entry]) -> bytes:
+    """New entries as N-Quads, for a bulk load into a store that holds none of them yet."""
+    return "".join(f"{q} .\n" for name, entry in entries.items() for q in entry.quads(name)).encode(
+        "utf-8", "surrogatepass"
+    )
+
+
+def as_graph(entries: Mapping[str, Entry]) -> Any:
+    """The whole ledger as an rdflib graph (for stores written graph by graph)."""
+    from rdflib import Graph
+
+    from graph.store import from_ox
+
+    g = Graph()
+    for name in sorted(entries):
+        for q in entries[name].quads(name):
+            g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))  # type: ignore[arg-type]
+    return g
