@@ -5,6 +5,7 @@ Standalone script, never a test::
     python bench/bench_import.py                                  # 5,000, 20,000 and 100,000 studies
     python bench/bench_import.py --sizes 5000 --max-sites 40      # the table, one row
     python bench/bench_import.py --sizes 100000 --max-sites 200   # registry-like mix, 100,000 studies
+    python bench/bench_import.py --sizes 100000 --max-sites 40 --keep /tmp/q   # then bench_queries.py --work /tmp/q
 
 For each size it prints one row:
 
@@ -339,6 +340,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-sites", type=int, default=200, help="leave out real studies with more locations")
     parser.add_argument("--refresh", type=int, default=50, help="newer versions built into the store (default 50)")
     parser.add_argument("--json", action="store_true", help="also print each row as JSON")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep each store (after the refresh) as KEEP/store-N, where bench_queries.py --work KEEP reuses it",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -351,6 +357,10 @@ def main(argv: list[str] | None = None) -> int:
     for n in (int(x) for x in args.sizes.split(",")):
         with tempfile.TemporaryDirectory(prefix="trialgraph-bench-", ignore_cleanup_errors=True) as tmp:
             row = measure(n, args.max_sites, args.refresh, Path(tmp))
+            if args.keep is not None:
+                args.keep.mkdir(parents=True, exist_ok=True)
+                shutil.rmtree(args.keep / f"store-{n}", ignore_errors=True)
+                shutil.move(str(Path(tmp) / "store"), args.keep / f"store-{n}")
         print_row(row)
         if args.json:
             print(json.dumps(row), flush=True)
