@@ -50,7 +50,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_import import cpu_calibration, real_studies, write_set  # noqa: E402
 
 from graph.queries import bind, resolve, run  # noqa: E402
-from graph.store import OxigraphStore, open_store, with_values  # noqa: E402
+from graph.sparql import with_values  # noqa: E402
+from graph.store import OxigraphStore, open_store  # noqa: E402
 
 #: Rows of a page: what `trialgraph query` shows in a table.
 PAGE = 50

@@ -17,7 +17,8 @@ from graph.errors import InputError, QueryError, RecordError, StoreError, Trialg
 from graph.model import TrialRecord
 from graph.queries import catalogue as query_catalogue
 from graph.queries import run as run_query
-from graph.store import Result, Store, open_store
+from graph.sparql import Result
+from graph.store import Store, open_store
 
 __all__ = [
     "BuildReport",

@@ -121,7 +121,7 @@ def check_store(
         return report, trials
     shapes = shapes_graph(extra_shapes)
     if engine == "fast":
-        from graph.fastvalidate import validate_store
+        from graph.fastvalidate.union import validate_store
 
         result = validate_store(store, shapes=shapes, workers=workers)
         shape_issues, trials = result.issues, result.trials
@@ -136,8 +136,8 @@ def check_store(
 
 def _plain(store: Store, shapes: object) -> tuple[list[Issue], list[str]]:
     """Plain pyshacl over the union of the source-record graphs (the reference engine)."""
-    from graph.build import asserted_graph_names
-    from graph.fastvalidate import owner_of
+    from graph.fastvalidate.index import owner_of
+    from graph.layout import asserted_graph_names
     from graph.validate import validate_units_plain
 
     units = {str(n): store.graph(n) for n in asserted_graph_names(store)}

@@ -777,8 +777,8 @@ def serve(
 ) -> None:
     """Serve the store read-only: the SPARQL 1.1 endpoint (/sparql), the query page (/), the
     network view (/view), named queries (/queries) and a page for every entity (/id/...)."""
-    from graph.server import Settings
     from graph.server import serve as run_server
+    from graph.server_settings import Settings
     from graph.store import require_store
 
     require_store(store)

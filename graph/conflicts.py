@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph import queries
+from graph.identity import preferred_identifier
 from graph.model import TrialRecord
 from graph.normalize import guess_registry, split_euctr, status_meanings
 from graph.orgs import OrgResolver, match_key
@@ -202,7 +203,7 @@ def record_conflicts(records: Iterable[TrialRecord], resolver: OrgResolver | Non
     records = list(records)
     if not records:
         return []
-    return compare(records[0].primary_id.value, [record_values(r, resolver) for r in records])
+    return compare(preferred_identifier(records[0].identifiers).value, [record_values(r, resolver) for r in records])
 
 
 # -- the store -------------------------------------------------------------------------------------

@@ -52,9 +52,12 @@ QUARANTINE_GRAPH = GRAPH_NS + "quarantine"
 SUMMARY_GRAPH = GRAPH_NS + "summary"
 
 MESH_NS = "http://id.nlm.nih.gov/mesh/"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 ROR_NS = "https://ror.org/"
 
 STORE_ENV = "TRIALGRAPH_STORE"
+#: Reader modules outside the package, by dotted name, separated by commas (see graph.sources).
+READERS_ENV = "TRIALGRAPH_READERS"
 DEFAULT_STORE = ".trialgraph/store"
 
 

@@ -210,7 +210,8 @@ class RecordWarning(str):
 class TrialRecord:
     """Everything one source record says about one trial."""
 
-    #: Source kind: ``curated``, ``ctgov``, ``ictrp``, ``ctis``, ``euctr`` or ``isrctn``.
+    #: Source kind: the name of the reader that read the record (``curated``, ``ctgov``, ``ictrp``,
+    #: ``ctis``, ``euctr``, ``isrctn``, or a plug-in of :mod:`graph.sources`).
     source: str
     #: Stable key of the record inside its source (NCT id, ICTRP TrialID, curated file stem).
     record_id: str
@@ -264,13 +265,6 @@ class TrialRecord:
     condition_terms: list[ConditionTerm] = field(default_factory=list)
     #: Non-fatal problems found while reading (unknown enumeration value kept as text...).
     warnings: list[str] = field(default_factory=list)
-
-    @property
-    def primary_id(self) -> Identifier:
-        """The id the trial IRI is minted from (see :func:`graph.identity.preferred_identifier`)."""
-        from graph.identity import preferred_identifier
-
-        return preferred_identifier(self.identifiers)
 
     @property
     def lead_sponsors(self) -> list[Organization]:

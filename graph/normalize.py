@@ -484,24 +484,6 @@ def org_key(name: str) -> str:
     return " ".join(w for w in out if w not in _LEGAL_FORMS)
 
 
-_PADDED_MESH = re.compile(r"^([DC])000(\d{6})$")
-#: MeSH ids issued before the change to ten characters (2014) have six digits, and the numbers
-#: ran on: descriptors numbered below 67000 and supplementary concept records (C...) below
-#: 588000 were issued with six digits (the last six-digit SCR seen is C587014, the first
-#: nine-digit one C000588642).  API v2 pads both to nine.
-_FIRST_NINE_DIGIT_MESH = {"D": 67000, "C": 588000}
-
-
-def mesh_nlm(descriptor: str) -> str:
-    """The spelling NLM's MeSH RDF uses in its IRIs: six digits for descriptors and
-    supplementary concept records issued with six (``D000003550`` -> ``D003550``,
-    ``C000072379`` -> ``C072379``), nine for newer ones (``D000083242``, ``C000596361`` stay)."""
-    m = _PADDED_MESH.match(descriptor)
-    if m and int(m.group(2)) < _FIRST_NINE_DIGIT_MESH[m.group(1)]:
-        return f"{m.group(1)}{m.group(2)}"
-    return descriptor
-
-
 # -- values that are not there -----------------------------------------------------------------
 
 #: What registries write in an id field when there is no id.  Compared after case folding and

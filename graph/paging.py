@@ -6,7 +6,7 @@ Where the page is cut: at the end of the query, or, when the query marks it with
 its outer part runs, so the outer part (labels, optional facts) reads only the page's rows; it
 must not add or drop rows, since the total counts the sub-select's rows.
 
-Parameters are bound as in :func:`graph.store.with_values`, at the start of the outermost group,
+Parameters are bound as in :func:`graph.sparql.with_values`, at the start of the outermost group,
 and also at the start of the marked sub-select, before the text is changed.  Only integers that
 this module checked are written into the text.
 """
@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from rdflib.term import Node
 
 from graph.errors import QueryError
-from graph.store import with_values
+from graph.sparql import with_values
 
 #: Strings (long and short), IRIs and comments: braces and keywords inside them do not count.
 _LITERALS = (

@@ -18,7 +18,8 @@ from graph import paging, summaries
 from graph.constants import QUERIES_DIR
 from graph.errors import QueryError
 from graph.keys import search_key
-from graph.store import OxigraphStore, Result, Store, from_ox, with_values
+from graph.sparql import Result, with_values
+from graph.store import OxigraphStore, Store, from_ox
 
 
 @dataclass(frozen=True)

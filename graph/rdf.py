@@ -262,7 +262,7 @@ def record_triples(
     """All triples one record asserts, each once.  ``preferred`` is the id identity resolution
     chose for the trial (by default the record's own preferred id); the trial IRI is minted
     from it."""
-    preferred = preferred or record.primary_id
+    preferred = preferred or ids.preferred_identifier(record.identifiers)
     trial = ids.trial_iri(preferred)
     w = _Writer(trial)
     w.add(trial, RDF.type, TG.Trial)

@@ -33,8 +33,9 @@ import httpx
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from graph.constants import XSD_STRING
 from graph.errors import QueryError, StoreError
-from graph.store import XSD_STRING, Result, with_values
+from graph.sparql import Result, with_values
 
 _RESULTS_JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"

@@ -22,10 +22,12 @@ from rdflib.term import Node
 
 from graph.constants import BASE, ID_NS, INFERRED_GRAPH
 from graph.errors import QueryError
+from graph.layout import is_reasoner_graph
 from graph.queries import NamedQuery, catalogue
+from graph.sparql import Result
 from graph.sparql_protocol import HTML, Reply, problem
 from graph.sparql_results import RDFLIB_FORMATS, namespaces
-from graph.store import Result, Store
+from graph.store import Store
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates" / "server"
 TRIAL_NS = ID_NS + "trial/"
@@ -78,8 +80,6 @@ class Fact:
 
     @property
     def inferred(self) -> bool:
-        from graph.reason import is_reasoner_graph
-
         return bool(self.graphs) and all(is_reasoner_graph(g) for g in self.graphs)
 
 

@@ -24,8 +24,9 @@ from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
 from graph.constants import BASE, ID_NS
+from graph.sparql import Result
 from graph.sparql_protocol import CSV, JSON_RESULTS, JSONLD, NTRIPLES, RDFXML, TSV, TURTLE, XML_RESULTS, Reply
-from graph.store import Result, from_ox
+from graph.store import from_ox
 
 Row = tuple[Node | None, ...]
 Triple = tuple[Node, Node, Node]

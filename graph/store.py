@@ -16,7 +16,6 @@ import re
 import shutil
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeAlias
 
@@ -25,10 +24,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from graph.constants import STORE_ENV as _STORE_ENV
+from graph.constants import XSD_STRING
 from graph.errors import QueryError, StoreError
-
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+from graph.sparql import Result, with_values
 
 # -- term conversion ----------------------------------------------------------------------------
 
@@ -85,43 +83,7 @@ def graph_quads(g: Triples, name: URIRef) -> list[Any]:
     return [ox.Quad(to_ox(s), to_ox(p), to_ox(o), gn) for s, p, o in g]
 
 
-def with_values(sparql: str, bindings: Mapping[str, Node]) -> str:
-    """Bind variables with a ``VALUES`` block placed at the start of the outermost ``WHERE``
-    group.  Values are written as RDF terms in N-Triples syntax (quotes, backslashes and line
-    breaks escaped by the serializer), so a value can never become query syntax."""
-    import re
-
-    block = " ".join(f"VALUES ?{name} {{ {_nt(term)} }}" for name, term in bindings.items())
-    m = re.search(r"\bWHERE\s*\{", sparql, flags=re.IGNORECASE)
-    if m is None:
-        raise QueryError("cannot bind parameters: the query has no WHERE clause")
-    return sparql[: m.end()] + " " + block + " " + sparql[m.end() :]
-
-
-def _nt(term: Node) -> str:
-    if isinstance(term, URIRef | Literal):
-        text = term.n3()
-        if isinstance(term, URIRef) and any(c in str(term) for c in '<>"{}|^`\\ '):
-            raise QueryError(f"not a valid IRI: {str(term)!r}")
-        return text
-    raise QueryError(f"cannot bind {term!r}")
-
-
 # -- results ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Result:
-    """A query result with rdflib terms.  ``kind`` is SELECT, ASK or CONSTRUCT."""
-
-    kind: str
-    variables: list[str]
-    rows: list[tuple[Node | None, ...]]
-    boolean: bool | None = None
-    graph: Graph | None = None
-    truncated: bool = False
-    #: Rows of the whole answer when the rows are one page of it (:func:`graph.queries.run`).
-    total: int | None = None
 
 
 def convert_result(raw: Any, limit: int | None) -> Result:

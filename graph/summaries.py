@@ -35,7 +35,8 @@ from graph import identity as ids
 from graph.constants import QUERIES_DIR, SUMMARY_GRAPH
 from graph.errors import StoreError
 from graph.namespace import TG
-from graph.store import Store, convert_result, graph_quads, to_ox, with_values
+from graph.sparql import with_values
+from graph.store import Store, convert_result, graph_quads, to_ox
 
 #: Reads rows: (SPARQL text, bindings) -> rows of rdflib terms.
 Rows = Callable[[str, Mapping[str, Node]], list[tuple[Node | None, ...]]]

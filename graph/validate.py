@@ -130,8 +130,28 @@ def shapes_graph(extra: Sequence[Path] = ()) -> Graph:
             raise InputError(
                 f"{path}: not valid Turtle: {exc}", hint="fix the file or leave it out of --shapes"
             ) from None
+    contents.extend(name.encode() for name in with_registered_sources(g))
     setattr(g, _FINGERPRINT, _with_code(contents))  # see shapes_fingerprint
     return g
+
+
+def with_registered_sources(shapes: Graph) -> list[str]:
+    """Add the name of every registered reader that the ``sh:in`` list of a source record's
+    ``tg:sourceKind`` lacks (the shape file lists the built-in ones), so that a new register
+    needs no change to a shape; the names added."""
+    from rdflib.collection import Collection
+
+    from graph.sources import formats
+
+    added: list[str] = []
+    for shape in set(shapes.subjects(SH.path, TG.sourceKind)):
+        for head in list(shapes.objects(shape, SH["in"])):
+            listed = Collection(shapes, head)  # type: ignore[arg-type]
+            for name in formats():
+                if Literal(name) not in listed:
+                    listed.append(Literal(name))
+                    added.append(name)
+    return added
 
 
 _FINGERPRINT = "_trialgraph_fingerprint"
@@ -155,7 +175,8 @@ def _with_code(parts: list[bytes]) -> str:
     from graph.constants import PACKAGE_DIR
     from graph.digest import hex_digest
 
-    code = [(PACKAGE_DIR / name).read_bytes() for name in ("fastvalidate.py", "validate.py")]
+    engine = sorted((PACKAGE_DIR / "fastvalidate").glob("*.py"))
+    code = [path.read_bytes() for path in (*engine, PACKAGE_DIR / "validate.py")]
     return hex_digest((*parts, *code))
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from graph.errors import RecordError
-from graph.identity import site_iri
+from graph.identity import preferred_identifier, site_iri
 from graph.model import Identifier, MeshTerm, PartialDate, TrialRecord
 from graph.normalize import clean_text
 from graph.sources import ReadResult, discover, format_for
@@ -74,8 +74,8 @@ def test_every_real_file_loads(path: Path) -> None:
     record = loaded[0]
     assert record.source == "ctgov"
     assert record.source_file == str(path)
-    assert record.primary_id.registry == "NCT"
-    assert record.primary_id.value == record.record_id
+    assert preferred_identifier(record.identifiers).registry == "NCT"
+    assert preferred_identifier(record.identifiers).value == record.record_id
 
 
 @pytest.mark.parametrize("path", REAL_FILES, ids=lambda p: p.name)

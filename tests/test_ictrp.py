@@ -13,17 +13,14 @@ import pytest
 from graph.errors import RecordError
 from graph.model import Identifier, PartialDate, TrialRecord
 from graph.sources import format_for, formats
-from graph.sources.ictrp import (
-    IctrpTrial,
+from graph.sources.ictrp import IctrpTrial, read, read_detailed, sniff
+from graph.sources.ictrp_values import (
     map_status,
     parse_age,
     parse_ictrp_date,
     parse_phase,
     parse_target_size,
-    read,
-    read_detailed,
     secondary_identifiers,
-    sniff,
     trial_identifier,
 )
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from graph.errors import RecordError
-from graph.normalize import _COUNTRY_ALIASES, NOT_IDS, country_code, is_id, mesh_nlm, strip_list_marker
+from graph.namespace import mesh_nlm
+from graph.normalize import _COUNTRY_ALIASES, NOT_IDS, country_code, is_id, strip_list_marker
 from graph.sources.curated import parse
 
 from .conftest import ROOT

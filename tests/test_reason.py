@@ -241,7 +241,7 @@ def test_inference_across_records_uses_the_other_records_mesh_tree(
 ) -> None:
     """The synthetic stroke trial names ischemic stroke without ancestors; the seed records give
     the tree, so it gets the same seven ancestors."""
-    trial = ids.trial_iri(synthetic[-1].primary_id)
+    trial = ids.trial_iri(ids.preferred_identifier(synthetic[-1].identifiers))
     assert {t for t in reference if t.startswith(f"<{trial}> <{TG.meshAncestor}>")} == _canon(
         [(trial, TG.meshAncestor, a) for a in STROKE_ANCESTORS]
     )
@@ -343,7 +343,7 @@ def test_mesh_tree_of_one_record_serves_another_until_both_trees_go(
     seed: list[TrialRecord], synthetic: list[TrialRecord], ontology: Graph
 ) -> None:
     stroke = synthetic[-1]
-    trial = ids.trial_iri(stroke.primary_id)
+    trial = ids.trial_iri(ids.preferred_identifier(stroke.identifiers))
     tree_holders = [r for r in seed if r.record_id in ("resstore", "nct07635758")]
     db = _store([*seed, stroke], ontology)
 

@@ -30,7 +30,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from graph.queries import bind, catalogue, run
-from graph.store import OxigraphStore, with_values
+from graph.sparql import with_values
+from graph.store import OxigraphStore
 
 pytestmark = pytest.mark.server
 

@@ -22,7 +22,7 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from graph.constants import SHAPES_DIR, VOCAB_NS
-from graph.fastvalidate import validate_records
+from graph.fastvalidate.records import validate_records
 from graph.normalize import ENUMS, REGISTRIES
 from graph.validate import Finding, pyshacl_findings, shapes_graph, stored_term, validate_graph
 

@@ -28,7 +28,9 @@ from graph.build import asserted_graph_names, assign_identity
 from graph.check import _plain, check_store, gate_issues
 from graph.cli import main
 from graph.errors import RecordError
-from graph.fastvalidate import text_term, validate_records, validate_store, validate_union
+from graph.fastvalidate.records import validate_records
+from graph.fastvalidate.terms import text_term
+from graph.fastvalidate.union import validate_store, validate_union
 from graph.model import Identifier, Organization, PartialDate, Participation, TrialRecord
 from graph.store import OxigraphStore
 from graph.validate import (
@@ -514,7 +516,7 @@ def test_github_annotations() -> None:
 
 
 def test_one_pattern_targets_are_read_from_the_index() -> None:
-    from graph.fastvalidate import simple_target
+    from graph.fastvalidate.sparql import simple_target
 
     tg = "https://w3id.org/trialgraph/ontology#"
     nct = "https://w3id.org/trialgraph/id/registry/nct"
@@ -526,7 +528,7 @@ def test_one_pattern_targets_are_read_from_the_index() -> None:
 
 
 def test_which_queries_may_run_over_all_graphs_at_once() -> None:
-    from graph.fastvalidate import _this_free_is_safe, query_predicates
+    from graph.fastvalidate.sparql import query_predicates, this_free_is_safe
 
     tg = "https://w3id.org/trialgraph/ontology#"
     assert query_predicates(f"SELECT ?this WHERE {{ ?this <{tg}a>/<{tg}b> ?v }}") == {
@@ -535,9 +537,9 @@ def test_which_queries_may_run_over_all_graphs_at_once() -> None:
     }
     assert query_predicates("SELECT ?this WHERE { ?this ?p ?v }") is None  # any predicate
     assert query_predicates(f"SELECT ?this WHERE {{ ?this <{tg}a>* ?v }}") is None  # reaches every node
-    assert _this_free_is_safe(f"SELECT $this ?v WHERE {{ $this <{tg}a> ?v FILTER(?v > 1) }}")
-    assert not _this_free_is_safe(f"SELECT $this WHERE {{ {{ SELECT ?x WHERE {{ $this <{tg}a> ?x }} }} }}")
-    assert not _this_free_is_safe(f"SELECT $this WHERE {{ OPTIONAL {{ $this <{tg}a> ?x }} }}")
+    assert this_free_is_safe(f"SELECT $this ?v WHERE {{ $this <{tg}a> ?v FILTER(?v > 1) }}")
+    assert not this_free_is_safe(f"SELECT $this WHERE {{ {{ SELECT ?x WHERE {{ $this <{tg}a> ?x }} }} }}")
+    assert not this_free_is_safe(f"SELECT $this WHERE {{ OPTIONAL {{ $this <{tg}a> ?x }} }}")
 
 
 # -- results kept per record version -------------------------------------------------------------

@@ -3,17 +3,20 @@
 A reader turns one input file into :class:`graph.model.TrialRecord` objects.  A record it cannot
 read is yielded as a :class:`graph.errors.RecordError` instead, so that one bad record costs only
 itself; a reader never raises for a single bad record.  Adding a format is one module that calls
-:func:`register` and one line in ``_BUILTIN``.
+:func:`register` and one line: its name in ``_BUILTIN`` (a built-in reader, named after its
+module), or in the ``TRIALGRAPH_READERS`` environment variable (a reader outside the package).
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph.errors import InputError, RecordError
+from graph.constants import READERS_ENV
+from graph.errors import InputError, RecordError, TrialgraphError
 from graph.model import TrialRecord
 
 ReadResult = TrialRecord | RecordError
@@ -47,7 +50,9 @@ _BUILTIN = (
     "graph.sources.ctgov",
     "graph.sources.ictrp",
 )
-_loaded = False
+#: Reader modules imported so far, and the plug-in module each plug-in reader came from.
+_loaded: set[str] = set()
+_plugin_of: dict[str, str] = {}
 
 
 def register(fmt: SourceFormat) -> SourceFormat:
@@ -55,17 +60,47 @@ def register(fmt: SourceFormat) -> SourceFormat:
     return fmt
 
 
+def plugins() -> tuple[str, ...]:
+    """The reader modules outside the package that :data:`~graph.constants.READERS_ENV` names
+    (dotted names, separated by commas).  Worker processes inherit the variable, so they read
+    with the same readers."""
+    return tuple(m.strip() for m in os.environ.get(READERS_ENV, "").split(",") if m.strip())
+
+
 def formats() -> dict[str, SourceFormat]:
-    global _loaded
-    if not _loaded:
-        for module in _BUILTIN:
-            try:
-                importlib.import_module(module)
-            except ModuleNotFoundError as exc:  # a reader not written yet
-                if exc.name != module:
-                    raise
-        _loaded = True
-    return dict(sorted(_FORMATS.items(), key=lambda item: _rank(item[1])))
+    """The readers by name, in the order they are tried: the built-in ones, then the plug-ins
+    named now (a plug-in module no longer named is left out)."""
+    wanted = (*_BUILTIN, *plugins())
+    load_readers(m for m in wanted if m not in _loaded)
+    found = {n: f for n, f in _FORMATS.items() if _plugin_of.get(n, _BUILTIN[0]) in wanted}
+    return dict(sorted(found.items(), key=lambda item: _rank(item[1])))
+
+
+def load_readers(modules: Iterable[str]) -> None:
+    """Import each reader module; a built-in one must register a reader named after itself.  A
+    module that is not there (a misspelt name, a file not written yet) is an error that names
+    it, never a reader silently missing."""
+    for module in modules:
+        before = set(_FORMATS)
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not (module == exc.name or module.startswith(exc.name + ".")):
+                raise  # the module is there, but something it imports is not
+            where = f"{__name__}._BUILTIN" if module in _BUILTIN else READERS_ENV
+            raise TrialgraphError(
+                f"reader module {module} not found (no module named {exc.name})",
+                hint=f"check its spelling in {where}, or write the module",
+            ) from None
+        _loaded.add(module)
+        if module not in _BUILTIN:
+            _plugin_of.update((name, module) for name in set(_FORMATS) - before)
+        name = module.rpartition(".")[2]
+        if module in _BUILTIN and name not in _FORMATS:
+            raise TrialgraphError(
+                f"reader module {module} registers no reader named {name!r}",
+                hint="a built-in reader is registered under the name of its module",
+            )
 
 
 def _rank(fmt: SourceFormat) -> int:

@@ -63,7 +63,7 @@ from graph.sources.ctrdata import (
     register_reader,
     version,
 )
-from graph.sources.ictrp import parse_phase
+from graph.sources.ictrp_values import parse_phase
 
 SOURCE = "isrctn"
 PAGE_URL = "https://www.isrctn.com/"

@@ -1,0 +1,201 @@
+"""Cross-record correction: the nodes that chunks saw differently, and those whose result
+depends on them, evaluated again on everything the store's records say about them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from rdflib import RDF, Literal
+from rdflib.term import Node
+
+from graph.fastvalidate.chunks import OxConverter, StoreChunk, TextTerms, chunk_rows
+from graph.fastvalidate.evaluate import Context, validate_shape
+from graph.fastvalidate.index import Triple, View
+from graph.fastvalidate.kept import ChunkOut
+from graph.fastvalidate.plan import Plan, Targets
+from graph.fastvalidate.records import finding_of
+from graph.fastvalidate.terms import term_hash
+from graph.validate import Finding
+
+
+class ChunkFold:
+    """Chunk results folded as they arrive: each chunk's digests are compared with what earlier
+    chunks said and then dropped, so the digests of all chunks are never held at once."""
+
+    def __init__(self) -> None:
+        self.outs: list[ChunkOut] = []
+        self.seen: dict[int, tuple[int, int]] = {}
+        self.divergent: set[int] = set()
+        self.retyped: set[int] = set()
+        #: divergent node hash -> index of a chunk that holds the node
+        self.where: dict[int, int] = {}
+        #: whether every chunk said what its records mention
+        self.complete = True
+        #: node hash -> the chunk that gave it a load time
+        self.timed: dict[int, int] = {}
+
+    def mentioned(self, wanted: set[int]) -> dict[int, int]:
+        """For each of the ``wanted`` node hashes that some chunk mentions: the one chunk that
+        does, or -1 when several do."""
+        import struct
+
+        found: dict[int, int] = {}
+        for index, out in enumerate(self.outs):
+            if out.mentions is None:
+                continue
+            for h in wanted.intersection(struct.unpack(f"<{len(out.mentions) // 8}q", out.mentions)):
+                found[h] = index if found.setdefault(h, index) == index else -1
+        return found
+
+    def add(self, out: ChunkOut) -> None:
+        seen = self.seen
+        index = len(self.outs)
+        if out.mentions is None:
+            self.complete = False
+        for h in out.timed:
+            if self.timed.setdefault(h, index) != index:
+                self.divergent.add(h)
+                self.where.setdefault(h, index)
+        for h, d in out.digests.items():
+            prev = seen.setdefault(h, d)
+            if prev != d:
+                self.divergent.add(h)
+                self.where.setdefault(h, index)
+                if prev[1] != d[1]:
+                    self.retyped.add(h)
+        out.digests = {}
+        self.outs.append(out)
+
+
+def correct_divergent(
+    store: Any,
+    plan: Plan,
+    fold: ChunkFold,
+    findings: list[tuple[Node, Finding]],
+    target_sets: Mapping[str, set[Node]],
+    hierarchy: list[tuple[Node, Node]],
+    sparql_foci: dict[Node, set[Node]],
+) -> tuple[list[tuple[Node, Finding]], int]:
+    """Nodes that records describe differently are evaluated again on everything the records
+    say about them, read from the store node by node; so are the nodes whose result depends on
+    them (those pointing at a node whose types differ, for ``sh:class``, or pointing at it through
+    a predicate whose values are checked against a nested shape).  Their findings replace the
+    per-chunk ones.  Returns the findings and the number of nodes evaluated again."""
+    retyped = fold.retyped
+    region = _Region(store, {u.key for o in fold.outs for u in o.units}, plan.deep)
+    nodes = region.resolve(fold)
+    redo = set(nodes)
+    for node in list(nodes):
+        h = term_hash(node)
+        for parent, predicate in region.incoming(node):
+            if h in retyped or predicate in plan.deep:
+                redo.add(parent)
+    for node in redo:
+        region.fetch(node, plan.depth)
+    view = View(region.triples, hierarchy)
+    ctx = Context(plan, view, target_sets=target_sets)
+    fresh: list[tuple[Node, Finding]] = []
+    for cs, targets in plan.top:
+        foci = {n for n in redo if region.targets(targets, n, view, target_sets)}
+        fresh.extend((r.focus, finding_of(plan, r)) for r in validate_shape(cs, foci, ctx)[1])
+    for shape, foci in ctx.sparql_foci.items():
+        sparql_foci[shape] |= foci
+    redo_hashes = {term_hash(n) for n in redo}
+    return [f for f in findings if term_hash(f[0]) not in redo_hashes] + fresh, len(redo)
+
+
+class _Region:
+    """What the source-record graphs of a store say about a few nodes, read node by node."""
+
+    def __init__(self, store: Any, graphs: set[str], deep: frozenset[Node]) -> None:
+        import pyoxigraph as ox
+
+        self.db = store.db
+        self.graphs = graphs
+        self.deep = deep
+        self.conv = OxConverter()
+        self.ox = ox
+        self.triples: dict[Triple, None] = {}
+        self.done: dict[Node, int] = {}
+        self.typed: set[Node] = set()
+        self._incoming: dict[tuple[Node, Node | None], bool] = {}
+
+    def _quads(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Any]:
+        from graph.store import to_ox
+
+        for q in self.db.quads_for_pattern(
+            None if s is None else to_ox(s), None if p is None else to_ox(p), None if o is None else to_ox(o), None
+        ):
+            if q.graph_name.value in self.graphs:
+                yield q
+
+    def resolve(self, fold: ChunkFold) -> list[Node]:
+        """The nodes behind the divergent hashes, read again from a chunk that holds each."""
+        by_chunk: dict[int, set[int]] = defaultdict(set)
+        for h in fold.divergent:
+            by_chunk[fold.where[h]].add(h)
+        found: list[Node] = []
+        terms = TextTerms()
+        for index, wanted in sorted(by_chunk.items()):
+            rows = chunk_rows(self.db, [u.key for u in fold.outs[index].units])
+            found.extend(StoreChunk.nodes_for(wanted, rows, terms).values())
+        return found
+
+    def term(self, t: Any) -> Node:
+        return self.conv.get(t)[0]
+
+    def incoming(self, node: Node) -> set[tuple[Node, Node]]:
+        """(subject, predicate) of every triple with ``node`` as object, in any record."""
+        return {(self.term(q.subject), self.term(q.predicate)) for q in self._quads(None, None, node)}
+
+    def has_incoming(self, node: Node, predicate: Node, subject: Node | None = None) -> bool:
+        key = (node, predicate) if subject is None else (node, (subject, predicate))  # type: ignore[assignment]
+        hit = self._incoming.get(key)  # type: ignore[arg-type]
+        if hit is None:
+            hit = self._incoming[key] = any(True for _ in self._quads(subject, predicate, node))  # type: ignore[index]
+        return hit
+
+    def fetch(self, node: Node, depth: int) -> None:
+        """``node``'s triples, the types of its values, and (through deep predicates, up to
+        ``depth`` levels) its values' triples.  A node many records describe is read once, and
+        each value's types once."""
+        if self.done.get(node, -1) >= depth:
+            return
+        self.done[node] = depth
+        pairs = {(self.term(q.predicate), self.term(q.object)) for q in self._quads(node, None, None)}
+        for p, o in pairs:
+            self.triples[(node, p, o)] = None
+            if isinstance(o, Literal):
+                continue
+            if depth > 0 and p in self.deep:
+                self.fetch(o, depth - 1)
+            else:
+                self._types(o)
+
+    def _types(self, node: Node) -> None:
+        if node in self.typed:
+            return
+        self.typed.add(node)
+        for t in {self.term(q.object) for q in self._quads(node, RDF.type, None)}:
+            self.triples[(node, RDF.type, t)] = None
+
+    def targets(self, targets: Targets, node: Node, view: View, target_sets: Mapping[str, set[Node]]) -> bool:
+        """Whether a shape with ``targets`` targets ``node`` in the union of the records."""
+        if node in targets.nodes:
+            return True
+        if any(node in view.instances(c) for c in targets.classes):
+            return True
+        own = view.out.get(node, {})
+        if any(p in own for p in targets.subjects_of):
+            return True
+        if any(self.has_incoming(node, p) for p in targets.objects_of):
+            return True
+        for kind, a, b in targets.patterns:
+            if kind == "s" and b in own.get(a, ()):
+                return True
+            if kind == "o" and self.has_incoming(node, b, a):
+                return True
+        return any(node in target_sets.get(text, ()) for text in targets.queries)

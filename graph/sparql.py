@@ -1,0 +1,50 @@
+"""What every store shares about SPARQL: binding values into a query's text, and the answer.
+
+Both stores (the embedded Oxigraph database in :mod:`graph.store` and a remote endpoint in
+:mod:`graph.remote`) take a query with :func:`with_values` bindings and give a :class:`Result`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
+
+from graph.errors import QueryError
+
+
+def with_values(sparql: str, bindings: Mapping[str, Node]) -> str:
+    """Bind variables with a ``VALUES`` block placed at the start of the outermost ``WHERE``
+    group.  Values are written as RDF terms in N-Triples syntax (quotes, backslashes and line
+    breaks escaped by the serializer), so a value can never become query syntax."""
+    block = " ".join(f"VALUES ?{name} {{ {_nt(term)} }}" for name, term in bindings.items())
+    m = re.search(r"\bWHERE\s*\{", sparql, flags=re.IGNORECASE)
+    if m is None:
+        raise QueryError("cannot bind parameters: the query has no WHERE clause")
+    return sparql[: m.end()] + " " + block + " " + sparql[m.end() :]
+
+
+def _nt(term: Node) -> str:
+    if isinstance(term, URIRef | Literal):
+        text = term.n3()
+        if isinstance(term, URIRef) and any(c in str(term) for c in '<>"{}|^`\\ '):
+            raise QueryError(f"not a valid IRI: {str(term)!r}")
+        return text
+    raise QueryError(f"cannot bind {term!r}")
+
+
+@dataclass
+class Result:
+    """A query result with rdflib terms.  ``kind`` is SELECT, ASK or CONSTRUCT."""
+
+    kind: str
+    variables: list[str]
+    rows: list[tuple[Node | None, ...]]
+    boolean: bool | None = None
+    graph: Graph | None = None
+    truncated: bool = False
+    #: Rows of the whole answer when the rows are one page of it (:func:`graph.queries.run`).
+    total: int | None = None
