@@ -46,7 +46,7 @@ def build_store(studies: int, work: Path) -> Path:
     from graph.build import build
 
     started = time.perf_counter()
-    source, _size = write_set(work, studies, "pages", max_sites=200)
+    source = write_set(work, studies, max_sites=200)
     store = open_store(work / "store")
     report = build([source], store)
     store.close()

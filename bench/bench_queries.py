@@ -94,7 +94,7 @@ def store_for(size: int, work: Path, max_sites: int) -> Path:
     from graph.build import build
 
     with tempfile.TemporaryDirectory(prefix="trialgraph-bench-queries-") as tmp:
-        data, _ = write_set(Path(tmp), size, "zip", max_sites)
+        data = write_set(Path(tmp), size, max_sites)
         started = time.perf_counter()
         report = build([data], open_store(path))
         print(f"built {size:,} studies into {path} in {time.perf_counter() - started:.0f} s ({report.triples:,} quads)")
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < 5:
         parser.error("--runs: at least 5")
     args.work.mkdir(parents=True, exist_ok=True)
-    templates = [nct for nct, _ in real_studies(max_sites=args.max_sites)]
+    templates = [t.nct for t in real_studies(max_sites=args.max_sites)]
     print(f"machine: {os.cpu_count()} cores, 10M-add loop {cpu_calibration()} s; {args.runs} runs per figure")
     print("times in milliseconds")
     header = "| query | parameters | size | rows | page median | page p95 | all median | all p95 | floor |"
