@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from graph import rdf, sources
@@ -32,6 +32,7 @@ from graph.fastvalidate.records import validate_records
 from graph.fastvalidate.terms import text_term
 from graph.fastvalidate.union import validate_store, validate_union
 from graph.model import Identifier, Organization, PartialDate, Participation, TrialRecord
+from graph.namespace import TG
 from graph.store import OxigraphStore
 from graph.validate import (
     Issue,
@@ -232,6 +233,22 @@ def test_a_registry_id_shared_by_two_trials_is_a_gate_violation() -> None:
         ("NCT00000002", "two.yaml", "violation"),
     }
     assert all("identifier=2016-001902-40" in i.value for i in shared)
+
+
+def test_a_participation_no_trial_links_to_is_a_gate_violation(seed_store: OxigraphStore) -> None:
+    """A participation left behind (typed, with its agent and role, but no trial's link to it)
+    is reported; the participations the seed record links to are not."""
+    store = OxigraphStore(None)
+    record = TrialRecord("curated", "one", "one.yaml", [Identifier("NCT", "NCT00000001")])
+    graph = rdf.record_graph(record)
+    left = URIRef("https://w3id.org/trialgraph/id/participation/left-behind")
+    graph.add((left, RDF.type, TG.Participation))
+    graph.add((left, TG.agent, URIRef("https://w3id.org/trialgraph/id/org/somebody")))
+    with store.write() as w:
+        w.replace_graph(URIRef("https://w3id.org/trialgraph/graph/curated/one"), graph)
+    found = [i for i in gate_issues(store) if i.rule == "qc/unlinked-participation-violation"]
+    assert len(found) == 1 and str(left) in found[0].value
+    assert gate_issues(seed_store) == []
 
 
 # -- a curated record with three mistakes ---------------------------------------------------------
