@@ -157,7 +157,7 @@
         /* once, when the first picture has its names: nudge apart the clusters whose names overlap */
         landmarksApart = true;
         network.once("afterDrawing", function () {
-          separateLabels();
+          if (!clusters.length) separateLabels();  // clusters come packed apart from Python
           fitAll();
         });
       }
@@ -313,7 +313,9 @@
     byId("tg-clusters-section").hidden = false;
     byId("tg-clusters-note").textContent = "This network is large: it opens as " + clusters.length +
       " clusters, one per community of trials and organisations (a cluster's size is its number of trials; " +
-      "its label names its organisation with the most trials). Click a cluster to open it. Sites are folded " +
+      "its label names its organisation with the most trials). Only the largest clusters carry a label: " +
+      "a cluster without one is a small community (its name shows when the pointer rests on it). " +
+      "Click a cluster to open it. Sites are folded " +
       "into their " + (data.kinds.some(function (k) { return k.key === "city"; }) ? "city." : "country.");
     byId("tg-close-clusters").addEventListener("click", function () {
       opened.fill(0);
@@ -496,7 +498,8 @@
   var tooltip = byId("tg-tooltip");
   function clusterText(k) {
     var c = clusters[k];
-    return [c.name, "cluster: " + c.trials + " trials, " + c.organizations + " organisations",
+    return [c.name, "cluster: " + trials(c.trials) + ", " + c.organizations +
+            (c.organizations === 1 ? " organisation" : " organisations"),
             "click to open it"].join("\n");
   }
   function tooltipText(id) {
