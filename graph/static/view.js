@@ -157,7 +157,7 @@
         /* once, when the first picture has its names: nudge apart the clusters whose names overlap */
         landmarksApart = true;
         network.once("afterDrawing", function () {
-          if (!clusters.length) separateLabels();  // clusters come packed apart from Python
+          thinClusterLabels();  // the clusters themselves come packed apart from Python
           fitAll();
         });
       }
@@ -249,6 +249,24 @@
       if (!moved) break;
     }
     ids.forEach(function (id, k) { network.moveNode(id, pos[k][0], pos[k][1]); });
+  }
+
+  /* At the first picture, a cluster keeps its label only if it does not cover the label of a
+     larger cluster (the largest first); the others keep their name in the tooltip. */
+  function thinClusterLabels() {
+    var kept = [];
+    var bare = [];
+    clusters.map(function (c, k) { return k; }).filter(function (k) { return clusters[k].label && !opened[k]; })
+      .sort(function (a, b) { return clusters[b].trials - clusters[a].trials || a - b; })
+      .forEach(function (k) {
+        var box = network.getBoundingBox(N + k);
+        var clear = kept.every(function (o) {
+          return box.right < o.left || box.left > o.right || box.bottom < o.top || box.top > o.bottom;
+        });
+        if (clear) kept.push(box);
+        else { clusters[k].label = ""; bare.push({ id: N + k, label: "" }); }
+      });
+    if (bare.length) nodes.update(bare);
   }
 
   if (data.physics) {
