@@ -251,15 +251,16 @@
     ids.forEach(function (id, k) { network.moveNode(id, pos[k][0], pos[k][1]); });
   }
 
-  /* At the first picture, a cluster keeps its label only if it does not cover the label of a
-     larger cluster (the largest first); the others keep their name in the tooltip. */
+  /* At the first picture, a cluster keeps its label only if its label does not cover the label
+     of a larger cluster (the largest first); the others keep their name in the tooltip. */
   function thinClusterLabels() {
     var kept = [];
     var bare = [];
     clusters.map(function (c, k) { return k; }).filter(function (k) { return clusters[k].label && !opened[k]; })
       .sort(function (a, b) { return clusters[b].trials - clusters[a].trials || a - b; })
       .forEach(function (k) {
-        var box = network.getBoundingBox(N + k);
+        var size = network.body.nodes[N + k].labelModule.size;  // the label alone, in canvas units
+        var box = { left: size.left, top: size.top, right: size.left + size.width, bottom: size.top + size.height };
         var clear = kept.every(function (o) {
           return box.right < o.left || box.left > o.right || box.bottom < o.top || box.top > o.bottom;
         });
