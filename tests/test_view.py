@@ -88,14 +88,18 @@ class Page:
         self.page.fill("#tg-search-input", text)
         self.page.press("#tg-search-input", "Enter")
 
-    def click_node(self, index: int) -> None:
+    def point_of(self, index: int) -> tuple[float, float]:
+        """Where node ``index`` is drawn, in page pixels."""
         x, y = self.js(
             """i => { const n = tgView.network; const d = n.canvasToDOM(n.getPositions([i])[i]);
                       const r = document.getElementById('tg-network').getBoundingClientRect();
                       return [d.x + r.left, d.y + r.top]; }""",
             index,
         )
-        self.page.mouse.click(x, y)
+        return x, y
+
+    def click_node(self, index: int) -> None:
+        self.page.mouse.click(*self.point_of(index))
 
     def close(self) -> None:
         self.context.close()
@@ -654,13 +658,7 @@ def test_clusters_of_the_shared_data_do_not_overlap(shared_store: Path, opened: 
     # a cluster without a label still names itself on hover
     bare = page.js("tgView.clusters.findIndex(c => !c.label)")
     n = len(page.js("tgView.info"))
-    x, y = page.js(
-        """i => { const n = tgView.network; const d = n.canvasToDOM(n.getPositions([i])[i]);
-                  const r = document.getElementById('tg-network').getBoundingClientRect();
-                  return [d.x + r.left, d.y + r.top]; }""",
-        n + bare,
-    )
-    page.page.mouse.move(x, y)
+    page.page.mouse.move(*page.point_of(n + bare))
     page.page.wait_for_selector("#tg-tooltip:not([hidden])", timeout=5000)
     name = page.js(f"tgView.clusters[{bare}].name")
     assert page.js("document.getElementById('tg-tooltip').textContent").startswith(name)
