@@ -36,7 +36,7 @@ import shutil
 import subprocess
 import tempfile
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,13 @@ TEMPLATE = "view.html.j2"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 LABEL_LENGTH = 32
+#: In an aggregated view, only the largest clusters carry a permanent label (all keep a tooltip):
+#: at most this many ...
+LABELLED_CLUSTERS = 12
+#: ... of at least this many trials.
+LABEL_MIN_TRIALS = 3
+#: The least gap, in pixels, between two packed clusters.
+_PACK_GAP = 12.0
 
 
 @dataclass(frozen=True)
@@ -204,6 +211,7 @@ def view_data(graph: nx.MultiDiGraph, *, title: str, physics: bool, aggregate: b
     related = related_trials(drawn)
     community = analytics.node_communities(drawn, groups, related)
     positions = layout(drawn, order, large=not physics)
+    clusters = _clusters(drawn, order, community, positions, len(groups)) if aggregate else None
     shown_at = dict(index)
     if aggregate:  # a folded site is found at its place
         for site, place in drawn.graph["folded"].items():
@@ -243,7 +251,7 @@ def view_data(graph: nx.MultiDiGraph, *, title: str, physics: bool, aggregate: b
         "info": info,
         "insights": insights(full, shown_at),
         "communities": _community_legend(full, groups),
-        "clusters": _clusters(graph, order, community, positions, len(groups)) if aggregate else None,
+        "clusters": clusters,
         "sizeNote": SIZE_NOTE,
         "kinds": [
             {
@@ -351,12 +359,16 @@ def _clusters(
     graph: nx.MultiDiGraph,
     order: Sequence[str],
     community: Mapping[str, int],
-    positions: Sequence[tuple[float, float]],
+    positions: list[tuple[float, float]],
     count: int,
 ) -> list[dict[str, Any]]:
     """The clusters of the aggregated first picture: every community of two members or more
-    (countries stay apart, as landmarks), drawn at the centre of its members in the layout of
-    the whole network and about as wide as they spread, so that it opens in place."""
+    (countries stay apart, as landmarks), about as wide as its members spread, first put at the
+    centre of its members in the layout of the whole network.  The clusters and the nodes drawn
+    beside them are then packed apart (:func:`pack_circles`), and each cluster's members move
+    with it (``positions`` is updated), so that it still opens in place.  Only the
+    :data:`LABELLED_CLUSTERS` largest clusters of :data:`LABEL_MIN_TRIALS` trials or more carry a
+    permanent label; every cluster keeps its ``name`` for the tooltip."""
     members: list[list[int]] = [[] for _ in range(count + 1)]
     for i, node in enumerate(order):
         if graph.nodes[node].get("kind") != "country":
@@ -374,7 +386,8 @@ def _clusters(
             {
                 "community": number,
                 "color": community_color(number),
-                "label": _short(summary["lead"]) + f" ({summary['trials']} trials)",
+                "label": "",
+                "caption": _short(summary["lead"]) + f" ({_count(summary['trials'], 'trial')})",
                 "name": summary["name"],
                 "trials": summary["trials"],
                 "organizations": summary["organizations"],
@@ -386,7 +399,84 @@ def _clusters(
                 "y": round(y, 1),
             }
         )
+    _spread(graph, order, out, positions)
+    ranked = sorted(out, key=lambda c: (-c["trials"], c["community"]))
+    for c in ranked[:LABELLED_CLUSTERS]:
+        if c["trials"] >= LABEL_MIN_TRIALS:
+            c["label"] = c["caption"]
     return out
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _spread(
+    graph: nx.MultiDiGraph, order: Sequence[str], clusters: list[dict[str, Any]], positions: list[tuple[float, float]]
+) -> None:
+    """Pack the clusters and the nodes drawn beside them (countries, nodes of no cluster) so that
+    none overlaps another; members move with their cluster."""
+    clustered = {i for c in clusters for i in c["members"]}
+    free = [i for i in range(len(order)) if i not in clustered]
+    circles = [(c["x"], c["y"], c["size"]) for c in clusters]
+    circles += [(positions[i][0], positions[i][1], _size(graph.nodes[order[i]])) for i in free]
+    placed = pack_circles(circles)
+    for c, (x, y) in zip(clusters, placed, strict=False):
+        dx, dy = x - c["x"], y - c["y"]
+        c["x"], c["y"] = round(x, 1), round(y, 1)
+        for i in c["members"]:
+            positions[i] = (round(positions[i][0] + dx, 1), round(positions[i][1] + dy, 1))
+    for i, (x, y) in zip(free, placed[len(clusters) :], strict=True):
+        positions[i] = (round(x, 1), round(y, 1))
+
+
+def pack_circles(circles: Sequence[tuple[float, float, float]]) -> list[tuple[float, float]]:
+    """Centres for circles ``(x, y, radius)`` such that no two overlap (a gap of a third of the
+    larger radius, at least :data:`_PACK_GAP` pixels, between them), each as near its own
+    centre as the circles placed before it allow.  The largest are placed first, at their own
+    centre; each other one at the first free point of a golden-angle spiral around its centre.
+    A grid of cells (each placed circle is listed in the cells it covers) finds the neighbours of
+    a point, so the cost grows with the number of circles, not its square."""
+    if not circles:
+        return []
+    radii = sorted(r for _x, _y, r in circles)
+    cell = 2 * (radii[len(radii) // 2] + _gap(radii[len(radii) // 2]))
+    grid: dict[tuple[int, int], list[int]] = {}
+    out: list[tuple[float, float]] = [(0.0, 0.0)] * len(circles)
+
+    def cells(x: float, y: float, reach: float) -> Iterator[tuple[int, int]]:
+        for gx in range(math.floor((x - reach) / cell), math.floor((x + reach) / cell) + 1):
+            for gy in range(math.floor((y - reach) / cell), math.floor((y + reach) / cell) + 1):
+                yield gx, gy
+
+    def free(x: float, y: float, r: float) -> bool:
+        seen: set[int] = set()
+        for key in cells(x, y, r + _gap(r)):
+            for j in grid.get(key, ()):
+                if j in seen:
+                    continue
+                seen.add(j)
+                rj = circles[j][2]
+                if math.hypot(x - out[j][0], y - out[j][1]) < r + rj + _gap(max(r, rj)):
+                    return False
+        return True
+
+    for i in sorted(range(len(circles)), key=lambda i: (-circles[i][2], i)):
+        x0, y0, r = circles[i]
+        step = max(r, 20.0)
+        x, y, k = x0, y0, 0
+        while not free(x, y, r):
+            k += 1
+            d = step * math.sqrt(k)
+            x, y = x0 + d * math.cos(k * _GOLDEN_ANGLE), y0 + d * math.sin(k * _GOLDEN_ANGLE)
+        out[i] = (x, y)
+        for key in cells(x, y, r + _gap(r)):
+            grid.setdefault(key, []).append(i)
+    return out
+
+
+def _gap(radius: float) -> float:
+    return max(_PACK_GAP, radius / 3)
 
 
 def _context_conditions(graph: nx.MultiDiGraph, order: Sequence[str]) -> list[int]:

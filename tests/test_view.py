@@ -9,7 +9,9 @@ records of tests/test_network.py and ../shared/data/ctgov-v2/NCT00973089.json.
 from __future__ import annotations
 
 import json
+import math
 import os
+import random
 import re
 import struct
 import subprocess
@@ -21,6 +23,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import pytest
 from click.testing import CliRunner
 
@@ -28,7 +31,7 @@ from graph.cli import main
 from graph.model import Condition, Identifier, Organization, Participation, Site, TrialRecord
 from graph.network import project
 from graph.store import OxigraphStore, open_store
-from graph.view import render_html, script_json, write_view
+from graph.view import pack_circles, render_html, script_json, write_view
 from tests.conftest import ICTRP_FILE
 from tests.test_analyze import HERNIATED, built
 from tests.test_network import ID, load_records, record_a, record_b
@@ -85,14 +88,18 @@ class Page:
         self.page.fill("#tg-search-input", text)
         self.page.press("#tg-search-input", "Enter")
 
-    def click_node(self, index: int) -> None:
+    def point_of(self, index: int) -> tuple[float, float]:
+        """Where node ``index`` is drawn, in page pixels."""
         x, y = self.js(
             """i => { const n = tgView.network; const d = n.canvasToDOM(n.getPositions([i])[i]);
                       const r = document.getElementById('tg-network').getBoundingClientRect();
                       return [d.x + r.left, d.y + r.top]; }""",
             index,
         )
-        self.page.mouse.click(x, y)
+        return x, y
+
+    def click_node(self, index: int) -> None:
+        self.page.mouse.click(*self.point_of(index))
 
     def close(self) -> None:
         self.context.close()
@@ -578,3 +585,81 @@ def test_insights_and_communities_never_markup(opened: Any, tmp_path: Path) -> N
     assert PAYLOAD in page.page.text_content("#tg-panel-title")
     assert page.js("document.querySelectorAll('img').length") == 0
     assert page.js("document.body.dataset.pwned") is None
+
+
+# -- the aggregated first picture of a registry network: clusters packed apart ----------------------
+
+
+def _overlapping(circles: list[tuple[float, float, float]]) -> list[tuple[int, int]]:
+    return [
+        (a, b)
+        for a in range(len(circles))
+        for b in range(a + 1, len(circles))
+        if math.dist(circles[a][:2], circles[b][:2]) < circles[a][2] + circles[b][2]
+    ]
+
+
+def test_pack_circles_many_small_components() -> None:
+    """Sixty small components (paths of 2 to 5 nodes), one circle each at the centroid of its
+    members, placed at random (seeded) in a 400-pixel square, as a force layout of disconnected
+    components leaves them: the centroids crowd the middle and overlap; packed, none does."""
+    g = nx.Graph()
+    for c in range(60):
+        nx.add_path(g, [f"{c}-{k}" for k in range(2 + c % 4)])
+    rng = random.Random(7)
+    pos = {n: (rng.uniform(-200, 200), rng.uniform(-200, 200)) for n in sorted(g)}
+    circles = []
+    for comp in sorted(nx.connected_components(g), key=sorted):
+        xs, ys = [pos[n][0] for n in comp], [pos[n][1] for n in comp]
+        circles.append((sum(xs) / len(xs), sum(ys) / len(ys), 30.0 + 5 * len(comp)))
+    assert _overlapping(circles), "the fixture must start crowded, or the test proves nothing"
+    packed = pack_circles(circles)
+    assert _overlapping([(x, y, c[2]) for (x, y), c in zip(packed, circles, strict=True)]) == []
+    assert pack_circles(circles) == packed  # the same input, the same picture
+
+
+@pytest.fixture(scope="module")
+def shared_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every shared registry file (as issue 16's note builds them): 3,645 nodes once sites are
+    folded, so the view opens aggregated, with 267 communities of which most hold 1 or 2 trials."""
+    store = tmp_path_factory.mktemp("shared-view") / "store"
+    shared = ROOT.parent / "shared" / "data"
+    paths = [ROOT / "data"] + [shared / d for d in ("ctgov-v2", "ctgov-v2-pages", "ictrp", "ctrdata")]
+    result = CliRunner().invoke(main, ["build", *map(str, paths), "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    return store
+
+
+@pytest.mark.browser
+def test_clusters_of_the_shared_data_do_not_overlap(shared_store: Path, opened: Any, tmp_path: Path) -> None:
+    """Regression: the aggregated first picture of the shared data drew its clusters piled in one
+    narrow column, their labels on top of each other.  Read from the page: no two clusters
+    overlap, the drawing is not a strip, few clusters carry a label and "1 trial" is singular."""
+    html = tmp_path / "shared.html"
+    result = CliRunner().invoke(main, ["view", "--store", str(shared_store), "-o", str(html)])
+    assert result.exit_code == 0, result.output
+    page = opened(html)
+    drawn = page.js(
+        """() => { const n = tgView.network, N = tgView.info.length;
+                   const ids = n.body.nodeIndices.filter(i => i >= N), pos = n.getPositions(ids);
+                   return ids.map(i => [pos[i].x, pos[i].y, tgView.clusters[i - N].size,
+                                        n.body.nodes[i].options.label || ""]); }"""
+    )
+    assert len(drawn) > 100  # the shared data makes hundreds of clusters
+    assert _overlapping([(x, y, r) for x, y, r, _label in drawn]) == []
+    xs, ys = [d[0] for d in drawn], [d[1] for d in drawn]
+    width, height = max(xs) - min(xs), max(ys) - min(ys)
+    assert 1 / 3 <= width / height <= 3
+    labels = [d[3] for d in drawn if d[3]]
+    assert 0 < len(labels) <= 12
+    assert not any(label.endswith("(1 trials)") for label in labels)
+    captions = page.js("tgView.clusters.map(c => c.caption)")
+    assert any(c.endswith("(1 trial)") for c in captions) and not any(c.endswith("(1 trials)") for c in captions)
+    # a cluster without a label still names itself on hover
+    bare = page.js("tgView.clusters.findIndex(c => !c.label)")
+    n = len(page.js("tgView.info"))
+    page.page.mouse.move(*page.point_of(n + bare))
+    page.page.wait_for_selector("#tg-tooltip:not([hidden])", timeout=5000)
+    name = page.js(f"tgView.clusters[{bare}].name")
+    assert page.js("document.getElementById('tg-tooltip').textContent").startswith(name)
+    assert page.errors == []

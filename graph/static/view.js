@@ -157,7 +157,7 @@
         /* once, when the first picture has its names: nudge apart the clusters whose names overlap */
         landmarksApart = true;
         network.once("afterDrawing", function () {
-          separateLabels();
+          thinClusterLabels();  // the clusters themselves come packed apart from Python
           fitAll();
         });
       }
@@ -251,6 +251,25 @@
     ids.forEach(function (id, k) { network.moveNode(id, pos[k][0], pos[k][1]); });
   }
 
+  /* At the first picture, a cluster keeps its label only if its label does not cover the label
+     of a larger cluster (the largest first); the others keep their name in the tooltip. */
+  function thinClusterLabels() {
+    var kept = [];
+    var bare = [];
+    clusters.map(function (c, k) { return k; }).filter(function (k) { return clusters[k].label && !opened[k]; })
+      .sort(function (a, b) { return clusters[b].trials - clusters[a].trials || a - b; })
+      .forEach(function (k) {
+        var size = network.body.nodes[N + k].labelModule.size;  // the label alone, in canvas units
+        var box = { left: size.left, top: size.top, right: size.left + size.width, bottom: size.top + size.height };
+        var clear = kept.every(function (o) {
+          return box.right < o.left || box.left > o.right || box.bottom < o.top || box.top > o.bottom;
+        });
+        if (clear) kept.push(box);
+        else { clusters[k].label = ""; bare.push({ id: N + k, label: "" }); }
+      });
+    if (bare.length) nodes.update(bare);
+  }
+
   if (data.physics) {
     network.once("stabilizationIterationsDone", function () {
       network.setOptions({ physics: { enabled: false } });
@@ -313,7 +332,9 @@
     byId("tg-clusters-section").hidden = false;
     byId("tg-clusters-note").textContent = "This network is large: it opens as " + clusters.length +
       " clusters, one per community of trials and organisations (a cluster's size is its number of trials; " +
-      "its label names its organisation with the most trials). Click a cluster to open it. Sites are folded " +
+      "its label names its organisation with the most trials). Only the largest clusters carry a label: " +
+      "a cluster without one is a small community (its name shows when the pointer rests on it). " +
+      "Click a cluster to open it. Sites are folded " +
       "into their " + (data.kinds.some(function (k) { return k.key === "city"; }) ? "city." : "country.");
     byId("tg-close-clusters").addEventListener("click", function () {
       opened.fill(0);
@@ -496,7 +517,8 @@
   var tooltip = byId("tg-tooltip");
   function clusterText(k) {
     var c = clusters[k];
-    return [c.name, "cluster: " + c.trials + " trials, " + c.organizations + " organisations",
+    return [c.name, "cluster: " + trials(c.trials) + ", " + c.organizations +
+            (c.organizations === 1 ? " organisation" : " organisations"),
             "click to open it"].join("\n");
   }
   function tooltipText(id) {
