@@ -331,7 +331,7 @@
   if (clusters.length) {
     byId("tg-clusters-section").hidden = false;
     byId("tg-clusters-note").textContent = "This network is large: it opens as " + clusters.length +
-      " clusters, one per community of trials and organisations (a cluster's size is its number of trials; " +
+      " clusters, one per community of trials and organisations (a cluster is about as wide as its members spread once opened, and its label gives its number of trials; " +
       "its label names its organisation with the most trials). Only the largest clusters carry a label: " +
       "a cluster without one is a small community (its name shows when the pointer rests on it). " +
       "Click a cluster to open it. Sites are folded " +
