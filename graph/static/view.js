@@ -331,8 +331,8 @@
   if (clusters.length) {
     byId("tg-clusters-section").hidden = false;
     byId("tg-clusters-note").textContent = "This network is large: it opens as " + clusters.length +
-      " clusters, one per community of trials and organisations (a cluster is about as wide as its members spread once opened, and its label gives its number of trials; " +
-      "its label names its organisation with the most trials). Only the largest clusters carry a label: " +
+      " clusters, one per community of trials and organisations (a cluster is about as wide as its members spread once opened; " +
+      "its label names its organisation with the most trials, and its number of trials). Only the largest clusters carry a label: " +
       "a cluster without one is a small community (its name shows when the pointer rests on it). " +
       "Click a cluster to open it. Sites are folded " +
       "into their " + (data.kinds.some(function (k) { return k.key === "city"; }) ? "city." : "country.");
