@@ -13,7 +13,6 @@ import contextlib
 import csv
 import io
 import json
-import select
 import socket
 import subprocess
 import sys
@@ -416,21 +415,25 @@ def test_view_route(client: httpx.Client) -> None:
 
 @contextlib.contextmanager
 def listener() -> Iterator[tuple[int, list[object]]]:
-    """A TCP listener on 127.0.0.1 that records every connection it is offered."""
+    """A TCP listener on 127.0.0.1 that records every connection it is offered.  Its watcher
+    must still be running when the block ends: a watcher that died (as one did with
+    ``select.select`` on a file descriptor above 1023, late in the suite) would record nothing,
+    and the test around it could not fail."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(8)
-    sock.setblocking(False)
+    sock.settimeout(0.05)  # a poll, whatever the descriptor's number
     seen: list[object] = []
     stop = threading.Event()
 
     def watch() -> None:
         while not stop.is_set():
-            ready, _, _ = select.select([sock], [], [], 0.05)
-            if ready:
+            try:
                 conn, addr = sock.accept()
-                seen.append(addr)
-                conn.close()
+            except TimeoutError:
+                continue
+            seen.append(addr)
+            conn.close()
 
     thread = threading.Thread(target=watch, daemon=True)
     thread.start()
@@ -438,9 +441,18 @@ def listener() -> Iterator[tuple[int, list[object]]]:
         yield int(sock.getsockname()[1]), seen
     finally:
         time.sleep(0.3)  # give a late connection the time to show up
+        alive = thread.is_alive()
         stop.set()
         thread.join()
         sock.close()
+    assert alive, "the listener's watcher stopped: it could not have seen a connection"
+
+
+def test_the_listener_sees_a_connection() -> None:
+    """The watcher that the SERVICE tests rely on does record a connection."""
+    with listener() as (port, seen):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    assert len(seen) == 1
 
 
 def test_service_is_refused_before_running(client: httpx.Client) -> None:
