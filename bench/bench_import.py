@@ -353,6 +353,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, 10M-add loop {cpu_calibration()} s")
     templates = real_studies(max_sites=args.max_sites)
+    if not templates:
+        parser.error(
+            f"no real study to copy in {SHARED_CTGOV} (with at most {args.max_sites} sites):"
+            " run from a checkout next to ../shared"
+        )
     print(f"synthetic studies from {len(templates)} real ones (--max-sites {args.max_sites})", flush=True)
     for n in (int(x) for x in args.sizes.split(",")):
         with tempfile.TemporaryDirectory(prefix="trialgraph-bench-", ignore_cleanup_errors=True) as tmp:
