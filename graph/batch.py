@@ -31,8 +31,11 @@ import orjson
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 
-from graph import fastvalidate, layout, rdf, versions
-from graph import identity as ids
+import graph.fastvalidate as fastvalidate
+import graph.identity as ids
+import graph.layout as layout
+import graph.rdf as rdf
+import graph.versions as versions
 from graph.closure import Triple
 from graph.digest import Fold, hex_digest
 from graph.ledger import Entry

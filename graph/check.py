@@ -19,7 +19,7 @@ from pathlib import Path
 from rdflib import URIRef
 from rdflib.term import Node
 
-from graph import queries
+import graph.queries as queries
 from graph.store import Store
 from graph.validate import Finding, Issue, Report, attribute, shapes_graph, sorted_issues
 

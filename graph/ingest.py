@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from graph import sources
+import graph.sources as sources
 from graph.batch import Spill
 from graph.errors import RecordError
 from graph.merge import record_key

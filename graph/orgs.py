@@ -43,7 +43,7 @@ import yaml
 from confusable_homoglyphs import categories, confusables
 from rapidfuzz import fuzz, process
 
-from graph import safeyaml
+import graph.safeyaml as safeyaml
 from graph.constants import DEFAULT_ORGS_FILE, ORGS_NAME, ROR_NS
 from graph.errors import InputError
 from graph.model import Organization, Participation, TrialRecord

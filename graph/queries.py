@@ -14,7 +14,8 @@ from typing import Any
 from rdflib import XSD, Literal, URIRef
 from rdflib.term import Node
 
-from graph import paging, summaries
+import graph.paging as paging
+import graph.summaries as summaries
 from graph.constants import QUERIES_DIR
 from graph.errors import QueryError
 from graph.keys import search_key

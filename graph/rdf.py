@@ -14,7 +14,7 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 from rdflib.term import Node
 
-from graph import identity as ids
+import graph.identity as ids
 from graph.keys import search_key
 from graph.model import (
     Condition,

@@ -42,7 +42,7 @@ from typing import Any
 
 import networkx as nx
 
-from graph import analytics
+import graph.analytics as analytics
 from graph.errors import InputError
 from graph.files import write_atomic
 from graph.network import KINDS, RELATIONS, fold_sites, project, related_trials

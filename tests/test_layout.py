@@ -31,12 +31,12 @@ MAX_LINES = 600
 #: Modules still longer than :data:`MAX_LINES`, with their length today as a ceiling.  Remove a
 #: module from the list when a split brings it under the limit; never raise a ceiling.
 OVERSIZE = {
-    "graph/build.py": 769,
+    "graph/build.py": 689,
     "graph/cli.py": 797,
     "graph/normalize.py": 708,
     "graph/reason.py": 884,
     "graph/sources/ctgov.py": 771,
-    "graph/sources/curated.py": 843,
+    "graph/sources/curated.py": 842,
     "graph/view.py": 729,
 }
 
@@ -92,6 +92,9 @@ def imports(module: str, path: Path, known: dict[str, Path]) -> list[Edge]:
             for alias in node.names:
                 submodule = f"{origin}.{alias.name}"
                 if submodule in known:
+                    # ``from pkg import sub`` runs ``pkg/__init__`` first, and reads ``sub`` from it
+                    if origin in known:
+                        edges.append(Edge(module, origin, node.lineno, ()))
                     edges.append(Edge(module, submodule, node.lineno, ()))
                 elif (target := _owner(origin, known)) is not None:
                     edges.append(Edge(module, target, node.lineno, (alias.name,)))
@@ -229,9 +232,19 @@ def _package(tmp_path: Path, files: dict[str, str]) -> Path:
                 "sub/leaf.py": "from .. import top\n",
                 "top.py": "from .sub import leaf\n",
             },
-            # sub -> sub.leaf -> top -> sub.leaf: the cycle is leaf <-> top
-            ["pkg.sub.leaf:1 -> pkg.top:1 -> pkg.sub.leaf"],
+            # sub -> sub.leaf -> top -> sub (``from .sub import leaf`` runs sub/__init__ first)
+            ["pkg.sub:1 -> pkg.sub.leaf:1 -> pkg.top:1 -> pkg.sub"],
             id="relative imports are resolved",
+        ),
+        pytest.param(
+            {
+                "__init__.py": "from pkg.a import f\n",
+                "a.py": "from pkg import b\ndef f():\n    return b\n",
+                "b.py": "X = 1\n",
+            },
+            # ``from pkg import b`` runs pkg/__init__, which imports a: a cycle through the package
+            ["pkg:1 -> pkg.a:1 -> pkg"],
+            id="a submodule taken from its package goes through the package's __init__",
         ),
         pytest.param(
             {"a.py": "from pkg.b import y\nx = y\n", "b.py": "y = 1\n"},

@@ -114,7 +114,7 @@ def validate_store(
 
 def _kept_results(store: Any, shapes: Graph, names: set[str]) -> dict[str, Kept]:
     """The validation results the ledger keeps for the store's records, made with these shapes."""
-    from graph import ledger
+    import graph.ledger as ledger
 
     fingerprint = shapes_fingerprint(shapes)
     out = {}

@@ -36,7 +36,7 @@ from typing import Any
 
 import orjson
 
-from graph import contact
+import graph.contact as contact
 from graph.errors import RecordError
 from graph.model import (
     Arm,

@@ -32,7 +32,7 @@ from typing import Any
 
 import orjson
 
-from graph import contact
+import graph.contact as contact
 from graph.errors import RecordError
 from graph.model import ConditionTerm, Intervention, PartialDate, Participation, RecordWarning, TrialRecord
 from graph.normalize import clean_text, country_code, enum_value, parse_date, quoted, shown

@@ -33,7 +33,8 @@ from typing import TypeVar
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from graph import contact, safeyaml
+import graph.contact as contact
+import graph.safeyaml as safeyaml
 from graph.errors import RecordError
 from graph.model import (
     Arm,
@@ -266,18 +267,16 @@ def _number(ctx: _Ctx, raw: object, path: str) -> float:
     return float(raw)
 
 
-def _latitude(ctx: _Ctx, raw: object, path: str) -> float:
-    value = _number(ctx, raw, path)
-    if not -90 <= value <= 90:
-        raise ctx.fail(path, f"latitude {value} is outside -90..90")
-    return value
+def _degrees(name: str, limit: int) -> Reader[float]:
+    """A latitude (``limit`` 90) or longitude (180) in decimal degrees."""
 
+    def read(ctx: _Ctx, raw: object, path: str) -> float:
+        value = _number(ctx, raw, path)
+        if not -limit <= value <= limit:
+            raise ctx.fail(path, f"{name} {value} is outside -{limit}..{limit}")
+        return value
 
-def _longitude(ctx: _Ctx, raw: object, path: str) -> float:
-    value = _number(ctx, raw, path)
-    if not -180 <= value <= 180:
-        raise ctx.fail(path, f"longitude {value} is outside -180..180")
-    return value
+    return read
 
 
 def _flag(ctx: _Ctx, raw: object, path: str) -> bool:
@@ -562,8 +561,8 @@ def _site(ctx: _Ctx, raw: object, path: str) -> Site:
         state=obj.get("state", _text),
         zip=obj.get("zip", _text),
         country=obj.get("country", _country),
-        latitude=obj.get("latitude", _latitude),
-        longitude=obj.get("longitude", _longitude),
+        latitude=obj.get("latitude", _degrees("latitude", 90)),
+        longitude=obj.get("longitude", _degrees("longitude", 180)),
         status=obj.get("status", _enum("status")),
     )
 

@@ -58,7 +58,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from graph import contact
+import graph.contact as contact
 from graph.errors import RecordError
 from graph.model import Identifier, PartialDate, Participation, RecordWarning, TrialRecord
 from graph.normalize import country_code, quoted, quoted_list, shown, sponsor_participations
