@@ -96,6 +96,29 @@ def _eu_design(answers: dict[str, bool], arms_match: re.Match[str] | None) -> De
     return Design(allocation=allocation, model=model, masking=masking)
 
 
+#: Intervention models named in a design text, first match wins: (pattern, API v2 value).
+_MODELS = (
+    (r"single arm|single assignment|single group", "SINGLE_GROUP"),
+    (r"\bparallel", "PARALLEL"),
+    (r"cross-?\s?over", "CROSSOVER"),
+    (r"\bfactorial", "FACTORIAL"),
+    (r"\bsequential", "SEQUENTIAL"),
+)
+#: Maskings likewise, the most masked first.
+_MASKINGS = (
+    (r"quadruple", "QUADRUPLE"),
+    (r"triple", "TRIPLE"),
+    (r"double[\s-]blind", "DOUBLE"),
+    (r"single[\s-]blind", "SINGLE"),
+    (r"\bopen\b|open-label|masking not used", "NONE"),
+)
+
+
+def _first_match(key: str, table: tuple[tuple[str, str], ...]) -> str | None:
+    """The value of the first pattern of ``table`` found in ``key``."""
+    return next((value for pattern, value in table if re.search(pattern, key)), None)
+
+
 def _keyword_design(value: str) -> Design:
     """Comma lists such as JPRN's "randomized controlled trial, open(masking not used), parallel
     assignment, treatment purpose" or DRKS's "Study design purpose: diagnostic"."""
@@ -107,28 +130,8 @@ def _keyword_design(value: str) -> Design:
         if re.search(r"\brandomi[sz]ed", key)
         else None
     )
-    model = None
-    for pattern, enum in (
-        (r"single arm|single assignment|single group", "SINGLE_GROUP"),
-        (r"\bparallel", "PARALLEL"),
-        (r"cross-?\s?over", "CROSSOVER"),
-        (r"\bfactorial", "FACTORIAL"),
-        (r"\bsequential", "SEQUENTIAL"),
-    ):
-        if re.search(pattern, key):
-            model = enum
-            break
-    masking = None
-    for pattern, enum in (
-        (r"quadruple", "QUADRUPLE"),
-        (r"triple", "TRIPLE"),
-        (r"double[\s-]blind", "DOUBLE"),
-        (r"single[\s-]blind", "SINGLE"),
-        (r"\bopen\b|open-label|masking not used", "NONE"),
-    ):
-        if re.search(pattern, key):
-            masking = enum
-            break
+    model = _first_match(key, _MODELS)
+    masking = _first_match(key, _MASKINGS)
     purpose = None
     for name in _PURPOSES:
         if re.search(rf"(study design purpose:\s*{name}\b|\b{name} purpose\b|(^|,)\s*{name}\s*($|,))", key):
