@@ -32,7 +32,7 @@ from typing import Any
 import networkx as nx
 from rdflib import URIRef
 
-import graph.queries as queries
+import graph.query.named as queries
 from graph.errors import InputError
 from graph.network import LINKS, find_nodes, full_projection, related_trials
 from graph.store import Store
