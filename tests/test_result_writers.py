@@ -51,8 +51,18 @@ def test_the_writers_are_registered_by_name_with_their_media_type() -> None:
         "csv": CSV,
         "tsv": TSV,
     }
-    # every media type the endpoint negotiates for a SELECT or an ASK has its writer
-    for media in {*SELECT_OFFERS.values(), *ASK_OFFERS.values()}:
+    # content negotiation offers the registry: the media types and aliases it always offered,
+    # in its order of preference (SPARQL JSON first, the default); an ASK has no CSV or TSV
+    json_xml = [
+        (JSON_RESULTS, JSON_RESULTS),
+        ("application/json", JSON_RESULTS),
+        (XML_RESULTS, XML_RESULTS),
+        ("application/xml", XML_RESULTS),
+        ("text/xml", XML_RESULTS),
+    ]
+    assert list(SELECT_OFFERS.items()) == [*json_xml, (CSV, CSV), (TSV, TSV)]
+    assert list(ASK_OFFERS.items()) == json_xml
+    for media in SELECT_OFFERS.values():
         assert writer_for(media).media == media
 
 

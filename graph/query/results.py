@@ -279,18 +279,34 @@ class ResultWriter:
     name: str
     media: str
     writer: type[_Writer]
+    #: other media types a client may ask for and get this format
+    aliases: tuple[str, ...] = ()
+    #: it writes the answer of an ASK too (:func:`write_boolean`)
+    boolean: bool = False
 
 
-#: The result writers by name.  A new format is one class and one entry here.
+#: The result writers by name, in the endpoint's order of preference (the first is its
+#: default).  A new format is one class and one entry here.
 RESULT_WRITERS = {
     w.name: w
     for w in (
-        ResultWriter("json", JSON_RESULTS, _JsonWriter),
-        ResultWriter("xml", XML_RESULTS, _XmlWriter),
+        ResultWriter("json", JSON_RESULTS, _JsonWriter, ("application/json",), boolean=True),
+        ResultWriter("xml", XML_RESULTS, _XmlWriter, ("application/xml", "text/xml"), boolean=True),
         ResultWriter("csv", CSV, _CsvWriter),
         ResultWriter("tsv", TSV, _TsvWriter),
     )
 }
+
+
+def offers(*, boolean: bool = False) -> dict[str, str]:
+    """What content negotiation offers for a SELECT (or, ``boolean``, an ASK): each media type a
+    client may ask for -> the media type of the writer that answers it."""
+    return {
+        asked: w.media
+        for w in RESULT_WRITERS.values()
+        if w.boolean or not boolean
+        for asked in (w.media, *w.aliases)
+    }
 
 
 def writer_for(media: str) -> ResultWriter:

@@ -17,14 +17,13 @@ from rdflib import RDFS, BNode, Graph, Literal, URIRef
 from graph.query.guard import Inspection
 from graph.query.results import (
     CSV,
-    JSON_RESULTS,
     JSONLD,
     NTRIPLES,
     RDFXML,
     TSV,
     TURTLE,
-    XML_RESULTS,
     Answer,
+    offers,
     write_boolean,
     write_graph,
     write_rows,
@@ -39,23 +38,10 @@ TRUNCATED_HEADER = "X-Trialgraph-Truncated"
 HTML = "text/html"
 
 #: Offers per kind of answer: the media type a client may ask for -> the one answered, in the
-#: server's order of preference (the first is the default).
-SELECT_OFFERS = {
-    JSON_RESULTS: JSON_RESULTS,
-    "application/json": JSON_RESULTS,
-    XML_RESULTS: XML_RESULTS,
-    "application/xml": XML_RESULTS,
-    "text/xml": XML_RESULTS,
-    CSV: CSV,
-    TSV: TSV,
-}
-ASK_OFFERS = {
-    JSON_RESULTS: JSON_RESULTS,
-    "application/json": JSON_RESULTS,
-    XML_RESULTS: XML_RESULTS,
-    "application/xml": XML_RESULTS,
-    "text/xml": XML_RESULTS,
-}
+#: server's order of preference (the first is the default).  Those of SELECT and ASK answers are
+#: the registered result writers, each under its media type and its aliases.
+SELECT_OFFERS = offers()
+ASK_OFFERS = offers(boolean=True)
 GRAPH_OFFERS = {
     TURTLE: TURTLE,
     NTRIPLES: NTRIPLES,
