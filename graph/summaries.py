@@ -165,14 +165,21 @@ def condition_triples(rows: Rows, facts: dict[URIRef, _Facts], trials: Iterable[
     """The condition rows of ``trials`` (of every trial when None): each condition and label the
     trials' records give, with the trials' ids (the ``tg:summaryId`` of ``facts``)."""
     out: set[Triple] = set()
+    nodes: dict[tuple[Node, Node], URIRef] = {}
+    pids: dict[Node, Literal] = {}
     for trial, link, condition, label in _each(rows, "condition-rows", "trial", trials):
-        if trial not in facts or not facts[trial].ids:  # type: ignore[index]
-            continue
-        pid = Literal(min(facts[trial].ids))  # type: ignore[index]
-        row = condition_row(condition, label)  # type: ignore[arg-type]
-        by = TG.summaryTrialId if link == TG.condition else TG.summaryAncestorTrialId
-        out.update(((row, TG.summaryCondition, condition), (row, TG.summaryLabel, label), (row, by, pid)))  # type: ignore[arg-type]
-    return sorted(out)
+        if trial not in pids:
+            f = facts.get(trial)  # type: ignore[arg-type]
+            if f is None or not f.ids:
+                continue
+            pids[trial] = Literal(min(f.ids))  # type: ignore[index]
+        row = nodes.get((condition, label))  # type: ignore[arg-type]
+        if row is None:
+            row = nodes[(condition, label)] = condition_row(condition, label)  # type: ignore[arg-type,index]
+            out.add((row, TG.summaryCondition, condition))  # type: ignore[arg-type]
+            out.add((row, TG.summaryLabel, label))  # type: ignore[arg-type]
+        out.add((row, TG.summaryTrialId if link == TG.condition else TG.summaryAncestorTrialId, pids[trial]))  # type: ignore[index]
+    return list(out)
 
 
 def sponsor_triples(rows: Rows, sponsors: Iterable[URIRef]) -> list[Triple]:
