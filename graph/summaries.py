@@ -169,7 +169,7 @@ def condition_triples(rows: Rows, facts: dict[URIRef, _Facts], trials: Iterable[
     pids: dict[Node, Literal] = {}
     for trial, link, condition, label in _each(rows, "condition-rows", "trial", trials):
         if trial not in pids:
-            f = facts.get(trial)  # type: ignore[arg-type]
+            f = facts.get(trial)  # type: ignore[call-overload]
             if f is None or not f.ids:
                 continue
             pids[trial] = Literal(min(f.ids))  # type: ignore[index]

@@ -150,14 +150,17 @@ def test_trials_by_condition_after_a_record_changes_its_condition_and_back(tmp_p
     # condition node of "ischemic stroke" now has two labels, each row the one its record gives
     _edit(folder / "nct04445454.yaml", ('version: "1"', 'version: "2"'), (CORONAVIRUS, STROKE))
     assert build([folder / "nct04445454.yaml"], store).loaded == ["curated/nct04445454"]
-    assert _by_condition(store, "stroke") == sorted(STROKE_BEFORE + [("NCT04445454", "Ischemic Stroke")])
+    assert _by_condition(store, "stroke") == sorted([*STROKE_BEFORE, ("NCT04445454", "Ischemic Stroke")])
     # the singular is gone; the plural is only a broader term of COVID-19 now, so the row is
     # the trial's own condition under it
     assert _by_condition(store, "coronavirus infection") == []
     assert _by_condition(store, "coronavirus infections") == [("NCT04445454", "COVID-19")]
     page = run(store, "trials-by-condition", {"condition": "ischemic stroke"}, limit=2, offset=1)
     assert page.total == 3
-    assert [(str(r[1]), str(r[2])) for r in page.rows] == [("NCT04445454", "Ischemic Stroke"), ("NCT07635758", "ischemic stroke")]
+    assert [(str(r[1]), str(r[2])) for r in page.rows] == [
+        ("NCT04445454", "Ischemic Stroke"),
+        ("NCT07635758", "ischemic stroke"),
+    ]
     _summaries_are_a_fresh_computation(store)
     # version 3 goes back: the label with capitals is no one's any more, and no row keeps it
     _edit(folder / "nct04445454.yaml", ('version: "2"', 'version: "3"'), (STROKE, CORONAVIRUS))
