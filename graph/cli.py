@@ -230,7 +230,7 @@ def build(
         f"Store {st.location}: {report.trials} trials, {report.triples} triples ({report.seconds:.1f} s)."
     )
     if write_view:
-        from graph.view import write_view as wv
+        from graph.view.output import write_view as wv
 
         path = wv(st, view_output)
         out.print(f"View written to {path}")
@@ -462,7 +462,7 @@ def view(
     """Write the interactive HTML network of the graph (one self-contained file, works offline).
     See docs/view.md."""
     from graph.store import open_store
-    from graph.view import write_view
+    from graph.view.output import write_view
 
     params_given = _query_params(query_name, params)
     st = open_store(store, read_only=True, must_exist=True)

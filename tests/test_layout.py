@@ -36,7 +36,6 @@ OVERSIZE = {
     "graph/normalize.py": 708,
     "graph/sources/ctgov.py": 771,
     "graph/sources/curated.py": 842,
-    "graph/view.py": 729,
 }
 
 
