@@ -17,10 +17,8 @@ from graph.constants import INFERRED_GRAPH, ONTOLOGY_GRAPH
 from graph.digest import Fold
 from graph.layout import (
     RECORD_INFERRED_NS,
-    RECORD_SUPPORT_NS,
     inferred_graph_of,
     is_reasoner_graph,
-    is_record_graph,
     support_graph_of,
 )
 from graph.progress import Callback, no_progress
@@ -29,9 +27,10 @@ from graph.reason.engine import ENGINE_VERSION, Engine, Reasoner, check_engine, 
 from graph.reason.facts import Facts, saturate
 from graph.reason.graphs import (
     add_derived,
+    asserts,
     count_inferred,
     graph_triples,
-    move,
+    hide,
     premises_graph,
     record_names,
     replace_graph,
@@ -125,11 +124,11 @@ def _unmask(db: ox.Store, node: Any) -> int:
     moved = 0
     for t, graphs in where.items():
         names = [g.value for g in graphs if type(g) is ox.NamedNode]
-        if not any(is_record_graph(n) or n == ONTOLOGY_GRAPH for n in names):
+        if not any(asserts(n) for n in names):
             continue
         for n in names:
             if n.startswith(RECORD_INFERRED_NS):
-                move(db, t, n, RECORD_SUPPORT_NS + n[len(RECORD_INFERRED_NS) :])
+                hide(db, t, n)
                 moved += 1
     return moved
 

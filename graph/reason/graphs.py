@@ -11,7 +11,16 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from graph.constants import INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH
-from graph.layout import LEDGER_GRAPH, STATE_GRAPH, SUPPORT_GRAPH, is_inferred_graph, is_reasoner_graph
+from graph.layout import (
+    LEDGER_GRAPH,
+    RECORD_INFERRED_NS,
+    RECORD_SUPPORT_NS,
+    STATE_GRAPH,
+    SUPPORT_GRAPH,
+    is_inferred_graph,
+    is_reasoner_graph,
+    is_record_graph,
+)
 from graph.reason.closure import Triple, kept
 from graph.reason.engine import Reasoner
 from graph.store import Triples, from_ox, graph_quads
@@ -31,6 +40,16 @@ ONTOLOGY = ox.NamedNode(ONTOLOGY_GRAPH)
 
 def is_premise(graph: Any) -> bool:
     return type(graph) is ox.NamedNode and graph not in NOT_PREMISES
+
+
+def is_record_premise(name: str) -> bool:
+    """A graph reasoned about one by one: every premise graph but the ontology."""
+    return name not in (ONTOLOGY_GRAPH, QUARANTINE_GRAPH, LEDGER_GRAPH) and not is_reasoner_graph(name)
+
+
+def asserts(name: str) -> bool:
+    """Whether the graph ``name`` asserts what it holds (a record's graph or the ontology's)."""
+    return name == ONTOLOGY_GRAPH or is_record_graph(name)
 
 
 # -- reading and writing graphs ---------------------------------------------------------------------
@@ -62,15 +81,19 @@ def move(db: ox.Store, t: Triple, source: str, target: str) -> None:
     db.add(ox.Quad(t[0], t[1], t[2], ox.NamedNode(target)))
 
 
+def hide(db: ox.Store, t: Triple, inferred: str) -> None:
+    """``t``, which another graph asserts, from a record's inferred graph to its support graph."""
+    move(db, t, inferred, RECORD_SUPPORT_NS + inferred[len(RECORD_INFERRED_NS) :])
+
+
+def unhide(db: ox.Store, t: Triple, support: str) -> None:
+    """``t``, which no graph asserts any more, from a record's support graph to its inferred graph."""
+    move(db, t, support, RECORD_INFERRED_NS + support[len(RECORD_SUPPORT_NS) :])
+
+
 def record_names(db: ox.Store) -> list[str]:
-    """Graphs reasoned about one by one: every premise graph but the ontology."""
-    return sorted(
-        g.value
-        for g in db.named_graphs()
-        if type(g) is ox.NamedNode
-        and g.value not in (ONTOLOGY_GRAPH, QUARANTINE_GRAPH, LEDGER_GRAPH)
-        and not is_reasoner_graph(g.value)
-    )
+    """The graphs reasoned about one by one (:func:`is_record_premise`), sorted."""
+    return sorted(g.value for g in db.named_graphs() if type(g) is ox.NamedNode and is_record_premise(g.value))
 
 
 def graph_of(db: ox.Store, name: str) -> Graph:

@@ -12,15 +12,11 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from graph.constants import ONTOLOGY_GRAPH, QUARANTINE_GRAPH
 from graph.errors import TrialgraphError
 from graph.layout import (
-    LEDGER_GRAPH,
     RECORD_INFERRED_NS,
     RECORD_SUPPORT_NS,
     inferred_graph_of,
-    is_reasoner_graph,
-    is_record_graph,
     support_graph_of,
 )
 from graph.progress import Callback, no_progress
@@ -30,13 +26,17 @@ from graph.reason.facts import Facts, saturate
 from graph.reason.full import InferenceStats, recompute
 from graph.reason.graphs import (
     add_derived,
+    asserts,
     clear,
     graph_triples,
+    hide,
     is_current,
     is_premise,
+    is_record_premise,
     move,
     remove_derived,
     replace_graph,
+    unhide,
     write,
 )
 from graph.store import OxigraphStore, Triples
@@ -92,7 +92,7 @@ def maintain(
     their inferences land in one atomic write."""
     check_engine(engine)
     for name in replaced:
-        if not _replaceable(str(name)):
+        if not is_record_premise(str(name)):
             raise TrialgraphError(f"{name} is not a source-record graph", hint="pass record graphs only")
     if engine == "owlrl":
         for name, g in replaced.items():
@@ -123,10 +123,6 @@ def maintain(
     stats = refresh(db, reasoner, old, new)
     stats.seconds = time.perf_counter() - started
     return stats
-
-
-def _replaceable(name: str) -> bool:
-    return name not in (ONTOLOGY_GRAPH, QUARANTINE_GRAPH, LEDGER_GRAPH) and not is_reasoner_graph(name)
 
 
 def refresh(
@@ -195,24 +191,22 @@ def _mask_changes(
         for q in db.quads_for_pattern(t[0], t[1], t[2], None):
             g = q.graph_name.value if type(q.graph_name) is ox.NamedNode else ""
             if g.startswith(RECORD_INFERRED_NS) and g not in mine:
-                move(db, t, g, RECORD_SUPPORT_NS + g[len(RECORD_INFERRED_NS) :])
+                hide(db, t, g)
     for t in asserted_before - asserted_after:
         if not kept(t) or _asserted(db, t):
             continue
         for q in db.quads_for_pattern(t[0], t[1], t[2], None):
             g = q.graph_name.value if type(q.graph_name) is ox.NamedNode else ""
             if g.startswith(RECORD_SUPPORT_NS) and g not in mine:
-                move(db, t, g, RECORD_INFERRED_NS + g[len(RECORD_SUPPORT_NS) :])
+                unhide(db, t, g)
 
 
 def _asserted(db: ox.Store, t: Triple) -> bool:
     """Asserted by a record graph or the ontology graph."""
-    for q in db.quads_for_pattern(t[0], t[1], t[2], None):
-        if type(q.graph_name) is ox.NamedNode:
-            name = q.graph_name.value
-            if name == ONTOLOGY_GRAPH or is_record_graph(name):
-                return True
-    return False
+    return any(
+        type(q.graph_name) is ox.NamedNode and asserts(q.graph_name.value)
+        for q in db.quads_for_pattern(t[0], t[1], t[2], None)
+    )
 
 
 def _overdelete(db: ox.Store, rules: LocalRules, gone: list[Triple]) -> list[Triple]:
