@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import graph.queries as queries
+import graph.query.named as queries
 from graph.identity import preferred_identifier
 from graph.model import TrialRecord
 from graph.normalize import guess_registry, split_euctr, status_meanings

@@ -25,7 +25,7 @@ from graph.cli import main
 from graph.errors import RecordError
 from graph.merge import cluster, record_key
 from graph.model import Identifier, TrialRecord
-from graph.queries import catalogue, run
+from graph.query.named import catalogue, run
 from graph.sources import format_for, read_all
 from graph.sources.curated import parse
 from graph.store import OxigraphStore, open_store

@@ -32,7 +32,6 @@ MAX_LINES = 600
 #: module from the list when a split brings it under the limit; never raise a ceiling.
 OVERSIZE = {
     "graph/build.py": 689,
-    "graph/cli.py": 797,
     "graph/normalize.py": 708,
     "graph/sources/ctgov.py": 771,
     "graph/sources/curated.py": 842,

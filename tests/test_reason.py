@@ -19,11 +19,12 @@ import pytest
 from rdflib import OWL, RDF, Graph, Literal, URIRef
 
 from graph import identity as ids
-from graph import layout, queries, rdf
+from graph import layout, rdf
 from graph.constants import INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH
 from graph.errors import RecordError, TrialgraphError
 from graph.model import Condition, Identifier, Organization, TrialRecord
 from graph.namespace import ID, TG
+from graph.query import named as queries
 from graph.reason.closure import ReasoningError
 from graph.reason.engine import ENGINES, inferred_for, ontology_graph
 from graph.reason.full import recompute
