@@ -43,9 +43,15 @@ import pyoxigraph as ox  # noqa: E402
 from rdflib import Graph, URIRef  # noqa: E402
 
 from graph import identity as ids  # noqa: E402
-from graph import rdf, reason  # noqa: E402
+from graph import rdf  # noqa: E402
+from graph.constants import INFERRED_GRAPH  # noqa: E402
 from graph.errors import RecordError  # noqa: E402
 from graph.model import TrialRecord  # noqa: E402
+from graph.reason.engine import ontology_graph  # noqa: E402
+from graph.reason.full import recompute  # noqa: E402
+from graph.reason.graphs import graph_of, inferred_triples, premises_graph  # noqa: E402
+from graph.reason.incremental import maintain  # noqa: E402
+from graph.reason.reference import owlrl_inferred  # noqa: E402
 from graph.sources.ctgov import read  # noqa: E402
 from graph.store import graph_quads  # noqa: E402
 
@@ -132,13 +138,13 @@ def peak_mb() -> float:
 
 
 def child_fast(data: Path, out: Path, folder: Path | None = None) -> dict[str, object]:
-    onto = reason.ontology_graph()
+    onto = ontology_graph()
     started = time.perf_counter()
     db = load_store(data, folder)
     quads = len(db)
     load_s = time.perf_counter() - started
     mb_loaded = peak_mb()
-    stats = reason.recompute(db, ontology=onto)
+    stats = recompute(db, ontology=onto)
     result: dict[str, object] = {
         "quads": quads,
         "load_s": load_s,
@@ -161,7 +167,7 @@ def refresh_one(db: ox.Store, onto: Graph) -> float:
     name = URIRef(str(ids.record_graph(record.source, "NCT90000000")))
     tmp = ox.Store()
     tmp.load(rewrite(template(record), 0).encode(), format=ox.RdfFormat.N_QUADS)
-    g = reason.graph_of(tmp, str(name))
+    g = graph_of(tmp, str(name))
     condition = URIRef("https://w3id.org/trialgraph/ontology#condition")
     dropped = min(g.objects(None, condition), key=str)
     smaller = Graph()
@@ -169,28 +175,28 @@ def refresh_one(db: ox.Store, onto: Graph) -> float:
         if not (t[1] == condition and t[2] == dropped):
             smaller.add(t)
     started = time.perf_counter()
-    reason.maintain(db, {name: smaller}, ontology=onto)
+    maintain(db, {name: smaller}, ontology=onto)
     return time.perf_counter() - started
 
 
 def child_owlrl(data: Path, out: Path) -> dict[str, object]:
-    onto = reason.ontology_graph()
+    onto = ontology_graph()
     db = load_store(data)
     quads = len(db)
-    g = reason.premises_graph(db)
+    g = premises_graph(db)
     del db
     started = time.perf_counter()
-    inferred = reason.owlrl_inferred(g, onto)
+    inferred = owlrl_inferred(g, onto)
     seconds = time.perf_counter() - started
     tmp = ox.Store()
-    tmp.extend(graph_quads(inferred, URIRef(reason.INFERRED_GRAPH)))
+    tmp.extend(graph_quads(inferred, URIRef(INFERRED_GRAPH)))
     dump_inferred(tmp, out)
     return {"quads": quads, "reason_s": seconds, "inferred": len(inferred), "peak_mb": peak_mb()}
 
 
 def dump_inferred(db: ox.Store, out: Path) -> None:
     """The union of the inferred graphs (each record's own and the shared one), sorted."""
-    lines = sorted({str(q.triple) for q in reason.inferred_triples(db)})
+    lines = sorted({str(q.triple) for q in inferred_triples(db)})
     out.write_text("\n".join(lines), encoding="utf-8")
 
 

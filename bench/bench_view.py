@@ -46,7 +46,8 @@ from graph import rdf  # noqa: E402
 from graph.model import Condition, Identifier, Intervention, MeshTerm, Organization, Participation, Site, TrialRecord  # noqa: E402
 from graph.network import project  # noqa: E402
 from graph.store import OxigraphStore  # noqa: E402
-from graph.view import AGGREGATE_THRESHOLD, render_html  # noqa: E402
+from graph.view.data import AGGREGATE_THRESHOLD  # noqa: E402
+from graph.view.page import render_html  # noqa: E402
 
 # fmt: off
 COUNTRIES = (
@@ -110,7 +111,7 @@ def load(store: OxigraphStore, recs: list[TrialRecord]) -> None:
 
     from graph import identity as ids
     from graph.constants import ONTOLOGY_GRAPH
-    from graph.reason import ontology_graph
+    from graph.reason.engine import ontology_graph
 
     with store.write() as w:
         w.replace_graph(URIRef(ONTOLOGY_GRAPH), ontology_graph())

@@ -6,9 +6,9 @@ then turned, by :func:`run_job`, in a worker process, into:
 
 - for each record whose input changed since the last build (its ledger digest, see
   :mod:`graph.ledger`): its triples, validated against the shapes (a record with a violation
-  is quarantined), what it entails on its own (:mod:`graph.closure`), and its graphs as
+  is quarantined), what it entails on its own (:mod:`graph.reason.closure`), and its graphs as
   N-Quads, ready for a bulk load;
-- the signatures of the batch's records (:func:`graph.closure.signatures`), which the parent
+- the signatures of the batch's records (:func:`graph.reason.closure.signatures`), which the parent
   folds to find where records must be reasoned about together.
 
 A job carries everything a worker needs (the decisions made across all records: canonical
@@ -36,13 +36,13 @@ import graph.identity as ids
 import graph.layout as layout
 import graph.rdf as rdf
 import graph.versions as versions
-from graph.closure import Triple
 from graph.digest import Fold, hex_digest
 from graph.ledger import Entry
 from graph.merge import record_key
 from graph.model import Identifier, Participation, TrialRecord
 from graph.processes import WORKER_GC, no_full_gc
-from graph.reason import reasoner_for
+from graph.reason.closure import Triple
+from graph.reason.engine import reasoner_for
 from graph.store import from_ox, to_ox
 from graph.summary import finding_label
 from graph.validate import Issue
@@ -414,7 +414,7 @@ def _run_in_worker(job: Job) -> BatchResult:
     key = job.settings.extra_shapes
     worker = _WORKERS.get(key)
     if worker is None:
-        from graph.reason import ontology_graph
+        from graph.reason.engine import ontology_graph
         from graph.validate import shapes_graph
 
         worker = _WORKERS[key] = Worker(shapes_graph(key), ontology_graph())

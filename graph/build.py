@@ -18,7 +18,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,7 +36,6 @@ import graph.merge as merge
 import graph.orgs as orgs
 import graph.processes as processes
 import graph.rdf as rdf
-import graph.reason as reason
 import graph.summaries as summaries
 import graph.summary as summary
 from graph.bulkload import StreamingLoader, drop
@@ -45,6 +44,8 @@ from graph.digest import Fold, hex_digest
 from graph.errors import InputError, RecordError
 from graph.layout import (
     LEDGER_GRAPH,
+    STATE_GRAPH,
+    SUPPORT_GRAPH,
     asserted_data,
     asserted_graph_names,
     inferred_graph_of,
@@ -54,11 +55,15 @@ from graph.layout import (
 )
 from graph.model import Identifier, TrialRecord
 from graph.namespace import TG
+from graph.progress import Callback as Progress
+from graph.progress import no_progress
+from graph.reason.engine import Engine, Reasoner, ontology_graph, reasoner_for
+from graph.reason.full import InferenceStats, Places, finish_full, recompute
+from graph.reason.graphs import graph_of, is_current, replace_graph
+from graph.reason.incremental import RecordState, refresh
 from graph.store import OxigraphStore, Store, graph_quads
 from graph.summary import ImportSummary
 from graph.validate import Issue, shapes_fingerprint, shapes_graph
-
-Progress = Callable[[str, int, int | None], None]
 
 __all__ = ["BuildReport", "asserted_data", "asserted_graph_names", "assign_identity", "build", "quarantined"]
 
@@ -76,7 +81,7 @@ class BuildReport:
     seconds: float = 0.0
     trials: int = 0
     triples: int = 0
-    reasoning: reason.InferenceStats | None = None
+    reasoning: InferenceStats | None = None
     identity_conflicts: list[str] = field(default_factory=list)
     review: list[dict[str, object]] = field(default_factory=list)
     #: quads written to the inferred graphs of the loaded records
@@ -91,10 +96,6 @@ class BuildReport:
         if self.quarantined or any(i.severity == "violation" for i in self.issues):
             return 1
         return 0
-
-
-def _noop(_stage: str, _done: int, _total: int | None) -> None:
-    return None
 
 
 _IDS_OF_VALUE = """PREFIX tg: <https://w3id.org/trialgraph/ontology#>
@@ -216,10 +217,10 @@ def build(
     paths: Iterable[str | Path],
     store: Store,
     *,
-    progress: Progress = _noop,
+    progress: Progress = no_progress,
     extra_shapes: Sequence[Path] = (),
     validate_records: bool = True,
-    engine: reason.Engine = "fast",
+    engine: Engine = "fast",
     ror_dump: Path | None = None,
     batch_size: int = BATCH_SIZE,
     workers: int | None = None,
@@ -280,7 +281,7 @@ def _write_records(
     report: BuildReport,
     progress: Progress,
     settings: batch.Settings,
-    engine: reason.Engine,
+    engine: Engine,
     ror_dump: Path | None,
     executor: Executor | None,
     references: Sequence[Path] = (),
@@ -295,7 +296,7 @@ def _write_records(
     names = {str(ids.record_graph(head.source, head.record_id)) for head in heads.values()}
     shapes = shapes_graph(settings.extra_shapes)
     settings.shapes = shapes_fingerprint(shapes)
-    onto = reason.ontology_graph()
+    onto = ontology_graph()
     if isinstance(store, OxigraphStore):
         stored = ledger.read(store.db, names)
     else:
@@ -355,11 +356,11 @@ def _has_records(db: Any) -> bool:
 
 class _Places:
     """The parent's fold of the batches' signatures: where records must be reasoned about
-    together (:func:`graph.reason.cross_record`)."""
+    together (:func:`graph.reason.full.cross_record`)."""
 
     def __init__(self) -> None:
         self.fold: Fold[int] = Fold()
-        self.places = reason.Places()
+        self.places = Places()
         #: keys that diverged across batches -> batch whose terms file holds them
         self.unresolved: dict[int, Path] = {}
 
@@ -370,7 +371,7 @@ class _Places:
             if key not in result.divergent and result.terms_file is not None:
                 self.unresolved[key] = result.terms_file
 
-    def resolve(self) -> reason.Places:
+    def resolve(self) -> Places:
         import pickle
 
         by_file: dict[Path, list[int]] = {}
@@ -399,7 +400,7 @@ class _Pass:
     onto: Graph
     outcomes: _Outcomes
     progress: Progress
-    engine: reason.Engine
+    engine: Engine
     executor: Executor | None
 
     def results(self) -> Iterator[batch.BatchResult]:
@@ -412,7 +413,7 @@ def _write_oxigraph(store: OxigraphStore, second: _Pass) -> None:
     - an empty store, or one whose inferences are stale: the graphs are loaded in bulk as the
       workers send them; then the places where records meet are worked out;
     - a store with current inferences: the changed records are replaced, and the inferences are
-      maintained incrementally (:func:`graph.reason.refresh`)."""
+      maintained incrementally (:func:`graph.reason.incremental.refresh`)."""
     with store.write() as w, processes.frozen_gc():
         # the staging store must have no other handle when the write commits: all of it
         # happens in a function whose locals are gone by then
@@ -426,15 +427,13 @@ def _fill(store: OxigraphStore, w: Any, second: _Pass) -> None:
     done = 0
     progress("records", 0, total)
     db = w.db
-    reasoner = reason.reasoner_for(onto) if engine == "fast" else None
+    reasoner = reasoner_for(onto) if engine == "fast" else None
     stored_records = _has_records(db)
-    incremental = reasoner is not None and stored_records and reason.is_current(db, reasoner)
+    incremental = reasoner is not None and stored_records and is_current(db, reasoner)
     previous = ledger.read_totals(db)
     sizes = ledger.Sizes(db)
     if incremental:
-        sizes.touch(
-            LEDGER_GRAPH, INFERRED_GRAPH, reason.SUPPORT_GRAPH, QUARANTINE_GRAPH, reason.STATE_GRAPH, SUMMARY_GRAPH
-        )
+        sizes.touch(LEDGER_GRAPH, INFERRED_GRAPH, SUPPORT_GRAPH, QUARANTINE_GRAPH, STATE_GRAPH, SUMMARY_GRAPH)
     loader = StreamingLoader(db)
     places = _Places()
     changed: dict[str, batch.Outcome] = {}
@@ -463,13 +462,13 @@ def _fill(store: OxigraphStore, w: Any, second: _Pass) -> None:
         _update_quarantine(store, w, outcomes.quarantine, outcomes.cleared)
     progress("reasoning", 0, None)
     if reasoner is None or (stored_records and not incremental):
-        report.reasoning = reason.recompute(db, engine=engine, ontology=onto, progress=progress)
+        report.reasoning = recompute(db, engine=engine, ontology=onto, progress=progress)
     elif incremental:
         stored = {n: e for job in jobs for n, e in job.stored.items()}
         report.reasoning, trials = _refresh(db, reasoner, changed, stored, sizes)
     else:
-        reason._replace_graph(db, ONTOLOGY_GRAPH, onto)
-        report.reasoning = reason.finish_full(db, reasoner, places.resolve())
+        replace_graph(db, ONTOLOGY_GRAPH, onto)
+        report.reasoning = finish_full(db, reasoner, places.resolve())
         report.reasoning.inferred = report.inferred_quads + report.reasoning.cross_record
     summaries.refresh(db, store.db, report.loaded)
     ledger.drop_totals(db)
@@ -480,8 +479,8 @@ def _fill(store: OxigraphStore, w: Any, second: _Pass) -> None:
         after = (
             ONTOLOGY_GRAPH,
             INFERRED_GRAPH,
-            reason.SUPPORT_GRAPH,
-            reason.STATE_GRAPH,
+            SUPPORT_GRAPH,
+            STATE_GRAPH,
             QUARANTINE_GRAPH,
             SUMMARY_GRAPH,
         )
@@ -505,12 +504,12 @@ def _trials_in(db: Any, graph: str) -> set[str]:
     return {q.subject.value for q in db.quads_for_pattern(None, _TYPE, _TRIAL, ox.NamedNode(graph))}
 
 
-def _trial_change(db: Any, old: dict[str, reason.RecordState], new: dict[str, reason.RecordState | None]) -> int:
+def _trial_change(db: Any, old: dict[str, RecordState], new: dict[str, RecordState | None]) -> int:
     """How many trials the store gained (or lost) when the changed records' graphs changed from
     ``old`` to ``new`` (which hold at least every triple that changed)."""
     mine = {g for name in old for g in (name, inferred_graph_of(name), support_graph_of(name))}
 
-    def typed(states: Iterable[reason.RecordState | None]) -> set[Any]:
+    def typed(states: Iterable[RecordState | None]) -> set[Any]:
         return {t[0] for state in states if state is not None for t in state.all() if t[1] == _TYPE and t[2] == _TRIAL}
 
     before, after = typed(old.values()), typed(new.values())
@@ -525,36 +524,36 @@ def _trial_change(db: Any, old: dict[str, reason.RecordState], new: dict[str, re
 
 def _refresh(
     db: Any,
-    reasoner: reason.Reasoner,
+    reasoner: Reasoner,
     changed: dict[str, batch.Outcome],
     stored: dict[str, ledger.Entry],
     sizes: ledger.Sizes,
-) -> tuple[reason.InferenceStats, int]:
+) -> tuple[InferenceStats, int]:
     """The changed records' graphs rewritten where they changed (a record's inferred graphs are
     left alone when the new version entails the same), and the inferences maintained.  Returns
     the inference statistics and how many trials the store gained."""
     if not changed:
-        return reason.InferenceStats("fast", "unchanged"), 0
+        return InferenceStats("fast", "unchanged"), 0
     started = time.perf_counter()
     scratch = ox.Store()  # in memory: the new graphs as triples (a bulk load takes lines of any size)
     scratch.bulk_load(b"".join(out.nquads for out in changed.values()), format=ox.RdfFormat.N_QUADS)
-    old: dict[str, reason.RecordState] = {}
-    new: dict[str, reason.RecordState | None] = {}
+    old: dict[str, RecordState] = {}
+    new: dict[str, RecordState | None] = {}
     for name in changed:
         sizes.touch(name, inferred_graph_of(name), support_graph_of(name))
     for name, out in changed.items():
-        fresh = reason.RecordState.read(scratch, name)
+        fresh = RecordState.read(scratch, name)
         entry = stored.get(name)
         if entry is not None and out.entry is not None and entry.inferred and entry.inferred == out.entry.inferred:
             gone, came = _difference(db, name, fresh.asserted)
             _rewrite(db, name, gone, came)
-            before, fresh = reason.RecordState(gone, [], []), reason.RecordState(came, [], [])
+            before, fresh = RecordState(gone, [], []), RecordState(came, [], [])
         else:
-            before = reason.RecordState.read(db, name)
+            before = RecordState.read(db, name)
             drop(db, name)
             fresh.write(db, name)
         old[name], new[name] = before, fresh
-    stats = reason.refresh(db, reasoner, old, new)
+    stats = refresh(db, reasoner, old, new)
     stats.seconds = time.perf_counter() - started
     return stats, _trial_change(db, old, new)
 
@@ -570,7 +569,7 @@ def _difference(db: Any, name: str, new: list[Any]) -> tuple[list[Any], list[Any
     came = [t for t in new if ox.Quad(t[0], t[1], t[2], graph) not in db]
     texts = [" ".join(str(x) for x in t) for t in new]
     if any(len(t) > _QUERY_TERM_LIMIT for t in texts):
-        before = reason.RecordState.read(db, name, own_only=True).asserted
+        before = RecordState.read(db, name, own_only=True).asserted
         keep = set(new)
         return [t for t in before if t not in keep], came
     query = (
@@ -641,17 +640,17 @@ def _has_reasoner_graphs(store: Store) -> bool:
     return any(is_reasoner_graph(g) for g in store.named_graphs())
 
 
-def _send_inferences(store: Store, onto: Graph, engine: reason.Engine) -> None:
+def _send_inferences(store: Store, onto: Graph, engine: Engine) -> None:
     """Every reasoner graph, made from scratch on an in-memory copy of the premises, replaces
     the remote ones (the state graph stays local: it describes a local closure)."""
     copy = ox.Store()
     for name in asserted_graph_names(store):
         copy.extend(graph_quads(store.graph(name), name))
-    reason.recompute(copy, engine=engine, ontology=onto)
+    recompute(copy, engine=engine, ontology=onto)
     fresh = {
-        n.value: reason.graph_of(copy, n.value)
+        n.value: graph_of(copy, n.value)
         for n in copy.named_graphs()
-        if type(n) is ox.NamedNode and is_reasoner_graph(n.value) and n.value != reason.STATE_GRAPH
+        if type(n) is ox.NamedNode and is_reasoner_graph(n.value) and n.value != STATE_GRAPH
     }
     with store.write() as remote:
         for name in store.named_graphs():

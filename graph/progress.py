@@ -43,3 +43,8 @@ def progress_bar(*, disabled: bool = False) -> Iterator[Callback]:
             prog.update(bars[stage], completed=done, total=total)
 
         yield update
+
+
+def no_progress(_stage: str, _done: int, _total: int | None) -> None:
+    """The callback of work nobody watches."""
+    return None

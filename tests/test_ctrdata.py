@@ -29,7 +29,7 @@ from graph.query.named import catalogue, run
 from graph.sources import format_for, read_all
 from graph.sources.curated import parse
 from graph.store import OxigraphStore, open_store
-from graph.view import write_view
+from graph.view.output import write_view
 from tests.conftest import SEED_DATA, SHARED_DATA, TEST_DATA
 
 CTRDATA = SHARED_DATA / "ctrdata"

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from rdflib import URIRef
 
 from graph import identity as ids
-from graph import rdf, reason
+from graph import rdf
 from graph.analytics import annotate, centrality, shared_sites
 from graph.build import asserted_data
 from graph.cli import main
@@ -37,6 +37,8 @@ from graph.model import (
     TrialRecord,
 )
 from graph.network import find_nodes, fold_sites, project, to_graphml
+from graph.reason.engine import ontology_graph
+from graph.reason.reference import owlrl_inferred
 from graph.store import OxigraphStore, open_store
 
 ID = "https://w3id.org/trialgraph/id/"
@@ -94,13 +96,13 @@ def record_b() -> TrialRecord:
 def load_records(store: OxigraphStore, records: list[TrialRecord], *, infer: bool = True) -> OxigraphStore:
     """Records into a store as a build writes them (record graphs, ontology, inferred graph),
     without the build's file reading."""
-    onto = reason.ontology_graph()
+    onto = ontology_graph()
     with store.write() as w:
         w.replace_graph(URIRef(ONTOLOGY_GRAPH), onto)
         for rec in records:
             w.replace_graph(ids.record_graph(rec.source, rec.record_id), rdf.record_graph(rec))
     if infer:
-        inferred = reason.owlrl_inferred(asserted_data(store), onto)
+        inferred = owlrl_inferred(asserted_data(store), onto)
         with store.write() as w:
             w.replace_graph(URIRef(INFERRED_GRAPH), inferred)
     return store

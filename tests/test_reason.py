@@ -19,12 +19,19 @@ import pytest
 from rdflib import OWL, RDF, Graph, Literal, URIRef
 
 from graph import identity as ids
-from graph import layout, rdf, reason, rules, summaries
+from graph import layout, rdf, summaries
 from graph.constants import INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH
 from graph.errors import RecordError, TrialgraphError
 from graph.model import Condition, Identifier, Organization, TrialRecord
 from graph.namespace import ID, TG
 from graph.query import named as queries
+from graph.reason.closure import ReasoningError
+from graph.reason.engine import ENGINES, inferred_for, ontology_graph
+from graph.reason.full import recompute
+from graph.reason.graphs import WORK_NS, inferred_triples
+from graph.reason.incremental import maintain, update_inferred
+from graph.reason.reference import owlrl_inferred
+from graph.reason.rules import UnsupportedOntology
 from graph.sources import read_all
 from graph.store import OxigraphStore, graph_quads
 
@@ -94,7 +101,7 @@ def _as_graph(triples: Iterable[tuple[object, ...]]) -> Graph:
 
 def _inferred(db: ox.Store) -> set[str]:
     """The union of the store's inferred graphs (each record's own and the shared one)."""
-    return {str(q.triple) for q in reason.inferred_triples(db)}
+    return {str(q.triple) for q in inferred_triples(db)}
 
 
 def _assert_same(expected: set[str], actual: set[str], what: str) -> None:
@@ -107,7 +114,7 @@ def _assert_same(expected: set[str], actual: set[str], what: str) -> None:
 
 @pytest.fixture(scope="module")
 def ontology() -> Graph:
-    return reason.ontology_graph()
+    return ontology_graph()
 
 
 @pytest.fixture(scope="module")
@@ -140,12 +147,12 @@ def corpus(seed: list[TrialRecord], real: list[TrialRecord], synthetic: list[Tri
 @pytest.fixture(scope="module")
 def reference(corpus: list[TrialRecord], ontology: Graph) -> set[str]:
     """owlrl on everything at once (about a minute)."""
-    return _canon(reason.owlrl_inferred(_union(corpus), ontology))
+    return _canon(owlrl_inferred(_union(corpus), ontology))
 
 
 def _store(records: Iterable[TrialRecord], ontology: Graph) -> ox.Store:
     db = ox.Store()
-    reason.maintain(db, {_name(r): _graph(r) for r in records}, ontology=ontology)
+    maintain(db, {_name(r): _graph(r) for r in records}, ontology=ontology)
     return db
 
 
@@ -153,16 +160,16 @@ def _from_scratch(db: ox.Store, ontology: Graph) -> set[str]:
     """The fast engine from nothing, on a copy of the store's premises."""
     fresh = ox.Store()
     fresh.extend(
-        q for q in db if isinstance(q.graph_name, ox.NamedNode) and not reason.is_reasoner_graph(q.graph_name.value)
+        q for q in db if isinstance(q.graph_name, ox.NamedNode) and not layout.is_reasoner_graph(q.graph_name.value)
     )
-    reason.recompute(fresh, ontology=ontology)
+    recompute(fresh, ontology=ontology)
     return _inferred(fresh)
 
 
 def _leftovers(db: ox.Store) -> list[str]:
     """Scratch data a run must not leave behind."""
     out = [str(q) for q in db.quads_for_pattern(None, None, None, ox.DefaultGraph())]
-    out += [g.value for g in db.named_graphs() if isinstance(g, ox.NamedNode) and g.value.startswith(reason.WORK_NS)]
+    out += [g.value for g in db.named_graphs() if isinstance(g, ox.NamedNode) and g.value.startswith(WORK_NS)]
     return out
 
 
@@ -202,7 +209,7 @@ def test_reference_holds_what_the_seed_record_entails(reference: set[str]) -> No
 def test_fast_engine_gives_owlrl_answer_on_seed_real_and_synthetic(
     corpus: list[TrialRecord], reference: set[str], ontology: Graph
 ) -> None:
-    _assert_same(reference, _canon(reason.inferred_for(_union(corpus), ontology=ontology)), "fast vs owlrl")
+    _assert_same(reference, _canon(inferred_for(_union(corpus), ontology=ontology)), "fast vs owlrl")
 
 
 def test_store_with_one_graph_per_record_gives_owlrl_answer(
@@ -215,17 +222,17 @@ def test_store_with_one_graph_per_record_gives_owlrl_answer(
     junk = Graph()
     junk.add((quarantined, TG.sourceKind, Literal("ctgov")))  # would make it a tg:SourceRecord
     db.extend(graph_quads(junk, URIRef(QUARANTINE_GRAPH)))
-    stats = reason.maintain(db, {_name(r): _graph(r) for r in corpus}, ontology=ontology)
+    stats = maintain(db, {_name(r): _graph(r) for r in corpus}, ontology=ontology)
     assert stats.mode == "full" and stats.inferred == len(reference)
     _assert_same(reference, _inferred(db), "store vs owlrl")
     assert not _leftovers(db)
-    written = {g.value for g in db.named_graphs() if isinstance(g, ox.NamedNode) and reason.is_reasoner_graph(g.value)}
+    written = {g.value for g in db.named_graphs() if isinstance(g, ox.NamedNode) and layout.is_reasoner_graph(g.value)}
     # each record's own inferences, the shared graph (the stroke trial's ancestors come from other
     # records), the state; support graphs only for what another record asserts
     own = {layout.inferred_graph_of(_name(r)) for r in corpus}
     support = {g for g in written if layout.is_support_graph(g)}
-    assert written - support == {INFERRED_GRAPH, reason.STATE_GRAPH} | own
-    assert reason.SUPPORT_GRAPH not in support  # nothing about a vocabulary concept is derived
+    assert written - support == {INFERRED_GRAPH, layout.STATE_GRAPH} | own
+    assert layout.SUPPORT_GRAPH not in support  # nothing about a vocabulary concept is derived
     asserted = {
         str(q.triple)
         for q in db
@@ -261,9 +268,9 @@ def _stroke_rows(store: OxigraphStore) -> list[tuple[str, ...]]:
 def test_trials_by_condition_same_with_either_engine_and_after_a_record_drops_its_condition(
     seed: list[TrialRecord], ontology: Graph
 ) -> None:
-    stores = {engine: OxigraphStore(None) for engine in reason.ENGINES}
+    stores = {engine: OxigraphStore(None) for engine in ENGINES}
     for engine, store in stores.items():
-        reason.update_inferred(store, {_name(r): _graph(r) for r in seed}, engine=engine, ontology=ontology)  # type: ignore[arg-type]
+        update_inferred(store, {_name(r): _graph(r) for r in seed}, engine=engine, ontology=ontology)  # type: ignore[arg-type]
     # data/resstore.yaml and data/nct07635758.yaml: ischemic stroke, under Stroke
     expected = sorted(
         [(str(RESSTORE), "NCT02849613", "ischemic stroke"), (str(BEIJING), "NCT07635758", "ischemic stroke")]
@@ -273,7 +280,7 @@ def test_trials_by_condition_same_with_either_engine_and_after_a_record_drops_it
 
     resstore = next(r for r in seed if r.record_id == "resstore")
     dropped = {_name(resstore): _graph(dataclasses.replace(resstore, conditions=[]))}
-    stats = {e: reason.update_inferred(s, dropped, engine=e, ontology=ontology) for e, s in stores.items()}  # type: ignore[arg-type]
+    stats = {e: update_inferred(s, dropped, engine=e, ontology=ontology) for e, s in stores.items()}  # type: ignore[arg-type]
     assert stats["fast"].mode == "incremental"
     assert (
         _stroke_rows(stores["owlrl"])
@@ -329,7 +336,7 @@ def test_incremental_changes_equal_a_closure_from_scratch(corpus: list[TrialReco
         name = _name(old)
         if name not in current:
             continue
-        stats = reason.maintain(db, {name: _graph(new) if new else None}, ontology=ontology)
+        stats = maintain(db, {name: _graph(new) if new else None}, ontology=ontology)
         assert stats.mode == "incremental"
         if new is None:
             retracted.append(current.pop(name))
@@ -338,7 +345,7 @@ def test_incremental_changes_equal_a_closure_from_scratch(corpus: list[TrialReco
         _assert_same(_from_scratch(db, ontology), _inferred(db), f"after '{what}' on {old.record_id}")
         assert not _leftovers(db)
     # the retracted records come back, all in one change
-    stats = reason.maintain(db, {_name(r): _graph(r) for r in retracted}, ontology=ontology)
+    stats = maintain(db, {_name(r): _graph(r) for r in retracted}, ontology=ontology)
     _assert_same(_from_scratch(db, ontology), _inferred(db), "after putting the retracted records back")
 
 
@@ -360,11 +367,11 @@ def test_mesh_tree_of_one_record_serves_another_until_both_trees_go(
         for r in tree_holders
     }
     first, second = list(bare)
-    reason.maintain(db, {first: bare[first]}, ontology=ontology)
+    maintain(db, {first: bare[first]}, ontology=ontology)
     assert ancestors() == seven  # the other record still asserts the tree
-    reason.maintain(db, {second: bare[second]}, ontology=ontology)
+    maintain(db, {second: bare[second]}, ontology=ontology)
     assert ancestors() == set()
-    reason.maintain(db, {first: _graph(tree_holders[0])}, ontology=ontology)
+    maintain(db, {first: _graph(tree_holders[0])}, ontology=ontology)
     assert ancestors() == seven
     _assert_same(_from_scratch(db, ontology), _inferred(db), "after the trees came and went")
 
@@ -372,10 +379,10 @@ def test_mesh_tree_of_one_record_serves_another_until_both_trees_go(
 def test_same_records_again_change_nothing(seed: list[TrialRecord], ontology: Graph) -> None:
     db = _store(seed, ontology)
     before = _inferred(db)
-    stats = reason.maintain(db, {_name(r): _graph(r) for r in seed}, ontology=ontology)
+    stats = maintain(db, {_name(r): _graph(r) for r in seed}, ontology=ontology)
     assert (stats.mode, stats.overdeleted, stats.rederived) == ("incremental", 0, 0)
     assert _inferred(db) == before
-    assert reason.maintain(db, {}, ontology=ontology).mode == "unchanged"
+    assert maintain(db, {}, ontology=ontology).mode == "unchanged"
 
 
 def test_a_changed_ontology_remakes_the_closure(seed: list[TrialRecord], ontology: Graph) -> None:
@@ -386,7 +393,7 @@ def test_a_changed_ontology_remakes_the_closure(seed: list[TrialRecord], ontolog
     for t in ontology:
         if not (t[0] == TG.cro and t[1] == OWL.propertyChainAxiom):
             changed.add(t)
-    stats = reason.maintain(db, {}, ontology=changed)
+    stats = maintain(db, {}, ontology=changed)
     assert stats.mode == "full"
     # tg:cro came only from its chain (croParticipation/agent); Medfiles stays a participant
     assert f"<{RESSTORE}> <{TG.cro}> <{medfiles}>" not in _inferred(db)
@@ -413,12 +420,10 @@ def test_a_construct_it_does_not_compile_is_refused_and_owlrl_still_answers() ->
         (URIRef("urn:x:b"), URIRef(EX + "Key"), Literal("1")),
         (URIRef("urn:x:a"), URIRef(EX + "name"), Literal("A")),
     )
-    with pytest.raises(rules.UnsupportedOntology, match="InverseFunctionalProperty"):
-        reason.inferred_for(data, ontology=onto)
+    with pytest.raises(UnsupportedOntology, match="InverseFunctionalProperty"):
+        inferred_for(data, ontology=onto)
     # owlrl makes a and b the same node, so b gets a's name: the answer the fast engine cannot give
-    assert (URIRef("urn:x:b"), URIRef(EX + "name"), Literal("A")) in reason.inferred_for(
-        data, engine="owlrl", ontology=onto
-    )
+    assert (URIRef("urn:x:b"), URIRef(EX + "name"), Literal("A")) in inferred_for(data, engine="owlrl", ontology=onto)
 
 
 def test_a_literal_a_chain_would_join_through_is_refused() -> None:
@@ -432,23 +437,23 @@ def test_a_literal_a_chain_would_join_through_is_refused() -> None:
     Collection(onto, lst, [link, inv])
     x, z = URIRef("urn:x:x"), URIRef("urn:x:z")
     data = _tiny((x, link, Literal("v")), (z, p, Literal("v")))
-    assert (x, chain, z) in reason.inferred_for(data, engine="owlrl", ontology=onto)
-    with pytest.raises(reason.ReasoningError, match="literal"):
-        reason.inferred_for(data, ontology=onto)
+    assert (x, chain, z) in inferred_for(data, engine="owlrl", ontology=onto)
+    with pytest.raises(ReasoningError, match="literal"):
+        inferred_for(data, ontology=onto)
 
 
 def test_reasoner_graphs_are_told_apart_from_records() -> None:
-    for name in (INFERRED_GRAPH, reason.SUPPORT_GRAPH, reason.STATE_GRAPH, reason.WORK_NS + "plus"):
-        assert reason.is_reasoner_graph(name)
+    for name in (INFERRED_GRAPH, layout.SUPPORT_GRAPH, layout.STATE_GRAPH, WORK_NS + "plus"):
+        assert layout.is_reasoner_graph(name)
     for name in (ONTOLOGY_GRAPH, QUARANTINE_GRAPH, str(ids.record_graph("ctgov", "NCT02849613")), INFERRED_GRAPH + "x"):
-        assert not reason.is_reasoner_graph(name)
+        assert not layout.is_reasoner_graph(name)
 
 
 def test_unknown_engine_and_non_record_graphs_are_usage_errors(ontology: Graph) -> None:
     with pytest.raises(TrialgraphError, match="unknown reasoner"):
-        reason.inferred_for(Graph(), engine="hermit", ontology=ontology)  # type: ignore[arg-type]
+        inferred_for(Graph(), engine="hermit", ontology=ontology)  # type: ignore[arg-type]
     with pytest.raises(TrialgraphError, match="not a source-record graph"):
-        reason.maintain(ox.Store(), {URIRef(INFERRED_GRAPH): Graph()}, ontology=ontology)
+        maintain(ox.Store(), {URIRef(INFERRED_GRAPH): Graph()}, ontology=ontology)
 
 
 def _graphs(db: ox.Store) -> dict[str, set[str]]:
@@ -471,16 +476,16 @@ def test_incremental_changes_leave_the_graphs_a_run_from_scratch_makes(
         name = _name(old)
         if name not in current:
             continue
-        reason.maintain(db, {name: _graph(new) if new else None}, ontology=ontology)
+        maintain(db, {name: _graph(new) if new else None}, ontology=ontology)
         if new is None:
             current.pop(name)
         else:
             current[name] = new
         fresh = ox.Store()
         fresh.extend(
-            q for q in db if isinstance(q.graph_name, ox.NamedNode) and not reason.is_reasoner_graph(q.graph_name.value)
+            q for q in db if isinstance(q.graph_name, ox.NamedNode) and not layout.is_reasoner_graph(q.graph_name.value)
         )
-        reason.recompute(fresh, ontology=ontology)
+        recompute(fresh, ontology=ontology)
         got, expected = _graphs(db), _graphs(fresh)
         assert got.keys() == expected.keys(), f"after '{what}' on {old.record_id}"
         for g in expected:

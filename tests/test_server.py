@@ -400,7 +400,7 @@ def test_query_page_and_assets_are_local(client: httpx.Client) -> None:
 def test_view_route(client: httpx.Client) -> None:
     r = client.get("/view")
     try:
-        import graph.view  # noqa: F401
+        import graph.view.output  # noqa: F401
     except ImportError:
         assert r.status_code == 503 and "view" in r.text
         return

@@ -31,8 +31,9 @@ from graph.cli import main
 from graph.model import Condition, Identifier, Organization, Participation, Site, TrialRecord
 from graph.network import project
 from graph.store import OxigraphStore, open_store
-from graph.view import render_html, script_json, write_view
-from graph.view_layout import pack_circles
+from graph.view.layout import pack_circles
+from graph.view.output import write_view
+from graph.view.page import render_html, script_json
 from tests.conftest import ICTRP_FILE
 from tests.test_analyze import HERNIATED, built
 from tests.test_network import ID, load_records, record_a, record_b

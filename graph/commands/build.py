@@ -149,7 +149,7 @@ def build(
         f"Store {st.location}: {report.trials} trials, {report.triples} triples ({report.seconds:.1f} s)."
     )
     if write_view:
-        from graph.view import write_view as wv
+        from graph.view.output import write_view as wv
 
         path = wv(st, view_output)
         out.print(f"View written to {path}")

@@ -44,7 +44,7 @@ def view(
     """Write the interactive HTML network of the graph (one self-contained file, works offline).
     See docs/view.md."""
     from graph.store import open_store
-    from graph.view import write_view
+    from graph.view.output import write_view
 
     params_given = query_params(query_name, params)
     st = open_store(store, read_only=True, must_exist=True)

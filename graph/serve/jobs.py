@@ -225,7 +225,7 @@ def job_conflicts(state: WorkerState) -> Reply:
 
 def job_view(state: WorkerState, focus: str | None = None, depth: int = 1) -> Reply:
     try:
-        import graph.view as view  # type: ignore[attr-defined,unused-ignore]
+        import graph.view.output as view  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
         return problem(503, "the HTML view is not available in this installation (graph.view is missing)")
     with tempfile.TemporaryDirectory(prefix="trialgraph-view-") as tmp:

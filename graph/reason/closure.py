@@ -1,17 +1,17 @@
-"""The compiled rules (:mod:`graph.rules`) applied in Python, to one record at a time.
+"""The compiled rules (:mod:`graph.reason.rules`) applied in Python, to one record at a time.
 
 Almost everything the ontology entails about a record follows from that record alone: the
 shortcut properties from its qualified roles, the inverses, the types from domains and ranges,
 the MeSH ancestors it lists.  So a build works those out in its worker processes, next to the
 record's triples, and writes them to the record's own inferred graph (:mod:`graph.layout`).
-Only what joins triples of *different* records needs the store: :mod:`graph.reason` finds those
+Only what joins triples of *different* records needs the store: :mod:`graph.reason.full` finds those
 places with the signatures computed here, and works them out there.
 
 Terms are pyoxigraph terms (they hash and compare in Rust, and the store speaks them).  The
 ontology graph is a premise of every record, so its own closure (:class:`Base`) is worked out
 once per process and joined with each record.
 
-The rules (see :mod:`graph.rules` for how they are compiled):
+The rules (see :mod:`graph.reason.rules` for how they are compiled):
 
 - one-premise rules: ``(x p y) => (x q y)``, ``(x p y) => (y q x)``, ``(x p y) => (x a C)``,
   ``(x p y) => (y a C)``, ``(x a B) => (x a C)``, already composed, so one application to a
@@ -32,7 +32,7 @@ import pyoxigraph as ox
 from graph.constants import ONTOLOGY_NS, VOCAB_NS
 from graph.digest import text_hash, texts_hash
 from graph.errors import TrialgraphError
-from graph.rules import Schema
+from graph.reason.rules import Schema
 
 Term: TypeAlias = Any  # ox.NamedNode | ox.BlankNode | ox.Literal
 Triple: TypeAlias = tuple[Any, Any, Any]
@@ -66,7 +66,7 @@ class Chain:
 
 @dataclass
 class LocalRules:
-    """The rule tables of a :class:`graph.rules.Schema`, indexed the way one record is
+    """The rule tables of a :class:`graph.reason.rules.Schema`, indexed the way one record is
     reasoned about: by the premise's predicate."""
 
     #: p -> (q with (x p y) => (x q y), q with (x p y) => (y q x), classes of x, classes of y)
@@ -82,7 +82,7 @@ class LocalRules:
     #: predicates a record may assert and the rules may derive: where a derived triple can also
     #: be asserted by another record
     derivable: frozenset[Any]
-    #: properties whose literal objects the engine cannot follow (see graph.rules)
+    #: properties whose literal objects the engine cannot follow (see graph.reason.rules)
     hazards: frozenset[Any]
     #: the rules backwards: what one step derives a property from / a class from
     sources_of_property: dict[Any, tuple[tuple[Any, ...], tuple[Any, ...], tuple[Chain, ...]]] = field(

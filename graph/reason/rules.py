@@ -2,7 +2,7 @@
 
 owlrl applies every OWL 2 RL rule to every triple, cycle after cycle, in Python.  Almost all of
 that work is schema reasoning redone on each cycle.  Here the schema is closed once, in Python,
-and what is left for the data is a handful of rule shapes, which :mod:`graph.closure` applies
+and what is left for the data is a handful of rule shapes, which :mod:`graph.reason.closure` applies
 to each record in Python (see :mod:`graph.reason` for how and when):
 
 - **property rules**: ``(x p y) => (x q y)`` and ``(x p y) => (y q x)``.  They cover ``prp-spo1``
