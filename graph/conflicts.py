@@ -12,7 +12,7 @@ sponsor.  Values that registers may legitimately write differently are compatibl
 * a missing value disagrees with nothing;
 * statuses compare by the API v2 statuses they may stand for: a register's coarse status ("Not
   recruiting", "Authorised"...) agrees with each status it covers
-  (:data:`graph.normalize.COARSE_STATUSES`), so COMPLETED and "Not recruiting" agree, and
+  (:data:`graph.normalize.vocab.COARSE_STATUSES`), so COMPLETED and "Not recruiting" agree, and
   RECRUITING and "Not recruiting" do not;
 * phases compare as sets;
 * dates agree when equal or when one refines the other (``2021-05`` and ``2021-05-20``);
@@ -36,7 +36,8 @@ from typing import Any
 import graph.queries as queries
 from graph.identity import preferred_identifier
 from graph.model import TrialRecord
-from graph.normalize import guess_registry, split_euctr, status_meanings
+from graph.normalize.registry_ids import guess_registry, split_euctr
+from graph.normalize.vocab import status_meanings
 from graph.orgs import OrgResolver, match_key
 from graph.store import Store
 

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 
 from graph.identity import preferred_identifier
 from graph.model import Identifier, TrialRecord
-from graph.normalize import TRIAL_REGISTRIES, guess_registry
+from graph.normalize.registry_ids import TRIAL_REGISTRIES, guess_registry
 
 #: Evidence kinds, strongest first.
 EVIDENCE_KINDS = ("same-id", "eu-member-states", "ctis-transition", "existing-id", "declared-both", "declared-one")

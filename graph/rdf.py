@@ -29,7 +29,8 @@ from graph.model import (
     TrialRecord,
 )
 from graph.namespace import TG, concept, mesh
-from graph.normalize import ENUMS, country_info
+from graph.normalize.countries import country_info
+from graph.normalize.vocab import ENUMS
 
 _DATE_TYPES = {"year": XSD.gYear, "month": XSD.gYearMonth, "day": XSD.date}
 

@@ -16,7 +16,7 @@ import pytest
 from graph.contact import MASK, PHONE_DIGITS, person_contact, scrub
 from graph.errors import RecordError
 from graph.model import TrialRecord
-from graph.normalize import MAX_FIELD_CHARS
+from graph.normalize.text import MAX_FIELD_CHARS
 from graph.sources import ctgov, curated, ictrp
 
 from .conftest import CTGOV_DIR, TEST_DATA

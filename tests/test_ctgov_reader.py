@@ -18,7 +18,7 @@ import pytest
 from graph.errors import RecordError
 from graph.identity import preferred_identifier, site_iri
 from graph.model import Identifier, MeshTerm, PartialDate, TrialRecord
-from graph.normalize import clean_text
+from graph.normalize.text import clean_text
 from graph.sources import ReadResult, discover, format_for
 from graph.sources.ctgov import _clean, mesh_id, read, read_document, sniff
 
@@ -421,7 +421,7 @@ def test_edge_interventions_arms_outcomes(edge: tuple[list[TrialRecord], list[Re
 
 
 def test_fast_text_cleaning_agrees_with_clean_text() -> None:
-    """The reader's fast path must give what normalize.clean_text gives, on every string of the
+    """The reader's fast path must give what graph.normalize.text.clean_text gives, on every string of the
     real files and on the awkward cases."""
     strings: list[str] = [" a\tb\n", "x<br>y", "caf\u0065\u0301", "", "   ", "A  <BR/>  b", "ü  ", "<b>"]
 

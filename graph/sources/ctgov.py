@@ -17,7 +17,7 @@ Contact details are never read: ``centralContacts`` and the contacts of each loc
 skipped, and the rule of :mod:`graph.contact` applies to every text read (a person's name or
 affiliation holding a phone number or an e-mail address is dropped; an e-mail address elsewhere
 is masked), with a warning naming the field.  A text longer than
-:data:`graph.normalize.MAX_FIELD_CHARS` is cut, with a warning naming the field.  Id fields that
+:data:`graph.normalize.text.MAX_FIELD_CHARS` is cut, with a warning naming the field.  Id fields that
 hold no id ("N/A", "none") are skipped with a warning.
 """
 
@@ -54,20 +54,11 @@ from graph.model import (
     Site,
     TrialRecord,
 )
-from graph.normalize import (
-    clean_text,
-    country_code,
-    enum_value,
-    guess_registry,
-    ictrp_id,
-    id_matches,
-    is_id,
-    parse_date,
-    quoted,
-    shown,
-    split_euctr,
-    strip_list_marker,
-)
+from graph.normalize.countries import country_code
+from graph.normalize.dates import parse_date
+from graph.normalize.registry_ids import guess_registry, ictrp_id, id_matches, is_id, split_euctr
+from graph.normalize.text import clean_text, quoted, shown, strip_list_marker
+from graph.normalize.vocab import enum_value
 from graph.sources import ReadResult, SourceFormat, json_problem, register
 
 SOURCE = "ctgov"

@@ -57,15 +57,10 @@ from graph.model import (
     Site,
     TrialRecord,
 )
-from graph.normalize import (
-    CTIS_PUBLIC_STATUSES,
-    country_code,
-    eu_phases,
-    eu_status,
-    id_matches,
-    quoted,
-    therapeutic_area,
-)
+from graph.normalize.countries import country_code
+from graph.normalize.eu import CTIS_PUBLIC_STATUSES, eu_phases, eu_status, therapeutic_area
+from graph.normalize.registry_ids import id_matches
+from graph.normalize.text import quoted
 from graph.sources.ctrdata import (
     At,
     BadField,

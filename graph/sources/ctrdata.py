@@ -35,7 +35,10 @@ import orjson
 import graph.contact as contact
 from graph.errors import RecordError
 from graph.model import ConditionTerm, Intervention, PartialDate, Participation, RecordWarning, TrialRecord
-from graph.normalize import clean_text, country_code, enum_value, parse_date, quoted, shown
+from graph.normalize.countries import country_code
+from graph.normalize.dates import parse_date
+from graph.normalize.text import clean_text, quoted, shown
+from graph.normalize.vocab import enum_value
 from graph.sources import ReadResult, SourceFormat, json_problem, register
 
 #: How much of a file's start (and end: ctrdata appends ``ctrname``) sniffing reads.

@@ -55,17 +55,11 @@ from graph.model import (
     Site,
     TrialRecord,
 )
-from graph.normalize import (
-    ENUMS,
-    REGISTRIES,
-    clean_text,
-    country_code,
-    enum_value,
-    id_matches,
-    parse_date,
-    quoted,
-    shown,
-)
+from graph.normalize.countries import country_code
+from graph.normalize.dates import parse_date
+from graph.normalize.registry_ids import REGISTRIES, id_matches
+from graph.normalize.text import clean_text, quoted, shown
+from graph.normalize.vocab import ENUMS, enum_value
 from graph.sources import ReadResult, SourceFormat, register
 
 SOURCE = "curated"

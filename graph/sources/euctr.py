@@ -48,7 +48,10 @@ from graph.model import (
     Participation,
     TrialRecord,
 )
-from graph.normalize import countries_in, eu_status, id_matches, quoted, quoted_list, therapeutic_area
+from graph.normalize.countries import countries_in
+from graph.normalize.eu import eu_status, therapeutic_area
+from graph.normalize.registry_ids import id_matches
+from graph.normalize.text import quoted, quoted_list
 from graph.sources.ctrdata import (
     At,
     BadField,
