@@ -131,6 +131,7 @@ def plain(loader: safeyaml.Loader, node: Node, path: str, ctx: Ctx) -> object:
 
 def error(ctx: Ctx, source_file: str, record: str) -> RecordError:
     """The one error of a file: its first problem by line, then each other one on its own line."""
+
     def line(p: Problem) -> int:
         return p.line or ctx.line(p.path) or 0
 
