@@ -2,7 +2,7 @@
 
 Only asserted facts are written here.  Shortcut properties (``tg:leadSponsor``), inverses and the
 transitive closures are the reasoner's job (:mod:`graph.reason`) and go to the inferred graph.
-Entities get IRIs (:mod:`graph.identity`); no blank nodes are minted.
+Entities get IRIs (:mod:`graph.resolve.identity`); no blank nodes are minted.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 from rdflib.term import Node
 
-import graph.identity as ids
+import graph.resolve.identity as ids
 from graph.keys import search_key
 from graph.model import (
     Condition,

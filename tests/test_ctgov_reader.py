@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from graph.errors import RecordError
-from graph.identity import preferred_identifier, site_iri
 from graph.model import Identifier, MeshTerm, PartialDate, TrialRecord
 from graph.normalize.text import clean_text
+from graph.resolve.identity import preferred_identifier, site_iri
 from graph.sources import ReadResult, discover, format_for
 from graph.sources.ctgov import read, read_document, sniff
 from graph.sources.ctgov_json import clean

@@ -14,10 +14,10 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, PROV, SKOS
 
 from graph.constants import GRAPH_NS, ID_NS, ONTOLOGY_DIR, ONTOLOGY_IRI, ONTOLOGY_NS, VOCAB_NS
-from graph.identity import registry_iri
 from graph.namespace import FHIR, SCHEMA, TG, VOCAB, concept
 from graph.normalize.registry_ids import REGISTRIES
 from graph.normalize.vocab import ENUMS
+from graph.resolve.identity import registry_iri
 
 from .conftest import turtle_graph
 
