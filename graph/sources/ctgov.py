@@ -38,8 +38,7 @@ from typing import Any
 import orjson
 
 from graph.errors import RecordError
-from graph.sources import ReadResult, SourceFormat, json_problem, register
-from graph.sources.ctgov_json import kind_of
+from graph.sources import ReadResult, SourceFormat, json_problem, kind_of, register
 from graph.sources.ctgov_study import SOURCE, read_study
 
 #: A study JSON larger than this inside an archive is refused rather than inflated in memory.

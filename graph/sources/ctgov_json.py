@@ -13,6 +13,7 @@ from graph.model import PartialDate, RecordWarning
 from graph.normalize.dates import parse_date
 from graph.normalize.text import clean_text, quoted
 from graph.normalize.vocab import enum_value
+from graph.sources import BadField, kind_of
 
 
 def clean(value: str) -> str | None:
@@ -25,32 +26,6 @@ def clean(value: str) -> str | None:
 
 #: ``enum_value`` is pure and sees few distinct values: cache it (it runs a regex per call).
 _enum_value = lru_cache(maxsize=4096)(enum_value)
-
-
-class BadField(Exception):
-    """A field a study cannot be read with; becomes the study's :class:`RecordError`."""
-
-    def __init__(self, path: str, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.path = path
-        self.message = message
-        self.hint = hint
-
-
-def kind_of(value: object) -> str:
-    """How a JSON value reads in an error message."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"the string {shown!r}"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ from graph.model import (
 from graph.normalize.countries import country_code
 from graph.normalize.registry_ids import guess_registry, ictrp_id, id_matches, is_id, split_euctr
 from graph.normalize.text import quoted, shown, strip_list_marker
-from graph.sources import ReadResult
-from graph.sources.ctgov_json import At, BadField, Notes, date_at, kind_of
+from graph.sources import BadField, ReadResult, kind_of
+from graph.sources.ctgov_json import At, Notes, date_at
 
 SOURCE = "ctgov"
 STUDY_URL = "https://clinicaltrials.gov/study/"

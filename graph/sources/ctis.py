@@ -61,9 +61,9 @@ from graph.normalize.countries import country_code
 from graph.normalize.eu import CTIS_PUBLIC_STATUSES, eu_phases, eu_status, therapeutic_area
 from graph.normalize.registry_ids import id_matches
 from graph.normalize.text import quoted
+from graph.sources import BadField
 from graph.sources.ctrdata import (
     At,
-    BadField,
     Notes,
     add_participation,
     attach_terms,

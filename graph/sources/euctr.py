@@ -52,9 +52,9 @@ from graph.normalize.countries import countries_in
 from graph.normalize.eu import eu_status, therapeutic_area
 from graph.normalize.registry_ids import id_matches
 from graph.normalize.text import quoted, quoted_list
+from graph.sources import BadField
 from graph.sources.ctrdata import (
     At,
-    BadField,
     Notes,
     add_participation,
     attach_terms,
