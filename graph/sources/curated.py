@@ -280,7 +280,7 @@ def _record(ctx: Ctx, data: object, source_file: str, record_id: str) -> TrialRe
         record_id=record_id,
         source_file=source_file,
         identifiers=identifiers,
-        version=top.get("version", values.version),
+        version=top.get("version", values.digits_or_text),
         title=top.get("title", values.text),
         official_title=top.get("official_title", values.text),
         acronym=top.get("acronym", values.text),

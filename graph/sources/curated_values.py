@@ -46,7 +46,9 @@ def person_text(ctx: Ctx, raw: object, path: str) -> str:
     return text(ctx, raw, path)
 
 
-def version(ctx: Ctx, raw: object, path: str) -> str:
+def digits_or_text(ctx: Ctx, raw: object, path: str) -> str:
+    """Text that YAML may have read as a whole number (a version ``2``, a year ``2015``, a PMID):
+    the number's digits, else the text."""
     if isinstance(raw, int) and not isinstance(raw, bool):
         return str(raw)
     return text(ctx, raw, path)
@@ -118,7 +120,7 @@ _ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 
 
 def date_text(ctx: Ctx, raw: object, path: str) -> str:
-    written = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else text(ctx, raw, path)
+    written = digits_or_text(ctx, raw, path)
     if not _ISO_DATE.fullmatch(written):
         raise ctx.fail(path, f"{quoted(written)} is not a date", 'write "2015", "2015-09" or "2015-09-01"')
     return written
@@ -187,7 +189,7 @@ _PMID = re.compile(r"[1-9]\d{0,8}")
 
 
 def pmid(ctx: Ctx, raw: object, path: str) -> str:
-    written = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else text(ctx, raw, path)
+    written = digits_or_text(ctx, raw, path)
     if not _PMID.fullmatch(written):
         raise ctx.fail(path, f"{quoted(written)} is not a PubMed id", "write the PMID digits only, e.g. 31142524")
     return written
