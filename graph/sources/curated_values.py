@@ -119,11 +119,19 @@ def flag(ctx: Ctx, raw: object, path: str) -> bool:
 _ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 
 
-def date_text(ctx: Ctx, raw: object, path: str) -> str:
-    written = digits_or_text(ctx, raw, path)
-    if not _ISO_DATE.fullmatch(written):
-        raise ctx.fail(path, f"{quoted(written)} is not a date", 'write "2015", "2015-09" or "2015-09-01"')
-    return written
+def matching(pattern: re.Pattern[str], what: str, hint: str) -> Reader[str]:
+    """A reader of :func:`digits_or_text` that must match ``pattern`` whole (``what`` it is not, else)."""
+
+    def read(ctx: Ctx, raw: object, path: str) -> str:
+        written = digits_or_text(ctx, raw, path)
+        if not pattern.fullmatch(written):
+            raise ctx.fail(path, f"{quoted(written)} is not {what}", hint)
+        return written
+
+    return read
+
+
+date_text = matching(_ISO_DATE, "a date", 'write "2015", "2015-09" or "2015-09-01"')
 
 
 _DATE_FIELDS = ("date", "type")
@@ -188,11 +196,7 @@ def age(ctx: Ctx, raw: object, path: str) -> str:
 _PMID = re.compile(r"[1-9]\d{0,8}")
 
 
-def pmid(ctx: Ctx, raw: object, path: str) -> str:
-    written = digits_or_text(ctx, raw, path)
-    if not _PMID.fullmatch(written):
-        raise ctx.fail(path, f"{quoted(written)} is not a PubMed id", "write the PMID digits only, e.g. 31142524")
-    return written
+pmid = matching(_PMID, "a PubMed id", "write the PMID digits only, e.g. 31142524")
 
 
 def url(ctx: Ctx, raw: object, path: str) -> str:
