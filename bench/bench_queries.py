@@ -15,9 +15,9 @@ studies takes about an hour on 2 cores.
 
 For every query and size the script prints, over ``--runs`` runs after one warm-up:
 
-- ``page``: median and p95 of :func:`graph.queries.run` with the CLI's default page (50 rows),
+- ``page``: median and p95 of :func:`graph.query.named.run` with the CLI's default page (50 rows),
   which also counts the rows of the whole answer;
-- ``all``: median and p95 of :func:`graph.queries.run` for every row (rows converted to rdflib
+- ``all``: median and p95 of :func:`graph.query.named.run` for every row (rows converted to rdflib
   terms, as the CLI and the server get them);
 - ``floor``: median of the same SPARQL text (parameters bound) run directly in pyoxigraph over
   the union of the named graphs, its rows read but not converted;
@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_import import cpu_calibration, real_studies, write_set  # noqa: E402
 
-from graph.queries import bind, resolve, run  # noqa: E402
+from graph.query.named import bind, resolve, run  # noqa: E402
 from graph.sparql import with_values  # noqa: E402
 from graph.store import OxigraphStore, open_store  # noqa: E402
 

@@ -15,8 +15,8 @@ from graph.build import BuildReport, build
 from graph.conflicts import Conflict, trial_conflicts
 from graph.errors import InputError, QueryError, RecordError, StoreError, TrialgraphError
 from graph.model import TrialRecord
-from graph.queries import catalogue as query_catalogue
-from graph.queries import run as run_query
+from graph.query.named import catalogue as query_catalogue
+from graph.query.named import run as run_query
 from graph.sparql import Result
 from graph.store import Store, open_store
 

@@ -24,15 +24,15 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
 import networkx as nx
 from rdflib import URIRef
 
-import graph.queries as queries
+import graph.query.named as queries
 from graph.errors import InputError
 from graph.network import LINKS, find_nodes, full_projection, related_trials
 from graph.store import Store
@@ -49,6 +49,18 @@ Row = dict[str, Any]
 
 
 @dataclass(frozen=True)
+class Options:
+    """The options of one run, defaults applied: what an analysis' function may read."""
+
+    minimum: int = 1
+    measure: str = "degree"
+    kind: str = "all"
+    source: str = ""
+    target: str = ""
+    top: int | None = None
+
+
+@dataclass(frozen=True)
 class Analysis:
     name: str
     columns: tuple[str, ...]
@@ -60,6 +72,10 @@ class Analysis:
     default_min: int | None = None
     #: the link families of the projection it reads (see graph.network.LINKS)
     links: tuple[str, ...] = tuple(LINKS)
+    #: the function that answers it, called with the projection and the options given
+    compute: Callable[[nx.MultiDiGraph, Options], list[Row]] = field(kw_only=True)
+    #: ``--top`` counts something other than rows (communities), so the function applies it
+    own_top: bool = False
 
     @property
     def table_columns(self) -> tuple[str, ...]:
@@ -67,50 +83,16 @@ class Analysis:
         return tuple(c for c in self.columns if c not in IRI_COLUMNS)
 
 
-ANALYSES: dict[str, Analysis] = {
-    a.name: a
-    for a in (
-        Analysis(
-            "shared-sites",
-            ("site", "name", "city", "country", "trials"),
-            "sites that recruit for several trials, most trials first",
-            frozenset({"min"}),
-            default_min=2,
-            links=("sites",),
-        ),
-        Analysis(
-            "partners",
-            ("organization", "name", "partner", "partner_name", "trials", "roles"),
-            "pairs of organisations in the same trials, most shared trials first",
-            frozenset({"min"}),
-            default_min=1,
-            links=("organizations",),
-        ),
-        Analysis(
-            "centrality",
-            ("node", "name", "kind", "score", "trials"),
-            "the most central nodes of the trial-organisation network",
-            frozenset({"measure", "kind"}),
-            kinds=("organization", "trial", "all"),
-            links=("organizations",),
-        ),
-        Analysis(
-            "communities",
-            ("community", "node", "name", "kind"),
-            "communities of the trial-organisation network (Louvain), largest first",
-            frozenset({"min", "kind"}),
-            kinds=("all", "organization", "trial"),
-            default_min=2,
-            links=("organizations",),
-        ),
-        Analysis(
-            "path",
-            ("step", "node", "name", "kind", "relation"),
-            "the shortest chain of links between two nodes",
-            frozenset({"ends"}),
-        ),
-    )
-}
+#: The analyses by name, in the order they are registered (the order ``trialgraph analyze`` and
+#: its hints list them).  An analysis is a function over the projection and its
+#: :func:`register` call beside it: nothing else names it.
+ANALYSES: dict[str, Analysis] = {}
+
+
+def register(spec: Analysis) -> Analysis:
+    """Add an analysis to :data:`ANALYSES` under its name."""
+    ANALYSES[spec.name] = spec
+    return spec
 
 
 # -- the entry point ------------------------------------------------------------------------------
@@ -165,18 +147,16 @@ def run(
     spec = analysis(name)
     _check_options(spec, minimum=minimum, measure=measure, kind=kind, ends=(source, target))
     least = spec.default_min if minimum is None else minimum
-    if name == "shared-sites":
-        rows = shared_sites(g, minimum=least or 1)
-    elif name == "partners":
-        rows = partners(g, minimum=least or 1)
-    elif name == "centrality":
-        rows = centrality(g, measure=measure or "degree", kind=kind or spec.kinds[0])
-    elif name == "communities":
-        return communities(g, minimum=least or 1, kind=kind or spec.kinds[0], top=top)
-    else:
-        assert source is not None and target is not None
-        rows = path(g, source, target)
-    return rows if top is None else rows[:top]
+    options = Options(
+        minimum=least or 1,
+        measure=measure or "degree",
+        kind=kind or (spec.kinds[0] if spec.kinds else "all"),
+        source=source or "",
+        target=target or "",
+        top=top,
+    )
+    rows = spec.compute(g, options)
+    return rows if top is None or spec.own_top else rows[:top]
 
 
 def analysis(name: str) -> Analysis:
@@ -285,6 +265,19 @@ def shared_sites(g: nx.MultiDiGraph, minimum: int = 2) -> list[Row]:
     return sorted(rows, key=lambda r: (-r["trials"], *_order(g, r["site"])))
 
 
+register(
+    Analysis(
+        "shared-sites",
+        ("site", "name", "city", "country", "trials"),
+        "sites that recruit for several trials, most trials first",
+        frozenset({"min"}),
+        default_min=2,
+        links=("sites",),
+        compute=lambda g, o: shared_sites(g, minimum=o.minimum),
+    )
+)
+
+
 # -- partners -------------------------------------------------------------------------------------
 
 
@@ -317,6 +310,19 @@ def partners(g: nx.MultiDiGraph, minimum: int = 1) -> list[Row]:
         if count >= minimum
     ]
     return sorted(rows, key=lambda r: (-r["trials"], *_order(g, r["organization"]), *_order(g, r["partner"])))
+
+
+register(
+    Analysis(
+        "partners",
+        ("organization", "name", "partner", "partner_name", "trials", "roles"),
+        "pairs of organisations in the same trials, most shared trials first",
+        frozenset({"min"}),
+        default_min=1,
+        links=("organizations",),
+        compute=lambda g, o: partners(g, minimum=o.minimum),
+    )
+)
 
 
 def _roles_in(g: nx.MultiDiGraph, trial: str) -> dict[str, set[str]]:
@@ -367,6 +373,19 @@ def centrality(g: nx.MultiDiGraph, measure: str = "degree", kind: str = "organiz
         if kind == "all" or g.nodes[node]["kind"] == kind
     ]
     return sorted(rows, key=lambda r: (-r["score"], *_order(g, r["node"])))
+
+
+register(
+    Analysis(
+        "centrality",
+        ("node", "name", "kind", "score", "trials"),
+        "the most central nodes of the trial-organisation network",
+        frozenset({"measure", "kind"}),
+        kinds=("organization", "trial", "all"),
+        links=("organizations",),
+        compute=lambda g, o: centrality(g, measure=o.measure, kind=o.kind),
+    )
+)
 
 
 def centrality_scores(net: nx.Graph, measure: str) -> dict[str, float]:
@@ -434,6 +453,21 @@ def communities(g: nx.MultiDiGraph, minimum: int = 2, kind: str = "all", top: in
     return rows
 
 
+register(
+    Analysis(
+        "communities",
+        ("community", "node", "name", "kind"),
+        "communities of the trial-organisation network (Louvain), largest first",
+        frozenset({"min", "kind"}),
+        kinds=("all", "organization", "trial"),
+        default_min=2,
+        links=("organizations",),
+        compute=lambda g, o: communities(g, minimum=o.minimum, kind=o.kind, top=o.top),
+        own_top=True,
+    )
+)
+
+
 def node_communities(
     g: nx.MultiDiGraph, groups: list[list[str]] | None = None, related: Mapping[str, set[str]] | None = None
 ) -> dict[str, int]:
@@ -474,6 +508,17 @@ def path(g: nx.MultiDiGraph, source: str, target: str) -> list[Row]:
             {"step": i, "node": node, "name": _name(g, node), "kind": g.nodes[node]["kind"], "relation": relation}
         )
     return rows
+
+
+register(
+    Analysis(
+        "path",
+        ("step", "node", "name", "kind", "relation"),
+        "the shortest chain of links between two nodes",
+        frozenset({"ends"}),
+        compute=lambda g, o: path(g, o.source, o.target),
+    )
+)
 
 
 def endpoint(g: nx.MultiDiGraph, text: str, option: str) -> str:

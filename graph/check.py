@@ -19,7 +19,7 @@ from pathlib import Path
 from rdflib import URIRef
 from rdflib.term import Node
 
-import graph.queries as queries
+import graph.query.named as queries
 from graph.store import Store
 from graph.validate import Finding, Issue, Report, attribute, shapes_graph, sorted_issues
 

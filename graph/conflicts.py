@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import graph.queries as queries
+import graph.query.named as queries
 from graph.model import TrialRecord
 from graph.normalize.registry_ids import guess_registry, split_euctr
 from graph.normalize.vocab import status_meanings

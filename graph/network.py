@@ -26,7 +26,7 @@ from typing import Any
 import networkx as nx
 from rdflib import URIRef
 
-import graph.queries as queries
+import graph.query.named as queries
 from graph.errors import InputError
 from graph.store import OxigraphStore, Store
 

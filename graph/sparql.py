@@ -46,5 +46,5 @@ class Result:
     boolean: bool | None = None
     graph: Graph | None = None
     truncated: bool = False
-    #: Rows of the whole answer when the rows are one page of it (:func:`graph.queries.run`).
+    #: Rows of the whole answer when the rows are one page of it (:func:`graph.query.named.run`).
     total: int | None = None

@@ -1,4 +1,5 @@
-"""SHACL validation with pyshacl, and reports that read like a linter's.
+"""SHACL validation with pyshacl, into reports that read like a linter's (written in each
+format by :mod:`graph.reports`).
 
 One severity scale serves SHACL results and QC queries: ``violation`` fails, ``warning`` and
 ``info`` are reported (``--fail-on`` moves the line).  Each result names the trial, the field, the
@@ -13,19 +14,16 @@ findings faster; a test holds the two to identical output.
 
 from __future__ import annotations
 
-import json
-import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from xml.etree import ElementTree as ET
 
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SH
 from rdflib.term import Node
 
-from graph.constants import ID_NS, SHAPES_DIR, VOCAB_NS
+from graph.constants import SHAPES_DIR
 from graph.namespace import TG
 
 SEVERITIES = ("info", "warning", "violation")
@@ -413,160 +411,3 @@ def validate_units_plain(units: Mapping[str, Graph], shapes: Graph) -> list[Issu
     return sorted_issues(
         i for focus, f in pyshacl_findings(union, shapes) for i in attribute(f, members.get(focus, ()))
     )
-
-
-# -- rendering -----------------------------------------------------------------------------------
-
-_COLOURS = {"violation": "red", "warning": "yellow", "info": "cyan"}
-
-
-def display_value(value: str) -> str:
-    """Values as a steward reads them: ``COMPLETED`` for a vocabulary concept, ``country/XX`` for
-    a trialgraph IRI; everything else as it is."""
-    if value.startswith(VOCAB_NS):
-        return value.rsplit("/", 1)[-1]
-    if value.startswith(ID_NS):
-        return value[len(ID_NS) :]
-    return value
-
-
-def issue_line(i: Issue) -> str:
-    """``NCT02849613: id = NCT123: An NCT number is ... [NctIdShape/Pattern] (data/x.yaml)``.
-    Without a value, a node other than the trial itself is named (``MeSH of
-    condition/stroke``), so the line says where the problem is."""
-    what = i.field or "node"
-    if i.value:
-        what += f" = {_short(display_value(i.value))}"
-    elif i.focus and not _is_trial_iri(i.focus) and i.focus != i.trial:
-        what += f" of {_short(display_value(i.focus))}"
-    where = f" ({i.source})" if i.source else ""
-    return f"{i.trial}: {what}: {i.message} [{i.rule}]{where}"
-
-
-def _is_trial_iri(text: str) -> bool:
-    prefix = ID_NS + "trial/"
-    return text.startswith(prefix) and "/" not in text[len(prefix) :]
-
-
-def render_text(report: Report, *, colour: bool | None = None) -> str:
-    """Issues grouped by trial, worst first; coloured on a terminal, plain when piped."""
-    from rich.console import Console
-    from rich.markup import escape
-
-    console = Console(force_terminal=colour, no_color=colour is False, highlight=False, width=10_000, record=True)
-    with console.capture() as cap:
-        for n, items in enumerate(report.by_trial().values()):
-            if n:
-                console.print()
-            for i in items:
-                c = _COLOURS[i.severity]
-                console.print(f"[{c}]{i.severity:<9}[/{c}] {escape(issue_line(i))}", soft_wrap=True)
-        counts = report.counts()
-        if report.issues:
-            console.print()
-        console.print(
-            f"{report.checked_trials} trials checked: {counts['violation']} violations, "
-            f"{counts['warning']} warnings, {counts['info']} infos"
-            + (f"; {len(report.quarantined)} records quarantined" if report.quarantined else "")
-        )
-    return cap.get()
-
-
-def _short(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-JSON_VERSION = 1
-
-
-def render_json(report: Report) -> str:
-    """Stable JSON (documented in ``docs/validation.md``)::
-
-    {"version": 1, "summary": {"trials_checked", "violation", "warning", "info", "quarantined"},
-     "trials": {trial: [issue, ...]}, "quarantined": [{"record", "file"}, ...]}
-
-    Trials are sorted, issues sorted within a trial (worst first), keys in a fixed order.
-    """
-    doc = {
-        "version": JSON_VERSION,
-        "summary": {
-            "trials_checked": report.checked_trials,
-            **{name: report.counts()[name] for name in reversed(SEVERITIES)},
-            "quarantined": len(report.quarantined),
-        },
-        "trials": {t: [i.as_dict() for i in items] for t, items in report.by_trial().items()},
-        "quarantined": report.quarantined,
-    }
-    return json.dumps(doc, indent=2, ensure_ascii=False)
-
-
-def render_junit(report: Report, trials: Iterable[str] = (), fail_on: str = "violation") -> str:
-    """JUnit XML: one test suite, one test case per trial (trials without issues pass);
-    results at or above ``fail_on`` are one ``<failure>``, the rest go to ``<system-out>``."""
-    groups = report.by_trial()
-    names = sorted(set(trials) | set(groups))
-    suites = ET.Element("testsuites", name="trialgraph validate")
-    suite = ET.SubElement(
-        suites, "testsuite", name="trialgraph.validate", tests=str(len(names)), errors="0", skipped="0"
-    )
-    failures = 0
-    for name in names:
-        case = ET.SubElement(suite, "testcase", classname="trialgraph.validate", name=name)
-        items = groups.get(name, [])
-        bad = [i for i in items if severity_rank(i.severity) >= severity_rank(fail_on)]
-        if bad:
-            failures += 1
-            f = ET.SubElement(
-                case,
-                "failure",
-                message=f"{len(bad)} problem(s): {bad[0].field}: {bad[0].message}",
-                type=bad[0].severity,
-            )
-            f.text = "\n".join(f"{i.severity}: {issue_line(i)}" for i in bad)
-        rest = [i for i in items if i not in bad]
-        if rest:
-            out = ET.SubElement(case, "system-out")
-            out.text = "\n".join(f"{i.severity}: {issue_line(i)}" for i in rest)
-    suite.set("failures", str(failures))
-    suites.set("tests", str(len(names)))
-    suites.set("failures", str(failures))
-    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
-
-
-def render_github(report: Report, fail_on: str = "violation") -> str:
-    """GitHub Actions workflow commands (``::error file=...,title=...::message``).  Results at or
-    above ``fail_on`` are errors; below it, warnings stay warnings and infos are notices."""
-    lines = []
-    for i in sorted(set(report.issues), key=Issue.sort_key):
-        if severity_rank(i.severity) >= severity_rank(fail_on):
-            level = "error"
-        else:
-            level = "warning" if i.severity != "info" else "notice"
-        props = f"title={_gh_prop(i.trial + ': ' + (i.field or 'node'))}"
-        if i.source:
-            props = f"file={_gh_prop(i.source)}," + props
-        lines.append(f"::{level} {props}::{_gh_data(issue_line(i))}")
-    return "\n".join(lines) + ("\n" if lines else "")
-
-
-def _gh_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _gh_prop(text: str) -> str:
-    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def render(
-    report: Report, fmt: str, *, fail_on: str = "violation", trials: Iterable[str] = (), colour: bool | None = None
-) -> str:
-    if fmt == "text":
-        return render_text(report, colour=sys.stdout.isatty() if colour is None else colour)
-    if fmt == "json":
-        return render_json(report)
-    if fmt == "junit":
-        return render_junit(report, trials, fail_on)
-    if fmt == "github":
-        return render_github(report, fail_on)
-    raise ValueError(fmt)

@@ -344,3 +344,34 @@ def test_python_api_returns_plain_rows(herniated: Path) -> None:
     assert {type(v) for r in rows for v in r.values()} <= {str, int}
     with pytest.raises(InputError, match="no centrality measure"):
         graph.analyze(open_store(herniated, read_only=True), "centrality", measure="pagerank")
+
+
+# -- the registry ---------------------------------------------------------------------------------
+
+
+def test_a_new_analysis_is_one_registration(two_trials: OxigraphStore, herniated: Path) -> None:
+    """A test-only analysis, registered beside its function and nowhere else, answers through
+    run() and through `trialgraph analyze`.  Records A and B name the trials NCT00000001 and
+    NCT00000002, so it lists those two; --top 1 keeps the first."""
+    from graph.analytics import ANALYSES, Analysis, register
+
+    def trials(g: nx.MultiDiGraph) -> list[dict[str, object]]:
+        return [{"trial": n, "name": d["label"]} for n, d in sorted(g.nodes(data=True)) if d.get("kind") == "trial"]
+
+    register(Analysis("trials", ("trial", "name"), "every trial", frozenset(), compute=lambda g, o: trials(g)))
+    try:
+        assert [r["trial"].rsplit("/", 1)[1] for r in run(project(two_trials), "trials")] == [
+            "NCT00000001",
+            "NCT00000002",
+        ]
+        assert len(run(project(two_trials), "trials", top=1)) == 1
+        with pytest.raises(InputError, match="--min does not apply to trials"):
+            run(project(two_trials), "trials", minimum=2)
+        # the eight studies of the herniated-disc page (their ids in the shared-sites test above)
+        code, out = cli("trials", "--store", str(herniated), "--format", "csv")
+        assert code == 0, out
+        eight = "NCT03433391 NCT00000410 NCT01978912 NCT04833270 NCT02384928 NCT05240586 NCT02300909 NCT00220935"
+        assert sorted(r["trial"].rsplit("/", 1)[1] for r in csv_rows(out)) == sorted(eight.split())
+    finally:
+        del ANALYSES["trials"]
+    assert list(ANALYSES) == ["shared-sites", "partners", "centrality", "communities", "path"]

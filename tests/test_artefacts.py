@@ -14,7 +14,7 @@ from rdflib.namespace import OWL, RDFS, SKOS
 from rdflib.plugins.sparql import prepareQuery
 
 from graph.constants import ID_NS, ONTOLOGY_DIR, ONTOLOGY_NS, QUERIES_DIR, SHAPES_DIR, VOCAB_NS
-from graph.queries import parse_header
+from graph.query.named import parse_header
 
 from .conftest import turtle_graph
 

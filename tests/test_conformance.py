@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from graph.build import BuildReport, build
 from graph.check import check_store
 from graph.cli import main
-from graph.queries import run
+from graph.query.named import run
 from graph.store import OxigraphStore, open_store
 
 from .conftest import SHARED_DATA, TEST_DATA

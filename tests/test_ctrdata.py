@@ -24,7 +24,7 @@ from graph.build import build
 from graph.cli import main
 from graph.errors import RecordError
 from graph.model import Identifier, TrialRecord
-from graph.queries import catalogue, run
+from graph.query.named import catalogue, run
 from graph.resolve.merge import cluster, record_key
 from graph.sources import format_for, read_all
 from graph.sources.curated import parse

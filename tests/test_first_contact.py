@@ -286,7 +286,7 @@ def test_a_condition_without_mesh_says_what_to_add(seed_store: graph.Store) -> N
     import json
 
     from graph.check import check_store
-    from graph.validate import render_json
+    from graph.reports import render_json
 
     report, _ = check_store(seed_store)
     doc = json.loads(render_json(report))

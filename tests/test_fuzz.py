@@ -13,7 +13,7 @@ bombs, entity declarations, broken zip members), so every run makes the same cas
 Most cases run in this process, the way the CLI runs them: each file is read alone (to catch a
 crash or a hang in a reader, with an alarm as the time bound), then the cases of one original are
 built together into one store that already holds the five seed trials, through ``graph.build``
-wrapped in the CLI's own error mapping (:func:`graph.cli.handles_errors`).  A case's exit code is
+wrapped in the CLI's own error mapping (:func:`graph.commands.options.handles_errors`).  A case's exit code is
 the one the CLI gives a build of that file alone: 2 when one of its records could not be read, 1
 when one was quarantined, else 0.  A few cases go through the real ``trialgraph`` command in a
 subprocess.  ``pytest -s tests/test_fuzz.py`` prints the counts.
@@ -43,10 +43,10 @@ import yaml
 
 from graph import sources
 from graph.build import BuildReport, build
-from graph.cli import handles_errors
+from graph.commands.options import handles_errors
 from graph.errors import InputError, RecordError
 from graph.model import TrialRecord
-from graph.queries import run as run_query
+from graph.query.named import run as run_query
 from graph.resolve.orgs import load_curated
 from graph.store import OxigraphStore, Store, open_store
 

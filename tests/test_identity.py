@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from graph.build import build
 from graph.cli import main
-from graph.queries import run
+from graph.query.named import run
 from graph.store import open_store
 
 from .conftest import ICTRP_FILE, SEED_DATA

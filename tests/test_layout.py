@@ -32,7 +32,6 @@ MAX_LINES = 600
 #: module from the list when a split brings it under the limit; never raise a ceiling.
 OVERSIZE = {
     "graph/build.py": 689,
-    "graph/cli.py": 797,
     "graph/reason.py": 884,
     "graph/view.py": 729,
 }

@@ -9,9 +9,9 @@ import pytest
 from rdflib import Literal
 from rdflib.plugins.sparql import prepareQuery
 
-from graph import paging
 from graph.errors import QueryError
-from graph.queries import catalogue, resolve, run
+from graph.query import paging
+from graph.query.named import catalogue, resolve, run
 from graph.store import OxigraphStore
 
 

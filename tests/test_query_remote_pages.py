@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from graph.build import build
-from graph.queries import run
+from graph.query.named import run
 from graph.store import OxigraphStore, open_store
 
 from .conftest import SEED_DATA

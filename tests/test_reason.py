@@ -19,11 +19,12 @@ import pytest
 from rdflib import OWL, RDF, Graph, Literal, URIRef
 
 import graph.resolve.identity as ids
-from graph import layout, queries, rdf, reason, rules
+from graph import layout, rdf, reason, rules
 from graph.constants import INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH
 from graph.errors import RecordError, TrialgraphError
 from graph.model import Condition, Identifier, Organization, TrialRecord
 from graph.namespace import ID, TG
+from graph.query import named as queries
 from graph.sources import read_all
 from graph.store import OxigraphStore, graph_quads
 

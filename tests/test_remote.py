@@ -18,7 +18,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 
 from graph.build import build
 from graph.errors import StoreError
-from graph.queries import catalogue, run
+from graph.query.named import catalogue, run
 from graph.remote import Endpoints, RemoteStore
 from graph.store import OxigraphStore, open_store
 

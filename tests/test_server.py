@@ -28,7 +28,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from graph.queries import bind, catalogue, run
+from graph.query.named import bind, catalogue, run
 from graph.sparql import with_values
 from graph.store import OxigraphStore
 
@@ -174,7 +174,7 @@ def client(server: str) -> Iterator[httpx.Client]:
         yield c
 
 
-# -- parity: SPARQLWrapper, the HTTP named-query route, the CLI and graph.queries.run ----------
+# -- parity: SPARQLWrapper, the HTTP named-query route, the CLI and graph.query.named.run ----------
 
 
 def _params_for(name: str) -> dict[str, str]:

@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from graph.queries import catalogue
-from graph.server_pages import TEMPLATES_DIR
-from graph.sparql_guard import Limits, Refused, check_size, inspect
+from graph.query.guard import Limits, Refused, check_size, inspect
+from graph.query.named import catalogue
+from graph.serve.pages import TEMPLATES_DIR
 from graph.store import OxigraphStore
 
 try:

@@ -15,7 +15,7 @@ from rdflib.compare import isomorphic
 from graph.build import build
 from graph.constants import SUMMARY_GRAPH
 from graph.errors import StoreError
-from graph.queries import run
+from graph.query.named import run
 from graph.store import OxigraphStore, open_store
 from graph.summaries import summary_graph
 

@@ -33,14 +33,11 @@ from graph.fastvalidate.terms import text_term
 from graph.fastvalidate.union import validate_store, validate_union
 from graph.model import Identifier, Organization, PartialDate, Participation, TrialRecord
 from graph.namespace import TG
+from graph.reports import RENDERERS, render, render_github, render_json, render_junit, render_text
 from graph.store import OxigraphStore
 from graph.validate import (
     Issue,
     Report,
-    render_github,
-    render_json,
-    render_junit,
-    render_text,
     shapes_graph,
     validate_graph,
     validate_units_plain,
@@ -527,6 +524,24 @@ def test_github_annotations() -> None:
     )
     assert lines[0].startswith("::notice title=NCT00000001%3A sites::")
     assert lines[2].startswith("::warning file=data/bad.yaml,")
+
+
+def test_report_formats_are_registered_by_name_and_listed_by_the_cli() -> None:
+    """The four formats ``trialgraph validate --format`` had as a hand-written choice list, in its
+    order; each name writes what its function writes, and an unknown name is refused."""
+    from graph.commands.validate import validate as validate_command
+
+    assert list(RENDERERS) == ["text", "json", "junit", "github"]
+    choice = next(p for p in validate_command.params if p.name == "fmt").type
+    assert list(choice.choices) == list(RENDERERS)  # type: ignore[attr-defined]
+    assert render(SAMPLE, "text", colour=False) == render_text(SAMPLE, colour=False)
+    assert render(SAMPLE, "json") == render_json(SAMPLE)
+    assert render(SAMPLE, "junit", fail_on="info", trials=["NCT00000009"]) == render_junit(
+        SAMPLE, ["NCT00000009"], "info"
+    )
+    assert render(SAMPLE, "github", fail_on="warning") == render_github(SAMPLE, "warning")
+    with pytest.raises(ValueError, match="yaml"):
+        render(SAMPLE, "yaml")
 
 
 # -- the SPARQL helpers the fast engine relies on ------------------------------------------------

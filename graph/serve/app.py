@@ -3,18 +3,18 @@ HTTP (Starlette on uvicorn).  See docs/server.md.
 
 Safety is the default, not an option:
 - the store is opened read-only, and SPARQL Update is refused;
-- a query is checked before it runs (:mod:`graph.sparql_guard`): its size (literals, operators,
+- a query is checked before it runs (:mod:`graph.query.guard`): its size (literals, operators,
   nesting) is bounded, ``SERVICE`` is refused, and ``FROM``/``FROM NAMED``/``default-graph-uri``/
   ``named-graph-uri`` only select graphs of the store (Oxigraph never loads a graph from a URL);
 - the event loop never runs a query.  Queries run in worker processes with a time limit and a
-  memory limit, behind a bounded, fair wait queue (:mod:`graph.server_pool`);
+  memory limit, behind a bounded, fair wait queue (:mod:`graph.serve.pool`);
 - answers are capped in rows and in bytes, and a capped answer says so in the
   ``X-Trialgraph-Truncated`` header and, for SPARQL JSON, in a top-level ``"truncated"`` member;
 - CORS allows any origin, never with credentials.
 
-This module is the HTTP side: routes, ETags and the result cache (:mod:`graph.server_cache`),
-and starting uvicorn.  The protocol is :mod:`graph.sparql_protocol`, the work is done by
-:mod:`graph.server_jobs`, and the pages by :mod:`graph.server_pages`.
+This module is the HTTP side: routes, ETags and the result cache (:mod:`graph.serve.cache`),
+and starting uvicorn.  The protocol is :mod:`graph.serve.protocol`, the work is done by
+:mod:`graph.serve.jobs`, and the pages by :mod:`graph.serve.pages`.
 """
 
 from __future__ import annotations
@@ -24,17 +24,16 @@ import dataclasses
 import errno
 import socket
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-from graph.constants import BASE
+from graph.constants import BASE, PACKAGE_DIR
 from graph.errors import InputError, TrialgraphError
-from graph.server_cache import ResultCache, etag, matches
-from graph.server_jobs import GZIP_MIN_BYTES, OFFSET_HEADER, TOTAL_HEADER, Job, store_version
-from graph.server_pages import TEMPLATES_DIR
-from graph.server_pool import WorkerPool
-from graph.server_settings import Settings
-from graph.sparql_protocol import (
+from graph.query.results import RDFLIB_FORMATS
+from graph.serve.cache import ResultCache, etag, matches
+from graph.serve.jobs import GZIP_MIN_BYTES, OFFSET_HEADER, TOTAL_HEADER, Job, store_version
+from graph.serve.pages import TEMPLATES_DIR
+from graph.serve.pool import WorkerPool
+from graph.serve.protocol import (
     ENTITY_OFFERS,
     HTML,
     SD_OFFERS,
@@ -48,12 +47,12 @@ from graph.sparql_protocol import (
     read_sparql_request,
     service_description,
 )
-from graph.sparql_results import RDFLIB_FORMATS
+from graph.serve.settings import Settings
 from graph.store import require_store
 
-__all__ = ["Settings", "create_app", "serve"]
+__all__ = ["create_app", "serve"]
 
-STATIC_DIR = Path(__file__).resolve().parent / "static" / "server"
+STATIC_DIR = PACKAGE_DIR / "static" / "server"
 #: ``hit`` or ``miss``: whether the result cache answered (absent when there is no cache).
 CACHE_HEADER = "X-Trialgraph-Cache"
 
@@ -197,7 +196,7 @@ def create_app(settings: Settings) -> Any:
         return page(pages.get_template("query.html").render())
 
     async def list_queries(_request: Request) -> Response:
-        from graph.queries import catalogue
+        from graph.query.named import catalogue
 
         items = [
             {

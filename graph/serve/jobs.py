@@ -5,7 +5,7 @@ A worker reads the store read-only and reopens it when a build has swapped the l
 Its data segment is capped (``resource.setrlimit(RLIMIT_DATA)``, ``--worker-memory``): a query
 that needs more fails inside the worker (a ``MemoryError``, or an abort of the query engine),
 never in the server, and the pool replaces the worker.  Answers are written within the row and
-byte caps (:mod:`graph.sparql_results`) and compressed here, off the event loop, when the client
+byte caps (:mod:`graph.query.results`) and compressed here, off the event loop, when the client
 accepts gzip.
 """
 
@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from graph.errors import QueryError, StoreError, TrialgraphError
-from graph.server_settings import MB, Settings
-from graph.sparql_guard import Inspection, Refused, inspect
-from graph.sparql_protocol import Reply, negotiate, not_acceptable, offers_for, problem
-from graph.sparql_results import Answer, render
+from graph.query.guard import Inspection, Refused, inspect
+from graph.query.results import Answer
+from graph.serve.protocol import Reply, negotiate, not_acceptable, offers_for, problem, render
+from graph.serve.settings import MB, Settings
 from graph.store import OxigraphStore, Store
 
 #: A graph name that no store holds: a dataset whose every graph is outside the store.
@@ -164,9 +164,9 @@ def job_sparql(
 
 
 def job_named(state: WorkerState, name: str, params: tuple[tuple[str, str], ...], accept: str | None) -> Reply:
-    """A named query through :func:`graph.queries.run`, the function behind the CLI and the
+    """A named query through :func:`graph.query.named.run`, the function behind the CLI and the
     Python API: the three give the same rows."""
-    from graph.queries import catalogue, run
+    from graph.query.named import catalogue, run
 
     queries = catalogue()
     if name not in queries:
@@ -235,7 +235,7 @@ def job_view(state: WorkerState, focus: str | None = None, depth: int = 1) -> Re
 
 
 def job_entity(state: WorkerState, iri: str, media: str) -> Reply:
-    from graph.server_pages import entity_answer
+    from graph.serve.pages import entity_answer
 
     return entity_answer(state.store(), iri, media, limit=state.settings.max_rows)
 

@@ -1,7 +1,7 @@
 """What ``trialgraph serve`` was started with: the store and every limit of the endpoint.
 
-One frozen dataclass, picklable, shared by the HTTP side (:mod:`graph.server`), the pool and
-its queue (:mod:`graph.server_pool`) and the worker processes (:mod:`graph.server_jobs`).  The
+One frozen dataclass, picklable, shared by the HTTP side (:mod:`graph.serve.app`), the pool and
+its queue (:mod:`graph.serve.pool`) and the worker processes (:mod:`graph.serve.jobs`).  The
 CLI's defaults are these defaults; docs/server.md explains each limit.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graph.sparql_guard import Limits
+from graph.query.guard import Limits
 
 MB = 1_000_000
 

@@ -2,7 +2,7 @@
 small LRU cache of answers per store version.
 
 The version of a local store is the name of its live database folder, which every build
-replaces (:func:`graph.server_jobs.store_version`).  An answer to a GET carries a weak ETag
+replaces (:func:`graph.serve.jobs.store_version`).  An answer to a GET carries a weak ETag
 derived from that version and from what was asked (the job: query, parameters, ``Accept``,
 encoding); a request whose ``If-None-Match`` names the current tag gets 304 without waiting for
 a worker.  Answers with status 200 are kept in a cache bounded in bytes (cachetools'
@@ -16,8 +16,8 @@ import hashlib
 
 from cachetools import LRUCache
 
-from graph.server_jobs import Job
-from graph.sparql_protocol import Reply
+from graph.serve.jobs import Job
+from graph.serve.protocol import Reply
 
 #: An answer bigger than this share of the cache is not kept: it would push out everything else.
 _LARGEST_SHARE = 8

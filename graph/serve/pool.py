@@ -1,6 +1,6 @@
 """The worker pool of the endpoint and the fair, bounded wait queue in front of it.
 
-``max_concurrent`` worker processes (:mod:`graph.server_jobs`) run the queries.  A request that
+``max_concurrent`` worker processes (:mod:`graph.serve.jobs`) run the queries.  A request that
 finds no free worker waits in the queue, up to ``queue_timeout`` seconds and ``max_queue``
 requests in all; only past those limits is it answered 503 with ``Retry-After``.  Fairness:
 
@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-from graph.server_jobs import Job, worker_main
-from graph.server_settings import Settings
-from graph.sparql_protocol import Reply, problem
+from graph.serve.jobs import Job, worker_main
+from graph.serve.protocol import Reply, problem
+from graph.serve.settings import Settings
 
 #: Seconds after which a running job is a slow one...
 SLOW_AFTER = 1.0
@@ -165,7 +165,7 @@ class WorkerPool:
 
         self.settings = settings
         self._ctx = multiprocessing.get_context("forkserver")
-        self._ctx.set_forkserver_preload(["graph.server_jobs", "graph.queries", "graph.sparql_guard"])
+        self._ctx.set_forkserver_preload(["graph.serve.jobs", "graph.query.named", "graph.query.guard"])
         self._idle: list[_Worker] = []
         self._all: set[_Worker] = set()
         self._queue = FairQueue()

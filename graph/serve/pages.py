@@ -3,7 +3,7 @@
 A trial page opens with a summary card for a person (title, registry ids, status, phase, sponsor
 and partners, conditions, sites by country) above the full table of its facts.  A trial has a
 page under each of its registry ids: ``/id/trial/2016-001902-40`` redirects (303) to the page of
-the trial's preferred id.  Runs in a worker process (:mod:`graph.server_jobs`); the queries are
+the trial's preferred id.  Runs in a worker process (:mod:`graph.serve.jobs`); the queries are
 ``.rq`` files beside the templates.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -20,16 +19,16 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
-from graph.constants import BASE, ID_NS, INFERRED_GRAPH
+from graph.constants import BASE, ID_NS, INFERRED_GRAPH, PACKAGE_DIR
 from graph.errors import QueryError
 from graph.layout import is_reasoner_graph
-from graph.queries import NamedQuery, catalogue
+from graph.query.named import NamedQuery, catalogue
+from graph.query.results import RDFLIB_FORMATS, namespaces
+from graph.serve.protocol import HTML, Reply, problem
 from graph.sparql import Result
-from graph.sparql_protocol import HTML, Reply, problem
-from graph.sparql_results import RDFLIB_FORMATS, namespaces
 from graph.store import Store
 
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates" / "server"
+TEMPLATES_DIR = PACKAGE_DIR / "templates" / "server"
 TRIAL_NS = ID_NS + "trial/"
 _REGISTRY_PAGE = URIRef(BASE + "ontology#registryPage")
 _TRIAL = URIRef(BASE + "ontology#Trial")

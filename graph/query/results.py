@@ -1,5 +1,12 @@
-"""Query answers in the SPARQL result formats (JSON, XML, CSV, TSV) and in RDF syntaxes, written
-within a row cap and a byte cap.
+"""Query answers in the SPARQL result formats (JSON, XML, CSV, TSV) and in RDF syntaxes: the one
+set of result writers, registered by name (:data:`RESULT_WRITERS`) and found by media type
+(:func:`writer_for`), behind both ``trialgraph query --format`` and the HTTP endpoint's content
+negotiation.
+
+Two callers, two ways of writing.  The endpoint streams an answer within a row cap and a byte
+cap; ``trialgraph query`` writes a whole page for a file or a terminal (``whole=True``), in the
+form it has always written: indented JSON without the ``"truncated"`` member (the page note goes
+to standard error), plain CSV values, TSV terms as rdflib writes them in N3 with integers short.
 
 Rows are written one at a time, straight from the engine's iterator: a result is never held
 whole in memory, so one row of a 90 KB literal repeated ten thousand times costs the memory of
@@ -12,21 +19,31 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+import json
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import XMLGenerator
 from xml.sax.xmlreader import AttributesImpl
 
 import orjson
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
 from graph.constants import BASE, ID_NS
 from graph.sparql import Result
-from graph.sparql_protocol import CSV, JSON_RESULTS, JSONLD, NTRIPLES, RDFXML, TSV, TURTLE, XML_RESULTS, Reply
 from graph.store import from_ox
+
+JSON_RESULTS = "application/sparql-results+json"
+XML_RESULTS = "application/sparql-results+xml"
+CSV = "text/csv"
+TSV = "text/tab-separated-values"
+TURTLE = "text/turtle"
+NTRIPLES = "application/n-triples"
+JSONLD = "application/ld+json"
+RDFXML = "application/rdf+xml"
 
 Row = tuple[Node | None, ...]
 Triple = tuple[Node, Node, Node]
@@ -87,24 +104,52 @@ def _json_term(term: Node) -> dict[str, str]:
     return {"type": "bnode", "value": str(term)}
 
 
-class _JsonWriter:
-    """SPARQL 1.1 Query Results JSON, plus a top-level ``"truncated"`` member."""
+class _Writer:
+    """Writes one answer's rows into ``out``: :meth:`head`, :meth:`row` per row, :meth:`tail`.
+    ``whole``: the page ``trialgraph query`` writes whole, in its own long-standing form."""
 
-    def __init__(self, out: io.BytesIO, variables: list[str]) -> None:
+    def __init__(self, out: io.BytesIO, variables: list[str], *, whole: bool = False) -> None:
         self.out = out
         self.variables = variables
-        self.first = True
+        self.whole = whole
 
     def head(self) -> None:
-        self.out.write(b'{"head":{"vars":' + orjson.dumps(self.variables) + b'},"results":{"bindings":[')
+        pass
+
+    def row(self, row: Row) -> None:
+        raise NotImplementedError
+
+    def tail(self, truncated: bool) -> None:
+        pass
+
+
+class _JsonWriter(_Writer):
+    """SPARQL 1.1 Query Results JSON: streamed compact, with a top-level ``"truncated"`` member;
+    whole, indented by one space and without it."""
+
+    def __init__(self, out: io.BytesIO, variables: list[str], *, whole: bool = False) -> None:
+        super().__init__(out, variables, whole=whole)
+        self.first = True
+        self.bindings: list[dict[str, dict[str, str]]] = []
+
+    def head(self) -> None:
+        if not self.whole:
+            self.out.write(b'{"head":{"vars":' + orjson.dumps(self.variables) + b'},"results":{"bindings":[')
 
     def row(self, row: Row) -> None:
         binding = {v: _json_term(t) for v, t in zip(self.variables, row, strict=True) if t is not None}
+        if self.whole:
+            self.bindings.append(binding)
+            return
         self.out.write((b"" if self.first else b",") + orjson.dumps(binding))
         self.first = False
 
     def tail(self, truncated: bool) -> None:
-        self.out.write(b']},"truncated":' + (b"true" if truncated else b"false") + b"}")
+        if not self.whole:
+            self.out.write(b']},"truncated":' + (b"true" if truncated else b"false") + b"}")
+            return
+        doc = {"head": {"vars": self.variables}, "results": {"bindings": self.bindings}}
+        self.out.write(json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
 def _open(xml: XMLGenerator, name: str, attrs: dict[str, str] | None = None) -> None:
@@ -141,12 +186,12 @@ def _xml_head(xml: XMLGenerator, variables: list[str]) -> None:
     xml.endElement("head")
 
 
-class _XmlWriter:
+class _XmlWriter(_Writer):
     """SPARQL Query Results XML."""
 
-    def __init__(self, out: io.BytesIO, variables: list[str]) -> None:
+    def __init__(self, out: io.BytesIO, variables: list[str], *, whole: bool = False) -> None:
+        super().__init__(out, variables, whole=whole)
         self.xml = XMLGenerator(out, encoding="utf-8", short_empty_elements=True)
-        self.variables = variables
 
     def head(self) -> None:
         _xml_head(self.xml, self.variables)
@@ -167,19 +212,21 @@ class _XmlWriter:
         self.xml.endDocument()
 
 
-class _CsvWriter:
-    """SPARQL 1.1 CSV: plain values, IRIs bare, blank nodes as ``_:label``."""
+class _CsvWriter(_Writer):
+    """SPARQL 1.1 CSV: plain values, IRIs bare, blank nodes as ``_:label`` (whole: the label
+    alone)."""
 
-    def __init__(self, out: io.BytesIO, variables: list[str]) -> None:
+    def __init__(self, out: io.BytesIO, variables: list[str], *, whole: bool = False) -> None:
+        super().__init__(out, variables, whole=whole)
         self.text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
         self.csv = csv.writer(self.text, lineterminator="\r\n")
-        self.variables = variables
+        self.bnode = "{}" if whole else "_:{}"
 
     def head(self) -> None:
         self.csv.writerow(self.variables)
 
     def row(self, row: Row) -> None:
-        self.csv.writerow(["" if t is None else f"_:{t}" if isinstance(t, BNode) else str(t) for t in row])
+        self.csv.writerow(["" if t is None else self.bnode.format(t) if isinstance(t, BNode) else str(t) for t in row])
 
     def tail(self, truncated: bool) -> None:
         self.text.detach()
@@ -203,29 +250,79 @@ def _tsv_term(term: Node | None) -> str:
     return f'"{escaped}"'
 
 
-class _TsvWriter:
-    """SPARQL 1.1 TSV: terms in Turtle syntax, tabs and line breaks escaped."""
+def _n3_term(term: Node | None) -> str:
+    """A term as rdflib writes it in N3, an integer in Turtle's short form (``42``)."""
+    if term is None:
+        return ""
+    if isinstance(term, Literal) and term.datatype == XSD.integer and re.fullmatch(r"[+-]?\d+", str(term)):
+        return str(term)
+    return term.n3()
 
-    def __init__(self, out: io.BytesIO, variables: list[str]) -> None:
-        self.out = out
-        self.variables = variables
+
+class _TsvWriter(_Writer):
+    """SPARQL 1.1 TSV: terms in Turtle syntax, tabs and line breaks escaped (whole: as rdflib
+    writes them, integers short)."""
 
     def head(self) -> None:
         self.out.write(("\t".join(f"?{v}" for v in self.variables) + "\n").encode("utf-8"))
 
     def row(self, row: Row) -> None:
-        self.out.write(("\t".join(_tsv_term(t) for t in row) + "\n").encode("utf-8"))
-
-    def tail(self, truncated: bool) -> None:
-        pass
+        term = _n3_term if self.whole else _tsv_term
+        self.out.write(("\t".join(term(t) for t in row) + "\n").encode("utf-8"))
 
 
-_ROW_WRITERS: dict[str, Callable[[io.BytesIO, list[str]], Any]] = {
-    JSON_RESULTS: _JsonWriter,
-    XML_RESULTS: _XmlWriter,
-    CSV: _CsvWriter,
-    TSV: _TsvWriter,
+@dataclass(frozen=True)
+class ResultWriter:
+    """A SPARQL result format: its name (``trialgraph query --format``), its media type (HTTP
+    content negotiation) and the class that writes its rows."""
+
+    name: str
+    media: str
+    writer: type[_Writer]
+    #: other media types a client may ask for and get this format
+    aliases: tuple[str, ...] = ()
+    #: it writes the answer of an ASK too (:func:`write_boolean`)
+    boolean: bool = False
+
+
+#: The result writers by name, in the endpoint's order of preference (the first is its
+#: default).  A new format is one class and one entry here.
+RESULT_WRITERS = {
+    w.name: w
+    for w in (
+        ResultWriter("json", JSON_RESULTS, _JsonWriter, ("application/json",), boolean=True),
+        ResultWriter("xml", XML_RESULTS, _XmlWriter, ("application/xml", "text/xml"), boolean=True),
+        ResultWriter("csv", CSV, _CsvWriter),
+        ResultWriter("tsv", TSV, _TsvWriter),
+    )
 }
+
+
+def offers(*, boolean: bool = False) -> dict[str, str]:
+    """What content negotiation offers for a SELECT (or, ``boolean``, an ASK): each media type a
+    client may ask for -> the media type of the writer that answers it."""
+    return {
+        asked: w.media
+        for w in RESULT_WRITERS.values()
+        if w.boolean or not boolean
+        for asked in (w.media, *w.aliases)
+    }
+
+
+def writer_for(media: str) -> ResultWriter:
+    """The result writer of a media type (as content negotiation answers it)."""
+    return next(w for w in RESULT_WRITERS.values() if w.media == media)
+
+
+def write_result(result: Result, name: str) -> str:
+    """A SELECT result written whole, as ``trialgraph query --format NAME`` prints it."""
+    out = io.BytesIO()
+    writer = RESULT_WRITERS[name].writer(out, result.variables, whole=True)
+    writer.head()
+    for row in result.rows:
+        writer.row(row)
+    writer.tail(result.truncated)
+    return out.getvalue().decode("utf-8")
 
 
 def write_rows(
@@ -234,7 +331,7 @@ def write_rows(
     """A SELECT result in ``media``, and whether it was cut: after ``max_rows`` rows, before
     the row that would take the document past ``max_bytes``, or already (``cut``)."""
     out = io.BytesIO()
-    writer = _ROW_WRITERS[media](out, variables)
+    writer = writer_for(media).writer(out, variables)
     writer.head()
     truncated = cut
     for count, row in enumerate(rows):
@@ -308,17 +405,3 @@ def write_graph(triples: Iterable[Triple], media: str, *, max_rows: int, max_byt
             return body, truncated
         kept = kept[: int(len(kept) * max_bytes / len(body) * 0.9)]
         truncated = True
-
-
-def render(answer: Answer, media: str, *, max_rows: int, max_bytes: int) -> Reply:
-    """An answer in the negotiated media type, within the caps."""
-    if answer.kind == "ASK":
-        return Reply(200, media, write_boolean(bool(answer.boolean), media), truncated=False)
-    if answer.kind == "SELECT":
-        body, cut = write_rows(
-            answer.variables, answer.rows, media, max_rows=max_rows, max_bytes=max_bytes, cut=answer.truncated
-        )
-        charset = "; charset=utf-8" if media in (CSV, TSV) else ""
-        return Reply(200, media + charset, body, truncated=cut)
-    body, cut = write_graph(answer.triples, media, max_rows=max_rows, max_bytes=max_bytes)
-    return Reply(200, media, body, truncated=cut or answer.truncated)

@@ -1,7 +1,8 @@
 """The SPARQL 1.1 Protocol as the endpoint speaks it: media types and content negotiation, the
-answer a worker sends back (:class:`Reply`), reading a query request (GET, POST form, POST
+answer a worker sends back (:class:`Reply`, its body written by the result writers of
+:mod:`graph.query.results`), reading a query request (GET, POST form, POST
 direct), and the service description.  No I/O of its own and no Starlette: the HTTP side is
-:mod:`graph.server`.
+:mod:`graph.serve.app`.
 """
 
 from __future__ import annotations
@@ -13,42 +14,34 @@ from urllib.parse import parse_qsl
 
 from rdflib import RDFS, BNode, Graph, Literal, URIRef
 
-from graph.server_settings import Settings
-from graph.sparql_guard import Inspection
+from graph.query.guard import Inspection
+from graph.query.results import (
+    CSV,
+    JSONLD,
+    NTRIPLES,
+    RDFXML,
+    TSV,
+    TURTLE,
+    Answer,
+    offers,
+    write_boolean,
+    write_graph,
+    write_rows,
+)
+from graph.serve.settings import Settings
 
 #: Set on every query answer: ``true`` when the row or byte cap cut the result.
 TRUNCATED_HEADER = "X-Trialgraph-Truncated"
 
 # -- content negotiation ----------------------------------------------------------------------
 
-JSON_RESULTS = "application/sparql-results+json"
-XML_RESULTS = "application/sparql-results+xml"
-CSV = "text/csv"
-TSV = "text/tab-separated-values"
-TURTLE = "text/turtle"
-NTRIPLES = "application/n-triples"
-JSONLD = "application/ld+json"
-RDFXML = "application/rdf+xml"
 HTML = "text/html"
 
 #: Offers per kind of answer: the media type a client may ask for -> the one answered, in the
-#: server's order of preference (the first is the default).
-SELECT_OFFERS = {
-    JSON_RESULTS: JSON_RESULTS,
-    "application/json": JSON_RESULTS,
-    XML_RESULTS: XML_RESULTS,
-    "application/xml": XML_RESULTS,
-    "text/xml": XML_RESULTS,
-    CSV: CSV,
-    TSV: TSV,
-}
-ASK_OFFERS = {
-    JSON_RESULTS: JSON_RESULTS,
-    "application/json": JSON_RESULTS,
-    XML_RESULTS: XML_RESULTS,
-    "application/xml": XML_RESULTS,
-    "text/xml": XML_RESULTS,
-}
+#: server's order of preference (the first is the default).  Those of SELECT and ASK answers are
+#: the registered result writers, each under its media type and its aliases.
+SELECT_OFFERS = offers()
+ASK_OFFERS = offers(boolean=True)
 GRAPH_OFFERS = {
     TURTLE: TURTLE,
     NTRIPLES: NTRIPLES,
@@ -60,8 +53,6 @@ GRAPH_OFFERS = {
 }
 ENTITY_OFFERS = {HTML: HTML, "application/xhtml+xml": HTML, **GRAPH_OFFERS}
 SD_OFFERS = {TURTLE: TURTLE, NTRIPLES: NTRIPLES, JSONLD: JSONLD, RDFXML: RDFXML, HTML: HTML}
-
-_RDFLIB_FORMATS = {TURTLE: "turtle", NTRIPLES: "nt", JSONLD: "json-ld", RDFXML: "xml"}
 
 
 def _accept_ranges(header: str) -> list[tuple[str, float]]:
@@ -133,6 +124,20 @@ class Reply:
     encoding: str | None = None
     #: the worker must be replaced after this answer (it ran out of memory)
     retire: bool = False
+
+
+def render(answer: Answer, media: str, *, max_rows: int, max_bytes: int) -> Reply:
+    """An answer in the negotiated media type, within the caps."""
+    if answer.kind == "ASK":
+        return Reply(200, media, write_boolean(bool(answer.boolean), media), truncated=False)
+    if answer.kind == "SELECT":
+        body, cut = write_rows(
+            answer.variables, answer.rows, media, max_rows=max_rows, max_bytes=max_bytes, cut=answer.truncated
+        )
+        charset = "; charset=utf-8" if media in (CSV, TSV) else ""
+        return Reply(200, media + charset, body, truncated=cut)
+    body, cut = write_graph(answer.triples, media, max_rows=max_rows, max_bytes=max_bytes)
+    return Reply(200, media, body, truncated=cut or answer.truncated)
 
 
 def problem(status: int, message: str, *, hint: str | None = None, headers: dict[str, str] | None = None) -> Reply:
