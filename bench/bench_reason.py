@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 import pyoxigraph as ox  # noqa: E402
 from rdflib import Graph, URIRef  # noqa: E402
 
-from graph import identity as ids  # noqa: E402
+import graph.resolve.identity as ids  # noqa: E402
 from graph import rdf  # noqa: E402
 from graph.constants import INFERRED_GRAPH  # noqa: E402
 from graph.errors import RecordError  # noqa: E402

@@ -55,8 +55,9 @@ sys.path.insert(0, str(ROOT))
 
 from rdflib import Literal  # noqa: E402
 
-from graph import identity, rdf, sources  # noqa: E402
+from graph import rdf, sources  # noqa: E402
 from graph.errors import RecordError  # noqa: E402
+from graph.resolve import identity  # noqa: E402
 
 LOADED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 

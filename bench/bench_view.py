@@ -109,7 +109,7 @@ def load(store: OxigraphStore, recs: list[TrialRecord]) -> None:
     """The records' graphs and the ontology (its vocabularies name the statuses and phases)."""
     from rdflib import URIRef
 
-    from graph import identity as ids
+    import graph.resolve.identity as ids
     from graph.constants import ONTOLOGY_GRAPH
     from graph.reason.engine import ontology_graph
 

@@ -32,17 +32,17 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 
 import graph.fastvalidate as fastvalidate
-import graph.identity as ids
 import graph.layout as layout
 import graph.rdf as rdf
+import graph.resolve.identity as ids
 import graph.versions as versions
 from graph.digest import Fold, hex_digest
 from graph.ledger import Entry
-from graph.merge import record_key
 from graph.model import Identifier, Participation, TrialRecord
 from graph.processes import WORKER_GC, no_full_gc
 from graph.reason.closure import Triple
 from graph.reason.engine import reasoner_for
+from graph.resolve.merge import record_key
 from graph.store import from_ox, to_ox
 from graph.summary import finding_label
 from graph.validate import Issue

@@ -29,13 +29,13 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
 import graph.batch as batch
-import graph.identity as ids
 import graph.ingest as ingest
 import graph.ledger as ledger
-import graph.merge as merge
-import graph.orgs as orgs
 import graph.processes as processes
 import graph.rdf as rdf
+import graph.resolve.identity as ids
+import graph.resolve.merge as merge
+import graph.resolve.orgs as orgs
 import graph.summaries as summaries
 import graph.summary as summary
 from graph.bulkload import StreamingLoader, drop
@@ -128,7 +128,7 @@ def assign_identity(
 ) -> tuple[dict[str, Identifier], dict[str, list[rdf.Triple]], list[str]]:
     """Preferred identifier per record key, the merge evidence of each record as triples (kept in
     the record's own graph, so it goes when the record goes), and the identity conflicts that were
-    reported instead of merged (see :mod:`graph.merge`)."""
+    reported instead of merged (see :mod:`graph.resolve.merge`)."""
     result = merge.cluster(list(records), existing)
     preferred: dict[str, Identifier] = {}
     evidence: dict[str, list[rdf.Triple]] = {}
@@ -236,7 +236,7 @@ def build(
     (:mod:`graph.batch`).  ``force`` replaces stored records whatever their version;
     ``timestamp`` (or ``SOURCE_DATE_EPOCH``) is the load time written into every record.
     Organisation aliases come from the ``organizations.yaml`` files in the folders built and
-    ``orgs_files`` (:func:`graph.orgs.alias_files`)."""
+    ``orgs_files`` (:func:`graph.resolve.orgs.alias_files`)."""
     paths = list(paths)
     references = orgs.alias_files(paths, orgs_files)
     started = time.perf_counter()

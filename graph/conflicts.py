@@ -12,11 +12,11 @@ sponsor.  Values that registers may legitimately write differently are compatibl
 * a missing value disagrees with nothing;
 * statuses compare by the API v2 statuses they may stand for: a register's coarse status ("Not
   recruiting", "Authorised"...) agrees with each status it covers
-  (:data:`graph.normalize.COARSE_STATUSES`), so COMPLETED and "Not recruiting" agree, and
+  (:data:`graph.normalize.vocab.COARSE_STATUSES`), so COMPLETED and "Not recruiting" agree, and
   RECRUITING and "Not recruiting" do not;
 * phases compare as sets;
 * dates agree when equal or when one refines the other (``2021-05`` and ``2021-05-20``);
-* lead sponsors compare by :func:`graph.orgs.match_key` of their resolved names, and agree when
+* lead sponsors compare by :func:`graph.resolve.orgs.match_key` of their resolved names, and agree when
   the records share one;
 * a **national part** does not take part in the comparison of dates, enrolment and lead sponsor.
   A record is a national part when it is the registration in one country of a trial that runs in
@@ -34,10 +34,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import graph.query.named as queries
-from graph.identity import preferred_identifier
 from graph.model import TrialRecord
-from graph.normalize import guess_registry, split_euctr, status_meanings
-from graph.orgs import OrgResolver, match_key
+from graph.normalize.registry_ids import guess_registry, split_euctr
+from graph.normalize.vocab import status_meanings
+from graph.resolve.identity import preferred_identifier
+from graph.resolve.orgs import OrgResolver, match_key
 from graph.store import Store
 
 #: Fields in the order they are reported.

@@ -17,7 +17,7 @@ applies this rule to the text it does read:
 
 Either way the reader adds a warning of kind ``contact-details`` that names the field.
 :func:`guard` applies the rule to one field, after cutting it to
-:data:`graph.normalize.MAX_FIELD_CHARS` (a ``long-field`` warning naming the field).
+:data:`graph.normalize.text.MAX_FIELD_CHARS` (a ``long-field`` warning naming the field).
 
 Every scan here takes time linear in the text: e-mail addresses are found from each ``@``
 outwards over a bounded window (an address has at most 64 characters before the ``@`` and 255
@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 
 from graph.model import RecordWarning
-from graph.normalize import MAX_FIELD_CHARS, cap_text, cap_warning
+from graph.normalize.text import MAX_FIELD_CHARS, cap_text, cap_warning
 
 EMAIL = "e-mail address"
 PHONE = "phone number"

@@ -26,7 +26,7 @@ import orjson
 
 from graph.errors import InputError, TrialgraphError
 from graph.files import write_atomic
-from graph.normalize import ENUMS, enum_value
+from graph.normalize.vocab import ENUMS, enum_value
 from graph.progress import progress_bar
 
 DEFAULT_BASE_URL = "https://clinicaltrials.gov/api/v2"

@@ -19,9 +19,9 @@ from typing import Protocol
 import graph.sources as sources
 from graph.batch import Spill
 from graph.errors import RecordError
-from graph.merge import record_key
 from graph.model import TrialRecord
 from graph.processes import WORKER_GC, no_full_gc
+from graph.resolve.merge import record_key
 from graph.summary import ImportSummary
 
 Progress = Callable[[str, int, int | None], None]

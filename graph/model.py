@@ -26,7 +26,7 @@ class PartialDate:
 
 @dataclass(frozen=True)
 class Identifier:
-    """A registry id.  ``registry`` is a key of :data:`graph.normalize.REGISTRIES`."""
+    """A registry id.  ``registry`` is a key of :data:`graph.normalize.registry_ids.REGISTRIES`."""
 
     registry: str
     value: str

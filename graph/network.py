@@ -188,7 +188,7 @@ def _statuses(pairs: str | None, wordings: str | None) -> dict[str, str | None]:
     the lowest value when sources disagree.  ``status_text``: the other statuses' labels and the
     wordings outside the vocabulary, joined with "; " (``"Not recruiting"`` beside a
     ClinicalTrials.gov ``RECRUITING``)."""
-    from graph.normalize import API_STATUSES
+    from graph.normalize.vocab import API_STATUSES
 
     found = sorted(tuple(pair.split(_ALIAS_SEPARATOR, 1)) for pair in (pairs or "").split(_RECORD_SEPARATOR) if pair)
     precise = [pair for pair in found if pair[0] in API_STATUSES]
@@ -369,7 +369,7 @@ def fold_sites(g: nx.MultiDiGraph, level: str = "city") -> nx.MultiDiGraph:
     links once to each place of its sites (relation ``site`` to a city, ``located in`` to a
     country), and a country records the names of the ``sites`` folded into it.  The copy's
     ``graph["folded"]`` maps each site to its place."""
-    from graph.normalize import slug
+    from graph.normalize.text import slug
 
     if level not in ("city", "country"):
         raise InputError(f"sites fold into a city or a country, not {level!r}")

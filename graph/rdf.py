@@ -2,7 +2,7 @@
 
 Only asserted facts are written here.  Shortcut properties (``tg:leadSponsor``), inverses and the
 transitive closures are the reasoner's job (:mod:`graph.reason`) and go to the inferred graph.
-Entities get IRIs (:mod:`graph.identity`); no blank nodes are minted.
+Entities get IRIs (:mod:`graph.resolve.identity`); no blank nodes are minted.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 from rdflib.term import Node
 
-import graph.identity as ids
+import graph.resolve.identity as ids
 from graph.keys import search_key
 from graph.model import (
     Condition,
@@ -29,7 +29,8 @@ from graph.model import (
     TrialRecord,
 )
 from graph.namespace import TG, concept, mesh
-from graph.normalize import ENUMS, country_info
+from graph.normalize.countries import country_info
+from graph.normalize.vocab import ENUMS
 
 _DATE_TYPES = {"year": XSD.gYear, "month": XSD.gYearMonth, "day": XSD.date}
 

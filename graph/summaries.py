@@ -38,7 +38,7 @@ import pyoxigraph as ox
 from rdflib import XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 
-import graph.identity as ids
+import graph.resolve.identity as ids
 from graph.constants import QUERIES_DIR, SUMMARY_GRAPH
 from graph.errors import StoreError
 from graph.namespace import TG

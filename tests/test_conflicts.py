@@ -18,7 +18,7 @@ from graph.cli import main
 from graph.conflicts import Conflict, RecordValues, compare, record_conflicts
 from graph.errors import RecordError
 from graph.model import TrialRecord
-from graph.orgs import OrgResolver
+from graph.resolve.orgs import OrgResolver
 from graph.sources.ictrp import read
 from graph.store import OxigraphStore, open_store
 

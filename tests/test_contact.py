@@ -10,16 +10,17 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from graph.contact import MASK, PHONE_DIGITS, person_contact, scrub
 from graph.errors import RecordError
 from graph.model import TrialRecord
-from graph.normalize import MAX_FIELD_CHARS
-from graph.sources import ctgov, curated, ictrp
+from graph.normalize.text import MAX_FIELD_CHARS
+from graph.sources import ctgov, ctis, curated, euctr, ictrp, isrctn
 
-from .conftest import CTGOV_DIR, TEST_DATA
+from .conftest import CTGOV_DIR, SHARED_DATA, TEST_DATA
 
 #: Seconds within which any reader must finish one hostile record.
 HANG = 10.0
@@ -113,6 +114,50 @@ def test_curated_drops_a_name_holding_a_phone_number() -> None:
     assert isinstance(record, TrialRecord), str(record)
     assert record.officials == []
     assert [w.kind for w in record.warnings] == ["contact-details"]
+
+
+#: Free text holding an e-mail address and a phone number marked as one ("Tel:"): the rule masks
+#: both, whichever reader reads the text.
+CONTACT_TEXT = "Questions to trial.desk@example.org or Tel: +33 4 76 76 75 75"
+MASKED = f"Questions to {MASK} or Tel: {MASK}"
+
+
+@pytest.mark.parametrize(
+    ("reader", "name", "keys"),
+    [
+        (
+            ctis,
+            "ctis-2023-505613-24-00.json",
+            ("authorizedApplication", "authorizedPartI", "trialDetails", "clinicalTrialIdentifiers", "fullTitle"),
+        ),
+        (euctr, "euctr-2013-000615-24-BE.json", ("a3_full_title_of_the_trial",)),
+        (isrctn, "isrctn-12949496.json", ("trialDescription", "scientificTitle")),
+    ],
+    ids=["ctis", "euctr", "isrctn"],
+)
+def test_each_ctrdata_reader_masks_contact_details_in_free_text(
+    tmp_path: Path, reader: ModuleType, name: str, keys: tuple[str, ...]
+) -> None:
+    """The real record ../shared/data/ctrdata/<name> with :data:`CONTACT_TEXT` written into the
+    field its reader takes the official title from (the path ``keys``)."""
+    doc = json.loads((SHARED_DATA / "ctrdata" / name).read_text(encoding="utf-8"))
+    parent = doc
+    for key in keys[:-1]:
+        parent = parent[key]
+    parent[keys[-1]] = CONTACT_TEXT
+    path = tmp_path / name
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    (record,) = list(reader.FORMAT.read(path))
+    assert isinstance(record, TrialRecord), str(record)
+    assert record.official_title == MASKED
+    assert [w.split(":")[0] for w in record.warnings if w.kind == "contact-details"] == [".".join(keys)]
+
+
+def test_ictrp_masks_a_phone_number_marked_as_one(tmp_path: Path) -> None:
+    """ICTRP masked e-mail addresses only before the rule was shared (issue 17)."""
+    record, _ = _timed_ictrp(_ictrp_file(tmp_path, CONTACT_TEXT))
+    assert record.title == MASKED
+    assert [w.split(":")[0] for w in record.warnings if w.kind == "contact-details"] == ["Public_title"]
 
 
 # -- linear time and the length cap --------------------------------------------------------------------

@@ -16,11 +16,13 @@ from typing import Any
 import pytest
 
 from graph.errors import RecordError
-from graph.identity import preferred_identifier, site_iri
 from graph.model import Identifier, MeshTerm, PartialDate, TrialRecord
-from graph.normalize import clean_text
+from graph.normalize.text import clean_text
+from graph.resolve.identity import preferred_identifier, site_iri
 from graph.sources import ReadResult, discover, format_for
-from graph.sources.ctgov import _clean, mesh_id, read, read_document, sniff
+from graph.sources.ctgov import read, read_document, sniff
+from graph.sources.ctgov_json import clean
+from graph.sources.ctgov_study import mesh_id
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CTGOV = SHARED_DATA / "ctgov-v2"
@@ -421,7 +423,7 @@ def test_edge_interventions_arms_outcomes(edge: tuple[list[TrialRecord], list[Re
 
 
 def test_fast_text_cleaning_agrees_with_clean_text() -> None:
-    """The reader's fast path must give what normalize.clean_text gives, on every string of the
+    """The reader's fast path must give what clean_text gives, on every string of the
     real files and on the awkward cases."""
     strings: list[str] = [" a\tb\n", "x<br>y", "caf\u0065\u0301", "", "   ", "A  <BR/>  b", "ü  ", "<b>"]
 
@@ -438,7 +440,7 @@ def test_fast_text_cleaning_agrees_with_clean_text() -> None:
     for path in REAL_FILES:
         walk(raw_studies(path))
     assert len(strings) > 10_000
-    assert [s for s in strings if _clean(s) != clean_text(s)] == []
+    assert [s for s in strings if clean(s) != clean_text(s)] == []
 
 
 def test_mesh_ids_are_spelled_one_way() -> None:

@@ -13,7 +13,7 @@ from rdflib.compare import isomorphic
 
 from graph.model import Condition, ConditionTerm, CountryStatus, Identifier, Organization, PartialDate, TrialRecord
 from graph.namespace import TG, concept
-from graph.normalize import eu_phases, eu_status
+from graph.normalize.eu import eu_phases, eu_status
 from graph.rdf import record_graph
 from graph.sources import ctgov, ctis
 from tests.conftest import CTGOV_DIR, SHARED_DATA, TEST_DATA

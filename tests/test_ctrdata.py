@@ -23,9 +23,9 @@ from click.testing import CliRunner
 from graph.build import build
 from graph.cli import main
 from graph.errors import RecordError
-from graph.merge import cluster, record_key
 from graph.model import Identifier, TrialRecord
 from graph.query.named import catalogue, run
+from graph.resolve.merge import cluster, record_key
 from graph.sources import format_for, read_all
 from graph.sources.curated import parse
 from graph.store import OxigraphStore, open_store

@@ -15,7 +15,7 @@ import pytest
 
 from graph.errors import RecordError
 from graph.model import Identifier, PartialDate, TrialRecord
-from graph.normalize import ENUMS
+from graph.normalize.vocab import ENUMS
 from graph.sources import discover, format_for, read_all
 from graph.sources.curated import TOP_FIELDS, parse, read, sniff
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from graph.model import Condition, ConditionTerm, CountryStatus, Design, Organization, PartialDate, TrialRecord
-from graph.normalize import countries_in
+from graph.normalize.countries import countries_in
 from graph.sources import euctr
 from tests.conftest import SHARED_DATA
 

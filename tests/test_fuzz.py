@@ -46,8 +46,8 @@ from graph.build import BuildReport, build
 from graph.commands.options import handles_errors
 from graph.errors import InputError, RecordError
 from graph.model import TrialRecord
-from graph.orgs import load_curated
 from graph.query.named import run as run_query
+from graph.resolve.orgs import load_curated
 from graph.store import OxigraphStore, Store, open_store
 
 from .conftest import CTGOV_DIR, ICTRP_FILE, SEED_DATA, SHARED_DATA

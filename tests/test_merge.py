@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from graph.merge import cluster, declared_ids, own_ids, preferred_ids, record_key
 from graph.model import Identifier, TrialRecord
+from graph.resolve.merge import cluster, declared_ids, own_ids, preferred_ids, record_key
 from graph.sources.ictrp import read
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from rdflib import URIRef
 
-from graph import identity as ids
+import graph.resolve.identity as ids
 from graph import rdf
 from graph.analytics import annotate, centrality, shared_sites
 from graph.build import asserted_data

@@ -7,7 +7,9 @@ import pytest
 
 from graph.errors import RecordError
 from graph.namespace import mesh_nlm
-from graph.normalize import _COUNTRY_ALIASES, NOT_IDS, country_code, is_id, strip_list_marker
+from graph.normalize.countries import _COUNTRY_ALIASES, country_code
+from graph.normalize.registry_ids import NOT_IDS, is_id
+from graph.normalize.text import strip_list_marker
 from graph.sources.curated import parse
 
 from .conftest import ROOT

@@ -1,5 +1,5 @@
 """The ontology, vocabulary and alignment files: they parse, agree with ``graph.namespace.TG`` and
-``graph.normalize.ENUMS``, give the inferences the rest of trialgraph relies on, add no foreign
+``graph.normalize.vocab.ENUMS``, give the inferences the rest of trialgraph relies on, add no foreign
 types to data, and are kept in canonical Turtle."""
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, PROV, SKOS
 
 from graph.constants import GRAPH_NS, ID_NS, ONTOLOGY_DIR, ONTOLOGY_IRI, ONTOLOGY_NS, VOCAB_NS
-from graph.identity import registry_iri
 from graph.namespace import FHIR, SCHEMA, TG, VOCAB, concept
-from graph.normalize import ENUMS, REGISTRIES
+from graph.normalize.registry_ids import REGISTRIES
+from graph.normalize.vocab import ENUMS
+from graph.resolve.identity import registry_iri
 
 from .conftest import turtle_graph
 
@@ -238,7 +239,7 @@ def test_source_record_is_a_prov_entity(ontology: Graph) -> None:
     assert (TG.SourceRecord, RDFS.subClassOf, PROV.Entity) in ontology
 
 
-# -- (c) vocab.ttl holds exactly graph.normalize.ENUMS -------------------------------------------
+# -- (c) vocab.ttl holds exactly graph.normalize.vocab.ENUMS -------------------------------------------
 
 
 def test_schemes_equal_enums(vocab: Graph) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from graph.errors import InputError
 from graph.model import Organization, Participation, TrialRecord
-from graph.orgs import (
+from graph.resolve.orgs import (
     CURATED_FILE,
     OrgResolver,
     load_curated,

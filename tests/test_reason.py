@@ -18,7 +18,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import OWL, RDF, Graph, Literal, URIRef
 
-from graph import identity as ids
+import graph.resolve.identity as ids
 from graph import layout, rdf, summaries
 from graph.constants import INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH
 from graph.errors import RecordError, TrialgraphError

@@ -23,7 +23,8 @@ from rdflib.term import Node
 
 from graph.constants import SHAPES_DIR, VOCAB_NS
 from graph.fastvalidate.records import validate_records
-from graph.normalize import ENUMS, REGISTRIES
+from graph.normalize.registry_ids import REGISTRIES
+from graph.normalize.vocab import ENUMS
 from graph.validate import Finding, pyshacl_findings, shapes_graph, stored_term, validate_graph
 
 FIXTURES = Path(__file__).resolve().parent / "shapes"

@@ -194,6 +194,33 @@ def unread(path: Path) -> RecordError:
     )
 
 
+class BadField(Exception):
+    """A value of a JSON record (``path`` from the record's root) that the record cannot be read
+    with; a JSON reader turns it into the record's :class:`RecordError`."""
+
+    def __init__(self, path: str, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
+        self.hint = hint
+
+
+def kind_of(value: object) -> str:
+    """How a JSON value reads in an error message."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"the string {shown!r}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
 def json_problem(exc: ValueError, data: bytes) -> str:
     """What is wrong with a JSON document that does not parse, for an error message: a text that
     is not UTF-8 is said so, with the first byte that is not (JSON parsers report it at line 1,

@@ -57,18 +57,13 @@ from graph.model import (
     Site,
     TrialRecord,
 )
-from graph.normalize import (
-    CTIS_PUBLIC_STATUSES,
-    country_code,
-    eu_phases,
-    eu_status,
-    id_matches,
-    quoted,
-    therapeutic_area,
-)
+from graph.normalize.countries import country_code
+from graph.normalize.eu import CTIS_PUBLIC_STATUSES, eu_phases, eu_status, therapeutic_area
+from graph.normalize.registry_ids import id_matches
+from graph.normalize.text import quoted
+from graph.sources import BadField
 from graph.sources.ctrdata import (
     At,
-    BadField,
     Notes,
     add_participation,
     attach_terms,

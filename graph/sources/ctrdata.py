@@ -13,7 +13,7 @@ here:
 * registers write placeholders where there is no value ("Nil known", "N/A", "-").
 
 Every value is read through :class:`At`, which knows its JSON path, so an error names the field
-(``authorizedPartI.trialDetails...``).  A value of the wrong JSON type raises :class:`BadField`,
+(``authorizedPartI.trialDetails...``).  A value of the wrong JSON type raises :class:`graph.sources.BadField`,
 which :func:`read_record` turns into the one :class:`~graph.errors.RecordError` of the file.
 Contact details are never read: readers do not look at contact fields at all, and every text
 goes through the rule of :mod:`graph.contact` (an e-mail address left inside free text is
@@ -35,8 +35,11 @@ import orjson
 import graph.contact as contact
 from graph.errors import RecordError
 from graph.model import ConditionTerm, Intervention, PartialDate, Participation, RecordWarning, TrialRecord
-from graph.normalize import clean_text, country_code, enum_value, parse_date, quoted, shown
-from graph.sources import ReadResult, SourceFormat, json_problem, register
+from graph.normalize.countries import country_code
+from graph.normalize.dates import parse_date
+from graph.normalize.text import clean_text, quoted, shown
+from graph.normalize.vocab import enum_value
+from graph.sources import BadField, ReadResult, SourceFormat, json_problem, kind_of, register
 
 #: How much of a file's start (and end: ctrdata appends ``ctrname``) sniffing reads.
 SNIFF_HEAD = 64 * 1024
@@ -64,29 +67,6 @@ PLACEHOLDERS = frozenset(
 _WARNINGS: ContextVar[list[str] | None] = ContextVar("ctrdata_warnings", default=None)
 _YES = frozenset({"yes", "true", "y", "1"})
 _NO = frozenset({"no", "false", "n", "0"})
-
-
-class BadField(Exception):
-    """A value a record cannot be read with; becomes the record's :class:`RecordError`."""
-
-    def __init__(self, path: str, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.path = path
-        self.message = message
-        self.hint = hint
-
-
-def _shown(value: object) -> str:
-    """How a JSON value reads in an error message."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, str):
-        return f"the string {value[:37] + '...' if len(value) > 40 else value!r}"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    return "an array" if isinstance(value, list) else "an object"
 
 
 def text(raw: str | None, where: str = "") -> str | None:
@@ -121,7 +101,7 @@ class At:
                 at = At(None, where)
                 continue
             if not isinstance(at.value, dict):
-                raise BadField(at.path, f"expected an object, found {_shown(at.value)}")
+                raise BadField(at.path, f"expected an object, found {kind_of(at.value)}")
             at = At(at.value.get(key), where)
         return at
 
@@ -147,7 +127,7 @@ class At:
         out = self.items()
         for at in out:
             if not isinstance(at.value, dict):
-                raise BadField(at.path, f"expected an object, found {_shown(at.value)}")
+                raise BadField(at.path, f"expected an object, found {kind_of(at.value)}")
         return out
 
     def text(self) -> str | None:
@@ -155,7 +135,7 @@ class At:
         if self.value is None:
             return None
         if isinstance(self.value, bool) or not isinstance(self.value, str | int | float):
-            raise BadField(self.path, f"expected text, found {_shown(self.value)}")
+            raise BadField(self.path, f"expected text, found {kind_of(self.value)}")
         value = text(str(self.value), self.path)
         return None if is_placeholder(value) else value
 
@@ -178,7 +158,7 @@ class At:
             return int(self.value.strip())
         if isinstance(self.value, str) and is_placeholder(self.value):
             return None
-        raise BadField(self.path, f"expected a whole number, found {_shown(self.value)}")
+        raise BadField(self.path, f"expected a whole number, found {kind_of(self.value)}")
 
     def flag(self) -> bool | None:
         """``true``/``false``, or the strings "true", "Yes", "No"..."""
@@ -192,7 +172,7 @@ class At:
                 return False
             if key in PLACEHOLDERS:
                 return None
-        raise BadField(self.path, f"expected true or false, found {_shown(self.value)}")
+        raise BadField(self.path, f"expected true or false, found {kind_of(self.value)}")
 
 
 @dataclass
@@ -374,7 +354,7 @@ def read_record(path: Path, mapper: Mapper, label: Labeller) -> Iterator[ReadRes
         return
     if not isinstance(doc, dict):
         yield RecordError(
-            f"expected one record (a JSON object), found {_shown(doc)}", file=source_file, record=path.stem
+            f"expected one record (a JSON object), found {kind_of(doc)}", file=source_file, record=path.stem
         )
         return
     name = label(doc) or path.stem

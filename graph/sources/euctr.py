@@ -6,7 +6,7 @@ member-state record, with the protocol's fields flattened into names such as
 The register holds one record per member state of a trial (``2016-004489-24`` in Germany is
 ``EUCTR2016-004489-24-DE``); the record id here is that ``EUCTR...-CC`` key, the same as in ICTRP
 exports, so that the records of one EudraCT number become one trial (evidence
-``eu-member-states``, see :mod:`graph.merge`).  What is read, and how:
+``eu-member-states``, see :mod:`graph.resolve.merge`).  What is read, and how:
 
 * Identifiers: the EudraCT number (own id, required); the NCT, ISRCTN and WHO UTN numbers it
   cites (A.5, and the results' ``usctnIdentifier``...); the sponsor's protocol code (A.4.1) as the
@@ -48,10 +48,13 @@ from graph.model import (
     Participation,
     TrialRecord,
 )
-from graph.normalize import countries_in, eu_status, id_matches, quoted, quoted_list, therapeutic_area
+from graph.normalize.countries import countries_in
+from graph.normalize.eu import eu_status, therapeutic_area
+from graph.normalize.registry_ids import id_matches
+from graph.normalize.text import quoted, quoted_list
+from graph.sources import BadField
 from graph.sources.ctrdata import (
     At,
-    BadField,
     Notes,
     add_participation,
     attach_terms,

@@ -22,7 +22,7 @@ Decisions worth knowing:
   terminated, withdrawn, not yet recruiting), so it maps to the coarse status ``NOT_RECRUITING``
   of the vocabulary rather than to a guess; the EU register values with no API v2 equivalent
   ("Authorised", "Ongoing", "Restarted") map to ``AUTHORISED``, ``ONGOING`` and ``RESTARTED``
-  (see :data:`graph.normalize.COARSE_STATUSES`).  A value this module has never seen is kept as
+  (see :data:`graph.normalize.vocab.COARSE_STATUSES`).  A value this module has never seen is kept as
   text with a warning.  "Not Available" means no status.
 * Phase "0" (ChiCTR) is API v2 ``EARLY_PHASE1`` ("formerly Phase 0"), except for an observational
   study, where it can only mean "not applicable" (``NA``, with a warning).
@@ -30,7 +30,7 @@ Decisions worth knowing:
 * Contact names, e-mails and phones (``Contact_*``, ``Ethics_review_contact_*``) are never read,
   and the rule of :mod:`graph.contact` applies to every field read (an e-mail address, or a phone
   number marked as one, is masked), with a warning naming the element.  A field longer than
-  :data:`graph.normalize.MAX_FIELD_CHARS` is cut, with a warning naming the element.
+  :data:`graph.normalize.text.MAX_FIELD_CHARS` is cut, with a warning naming the element.
   ``web_address`` is kept as data (http and https only) and never fetched.
 * The ``TrialID`` as ICTRP writes it (``EUCTR2021-000037-14-ES``, ``JPRN-jRCT2080224174``) is
   kept too, as an ``ICTRP`` identifier, when it is not the register's own id as written; so are
@@ -61,7 +61,9 @@ from defusedxml.ElementTree import iterparse
 import graph.contact as contact
 from graph.errors import RecordError
 from graph.model import Identifier, PartialDate, Participation, RecordWarning, TrialRecord
-from graph.normalize import country_code, quoted, quoted_list, shown, sponsor_participations
+from graph.normalize.countries import country_code
+from graph.normalize.orgnames import sponsor_participations
+from graph.normalize.text import quoted, quoted_list, shown
 from graph.sources import ReadResult, SourceFormat, register
 from graph.sources.ictrp_blocks import (
     organization_names,
@@ -149,7 +151,7 @@ def _own_identifier(fields: dict[str, str]) -> tuple[str, Identifier]:
         raise _FieldError(
             "TrialID",
             f"{quoted(trial_id)} is not an id of a known trial registry",
-            hint="see graph.normalize.REGISTRIES for the id patterns",
+            hint="see graph.normalize.registry_ids.REGISTRIES for the id patterns",
         )
     return trial_id, own
 

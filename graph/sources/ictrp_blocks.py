@@ -10,7 +10,8 @@ import re
 import unicodedata
 
 from graph.model import Arm, Condition, Design, Intervention, Organization, Outcome, Participation, RecordWarning
-from graph.normalize import clean_text, enum_value, quoted, strip_list_marker
+from graph.normalize.text import clean_text, quoted, strip_list_marker
+from graph.normalize.vocab import enum_value
 from graph.sources.ictrp_values import markup_lines, split_values, text
 
 # -- design --------------------------------------------------------------------------------------

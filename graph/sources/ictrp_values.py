@@ -10,18 +10,11 @@ import re
 import unicodedata
 
 from graph.model import Identifier, PartialDate, RecordWarning
-from graph.normalize import (
-    clean_text,
-    country_code,
-    enum_value,
-    guess_registry,
-    ictrp_id,
-    id_matches,
-    is_id,
-    parse_date,
-    quoted,
-    split_euctr,
-)
+from graph.normalize.countries import country_code
+from graph.normalize.dates import parse_date
+from graph.normalize.registry_ids import guess_registry, ictrp_id, id_matches, is_id, split_euctr
+from graph.normalize.text import clean_text, quoted
+from graph.normalize.vocab import enum_value
 
 # -- text ----------------------------------------------------------------------------------------
 
@@ -147,7 +140,7 @@ _STATUS = {
     "withdrawn": "WITHDRAWN",
 }
 #: Known register values coarser than API v2's, mapped to the coarse statuses of the vocabulary
-#: (:data:`graph.normalize.COARSE_STATUSES`) without a warning.
+#: (:data:`graph.normalize.vocab.COARSE_STATUSES`) without a warning.
 COARSE_STATUSES = {
     "not recruiting": "NOT_RECRUITING",
     "authorised": "AUTHORISED",
@@ -300,7 +293,7 @@ _PLACEHOLDER_DAY = "1900-01-01"
 def parse_ictrp_date(raw: str | None) -> PartialDate | None:
     """A date as the registers write it; raises ``ValueError``.
 
-    Adds to :func:`graph.normalize.parse_date`: ``2016/12/06``, ``20210903`` and ``20 March 2023``.
+    Adds to :func:`graph.normalize.dates.parse_date`: ``2016/12/06``, ``20210903`` and ``20 March 2023``.
     ``01/01/1900`` is a register placeholder and reads as no date.
     """
     value = text(raw)

@@ -49,10 +49,12 @@ from graph.model import (
     Site,
     TrialRecord,
 )
-from graph.normalize import enum_value, guess_registry, id_matches, quoted
+from graph.normalize.registry_ids import guess_registry, id_matches
+from graph.normalize.text import quoted
+from graph.normalize.vocab import enum_value
+from graph.sources import BadField
 from graph.sources.ctrdata import (
     At,
-    BadField,
     Notes,
     add_intervention,
     add_participation,

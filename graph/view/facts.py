@@ -101,7 +101,7 @@ def status_choices(graph: nx.MultiDiGraph, trials: Sequence[str]) -> list[list[A
     recruiting", the EU register's "Authorised") under one entry that ticks them all (their
     ``group`` is that entry's key); then the wordings outside the vocabulary, kept as the
     registry wrote them, under another; then "not stated"."""
-    from graph.normalize import API_STATUSES
+    from graph.normalize.vocab import API_STATUSES
 
     counts: Counter[str] = Counter()
     labels: dict[str, str] = {}

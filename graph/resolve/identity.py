@@ -11,7 +11,9 @@ from rdflib import URIRef
 from graph.constants import GRAPH_NS
 from graph.model import Condition, ConditionTerm, Identifier, Intervention, Organization, Site
 from graph.namespace import ID
-from graph.normalize import TRIAL_REGISTRIES, org_key, slug
+from graph.normalize.orgnames import org_key
+from graph.normalize.registry_ids import TRIAL_REGISTRIES
+from graph.normalize.text import slug
 
 _PRECEDENCE = {key: i for i, key in enumerate(TRIAL_REGISTRIES)}
 

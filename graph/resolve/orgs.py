@@ -47,7 +47,9 @@ import graph.safeyaml as safeyaml
 from graph.constants import DEFAULT_ORGS_FILE, ORGS_NAME, ROR_NS
 from graph.errors import InputError
 from graph.model import Organization, Participation, TrialRecord
-from graph.normalize import clean_text, country_code, org_key, quoted, shown
+from graph.normalize.countries import country_code
+from graph.normalize.orgnames import org_key
+from graph.normalize.text import clean_text, quoted, shown
 
 CURATED_FILE = DEFAULT_ORGS_FILE
 #: Fuzzy scores (0..1) at or above this make a name a review candidate; nothing is merged on them.
@@ -111,7 +113,7 @@ def mixed_script(text: str) -> bool:
 
 @functools.lru_cache(maxsize=1 << 16)
 def match_key(name: str) -> str:
-    """:func:`graph.normalize.org_key` of the look-alike-folded name, applied until it is stable.
+    """:func:`graph.normalize.orgnames.org_key` of the look-alike-folded name, applied until it is stable.
 
     The repeat makes the key idempotent: ``org_key`` expands ``CHU`` to "centre hospitalier
     universitaire" but maps a written "Centre" to "center", so one pass gives two keys for the
