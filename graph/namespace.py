@@ -189,7 +189,7 @@ class TG(DefinedNamespace):
     quarantinedFrom: URIRef
     problem: URIRef
 
-    # the summary graph (graph.summaries): one row per trial, sponsor and country
+    # the summary graph (graph.summaries): one row per trial, sponsor, country and condition label
     summaryId: URIRef
     summaryTitle: URIRef
     summaryStatus: URIRef
@@ -201,6 +201,10 @@ class TG(DefinedNamespace):
     leadTrialCount: URIRef
     trialCount: URIRef
     siteCount: URIRef
+    summaryCondition: URIRef
+    summaryLabel: URIRef
+    summaryTrialId: URIRef
+    summaryAncestorTrialId: URIRef
 
 
 # rdflib resolves each ``TG.name`` through the metaclass on every access (about 100 times the

@@ -14,10 +14,16 @@ square of a popular node's records.  The summaries are computed record graph by 
   the first id, title, status and sponsor name in code-point order, the largest enrolment, the
   phases joined with "/");
 - a lead sponsor: ``tg:summaryName`` and ``tg:leadTrialCount``;
-- a country: ``tg:summaryCode``, ``tg:trialCount`` and ``tg:siteCount``.
+- a country: ``tg:summaryCode``, ``tg:trialCount`` and ``tg:siteCount``;
+- a condition row, one per condition and label (:func:`condition_row`): ``tg:summaryCondition``,
+  ``tg:summaryLabel``, and the preferred id of every trial whose records name that condition
+  with that label (``tg:summaryTrialId``) or list it as an ancestor of their MeSH conditions
+  (``tg:summaryAncestorTrialId``).  ``trials-by-condition`` reads a condition's trials from
+  there in one index scan, where the record graphs need two look-ups per trial (its id and
+  the label its record gives the condition), about 10 µs each.
 
 A build refreshes the rows of the trials its changed records describe (before and after the
-change), and the counts of their sponsors and countries.  A quarantined record changes no
+change), their condition rows, and the counts of their sponsors and countries.  A quarantined record changes no
 graph and so no row.  A build of many records, or a store without summaries, recomputes them
 all.
 """
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from hashlib import sha256
 
 import pyoxigraph as ox
 from rdflib import XSD, Graph, Literal, URIRef
@@ -147,6 +154,34 @@ def trial_triples(facts: dict[URIRef, _Facts]) -> list[Triple]:
     return out
 
 
+def condition_row(condition: URIRef, label: Node) -> URIRef:
+    """The node of the condition row of ``condition`` under ``label`` (an IRI under the
+    condition's own, so that a refresh finds and replaces it)."""
+    digest = sha256(f"{condition}\n{label.n3()}".encode()).hexdigest()[:16]  # type: ignore[union-attr]
+    return URIRef(f"{condition}#summary-{digest}")
+
+
+def condition_triples(rows: Rows, facts: dict[URIRef, _Facts], trials: Iterable[URIRef] | None = None) -> list[Triple]:
+    """The condition rows of ``trials`` (of every trial when None): each condition and label the
+    trials' records give, with the trials' ids (the ``tg:summaryId`` of ``facts``)."""
+    out: set[Triple] = set()
+    nodes: dict[tuple[Node, Node], URIRef] = {}
+    pids: dict[Node, Literal] = {}
+    for trial, link, condition, label in _each(rows, "condition-rows", "trial", trials):
+        if trial not in pids:
+            f = facts.get(trial)  # type: ignore[call-overload]
+            if f is None or not f.ids:
+                continue
+            pids[trial] = Literal(min(f.ids))  # type: ignore[index]
+        row = nodes.get((condition, label))  # type: ignore[arg-type]
+        if row is None:
+            row = nodes[(condition, label)] = condition_row(condition, label)  # type: ignore[arg-type,index]
+            out.add((row, TG.summaryCondition, condition))  # type: ignore[arg-type]
+            out.add((row, TG.summaryLabel, label))  # type: ignore[arg-type]
+        out.add((row, TG.summaryTrialId if link == TG.condition else TG.summaryAncestorTrialId, pids[trial]))  # type: ignore[index]
+    return list(out)
+
+
 def sponsor_triples(rows: Rows, sponsors: Iterable[URIRef]) -> list[Triple]:
     """Rows of ``sponsors``, counted one sponsor at a time."""
     counted = [(s, name, trials) for s, name, trials in _each(rows, "sponsor-counts", "sponsor", sponsors)]
@@ -206,7 +241,7 @@ def summary_graph(store: Store) -> Graph:
 
 def _everything(rows: Rows) -> list[Triple]:
     facts = trial_facts(rows)
-    return trial_triples(facts) + all_sponsor_triples(facts) + country_triples(rows)
+    return trial_triples(facts) + all_sponsor_triples(facts) + country_triples(rows) + condition_triples(rows, facts)
 
 
 #: Terms that only the summary graph holds: a query that uses one reads the summaries.
@@ -260,7 +295,7 @@ def refresh(db: ox.Store, before: ox.Store | None, loaded: Iterable[str]) -> Sum
     keys = list(loaded)
     graph = ox.NamedNode(SUMMARY_GRAPH)
     if not db.contains_named_graph(graph) or len(keys) > FULL_REFRESH:
-        return _rebuild(db)
+        return rebuild(db)
     if not keys:
         return SummaryStats()
     names = [ids.record_graph(*_split(key)) for key in keys]
@@ -269,19 +304,50 @@ def refresh(db: ox.Store, before: ox.Store | None, loaded: Iterable[str]) -> Sum
     if before is not None:
         touched.add(before, names)
     rows = ox_rows(db)
+    emptied = _remove_condition_ids(db, touched.trials)
     for node in touched.trials | touched.sponsors | touched.countries:
         for quad in list(db.quads_for_pattern(to_ox(node), None, None, graph)):
             db.remove(quad)
+    facts = trial_facts(rows, sorted(touched.trials))
     new = (
-        trial_triples(trial_facts(rows, sorted(touched.trials)))
+        trial_triples(facts)
         + sponsor_triples(rows, sorted(touched.sponsors))
         + country_triples(rows, sorted(touched.countries))
+        + condition_triples(rows, facts, sorted(touched.trials))
     )
     db.extend(graph_quads(new, URIRef(SUMMARY_GRAPH)))
+    _drop_rows_without_trials(db, emptied)
     return SummaryStats(False, len(touched.trials), len(touched.sponsors), len(touched.countries))
 
 
-def _rebuild(db: ox.Store) -> SummaryStats:
+_ROW_IDS = (to_ox(TG.summaryTrialId), to_ox(TG.summaryAncestorTrialId))
+
+
+def _remove_condition_ids(db: ox.Store, trials: Iterable[URIRef]) -> set[ox.NamedNode]:
+    """Take the ids of ``trials`` (as the summary graph holds them) out of every condition row;
+    the rows they were in."""
+    graph = ox.NamedNode(SUMMARY_GRAPH)
+    rows: set[ox.NamedNode] = set()
+    for trial in trials:
+        for held in list(db.quads_for_pattern(to_ox(trial), to_ox(TG.summaryId), None, graph)):
+            for predicate in _ROW_IDS:
+                for quad in list(db.quads_for_pattern(None, predicate, held.object, graph)):
+                    rows.add(quad.subject)  # type: ignore[arg-type]
+                    db.remove(quad)
+    return rows
+
+
+def _drop_rows_without_trials(db: ox.Store, rows: Iterable[ox.NamedNode]) -> None:
+    """Remove the condition rows that no trial is in any more."""
+    graph = ox.NamedNode(SUMMARY_GRAPH)
+    for row in rows:
+        if not any(next(db.quads_for_pattern(row, p, None, graph), None) for p in _ROW_IDS):
+            for quad in list(db.quads_for_pattern(row, None, None, graph)):
+                db.remove(quad)
+
+
+def rebuild(db: ox.Store) -> SummaryStats:
+    """Compute the summary graph of ``db`` from scratch, in place of the one it holds."""
     triples = _everything(ox_rows(db))
     graph = ox.NamedNode(SUMMARY_GRAPH)
     if db.contains_named_graph(graph):

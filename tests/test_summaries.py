@@ -1,6 +1,6 @@
-"""The summary graph that `trials`, `sponsors`, `countries` and `counts` read: right after a
-first build, after a refresh of one record, after a record is quarantined, and counting a trial
-that several records describe once.  Expected values are read by hand from data/*.yaml and from
+"""The summary graph that `trials`, `sponsors`, `countries`, `counts` and `trials-by-condition`
+read: right after a first build, after a refresh of one record, after a record is quarantined,
+and counting a trial that several records describe once.  Expected values are read by hand from data/*.yaml and from
 the ICTRP fixture named in each test."""
 
 from __future__ import annotations
@@ -108,6 +108,84 @@ def test_summaries_after_a_quarantined_record(tmp_path: Path) -> None:
     assert _table(store, "trials", "id")["NCT04445454"]["enrollment"] == "20"
     assert _table(store, "sponsors", "name") == before["sponsors"]
     assert run(store, "trials", limit=1).total == 5
+    _summaries_are_a_fresh_computation(store)
+
+
+def _by_condition(store: OxigraphStore, label: str) -> list[tuple[str, str]]:
+    return [(str(r[1]), str(r[2])) for r in run(store, "trials-by-condition", {"condition": label}).rows]
+
+
+#: data/resstore.yaml and data/nct07635758.yaml name "ischemic stroke" (MeSH D000083242, under
+#: Stroke); data/nct04445454.yaml names "Coronavirus Infection" (D018352, under Virus Diseases).
+STROKE_BEFORE = [("NCT02849613", "ischemic stroke"), ("NCT07635758", "ischemic stroke")]
+CORONAVIRUS = """  - label: Coronavirus Infection
+    mesh: D018352
+    broader:
+      - {id: D003333, label: Coronaviridae Infections}
+      - {id: D030341, label: Nidovirales Infections}
+      - {id: D012327, label: RNA Virus Infections}
+      - {id: D014777, label: Virus Diseases}
+      - {id: D007239, label: Infections}
+"""
+#: under D018352 or Virus Diseases: both conditions (COVID-19 is under D018352), and D018352 under
+#: both its labels in the record: "Coronavirus Infection" as a condition and "Coronavirus
+#: Infections" as a broader term of COVID-19
+CORONAVIRUS_ROWS = [
+    ("NCT04445454", "COVID-19"),
+    ("NCT04445454", "Coronavirus Infection"),
+    ("NCT04445454", "Coronavirus Infections"),
+]
+STROKE = """  - label: Ischemic Stroke
+    mesh: D000083242
+    broader:
+      - {id: D020521, label: Stroke}
+"""
+
+
+def test_trials_by_condition_after_a_record_changes_its_condition_and_back(tmp_path: Path) -> None:
+    folder, store = _seed_store(tmp_path)
+    assert _by_condition(store, "stroke") == STROKE_BEFORE
+    assert _by_condition(store, "virus diseases") == CORONAVIRUS_ROWS
+    # version 2 of NCT04445454 studies ischemic stroke instead, spelt with capitals: the
+    # condition node of "ischemic stroke" now has two labels, each row the one its record gives
+    _edit(folder / "nct04445454.yaml", ('version: "1"', 'version: "2"'), (CORONAVIRUS, STROKE))
+    assert build([folder / "nct04445454.yaml"], store).loaded == ["curated/nct04445454"]
+    assert _by_condition(store, "stroke") == sorted([*STROKE_BEFORE, ("NCT04445454", "Ischemic Stroke")])
+    # the singular is gone; the plural is only a broader term of COVID-19 now, so the row is
+    # the trial's own condition under it
+    assert _by_condition(store, "coronavirus infection") == []
+    assert _by_condition(store, "coronavirus infections") == [("NCT04445454", "COVID-19")]
+    page = run(store, "trials-by-condition", {"condition": "ischemic stroke"}, limit=2, offset=1)
+    assert page.total == 3
+    assert [(str(r[1]), str(r[2])) for r in page.rows] == [
+        ("NCT04445454", "Ischemic Stroke"),
+        ("NCT07635758", "ischemic stroke"),
+    ]
+    _summaries_are_a_fresh_computation(store)
+    # version 3 goes back: the label with capitals is no one's any more, and no row keeps it
+    _edit(folder / "nct04445454.yaml", ('version: "2"', 'version: "3"'), (STROKE, CORONAVIRUS))
+    assert build([folder / "nct04445454.yaml"], store).loaded == ["curated/nct04445454"]
+    assert _by_condition(store, "stroke") == STROKE_BEFORE
+    assert _by_condition(store, "coronavirus infection") == CORONAVIRUS_ROWS
+    assert not store.query(
+        'ASK { GRAPH ?g { ?row <https://w3id.org/trialgraph/ontology#summaryLabel> "Ischemic Stroke" } }'
+    ).boolean
+    _summaries_are_a_fresh_computation(store)
+
+
+def test_trials_by_condition_after_a_quarantined_record(tmp_path: Path) -> None:
+    folder, store = _seed_store(tmp_path)
+    # version 2 changes the condition and breaks the shapes (negative enrolment): version 1
+    # stays published, and so does its condition
+    _edit(
+        folder / "nct04445454.yaml",
+        ('version: "1"', 'version: "2"'),
+        (CORONAVIRUS, STROKE),
+        ("enrollment: 20", "enrollment: -20"),
+    )
+    assert list(build([folder / "nct04445454.yaml"], store).quarantined) == ["curated/nct04445454"]
+    assert _by_condition(store, "stroke") == STROKE_BEFORE
+    assert _by_condition(store, "coronavirus infection") == CORONAVIRUS_ROWS
     _summaries_are_a_fresh_computation(store)
 
 

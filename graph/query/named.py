@@ -172,11 +172,12 @@ def run(
 def _page(store: Store, text: str, bindings: dict[str, Node], limit: int | None, offset: int) -> Result:
     if isinstance(store, OxigraphStore) and not paging.is_marked(text):
         return _window(store, with_values(text, bindings) if bindings else text, limit, offset)
+    # paging.page binds the parameters inside the marked sub-select too: bound only in the
+    # outer group, a sub-select that needs them is evaluated over the whole graph
+    result = store.query(paging.page(text, bindings, limit, offset))
     if limit is None and offset == 0:
-        result = store.query(text, bindings)
         result.total = len(result.rows)
         return result
-    result = store.query(paging.page(text, bindings, limit, offset))
     if offset == 0 and limit is not None and len(result.rows) < limit:
         result.total = len(result.rows)
     else:
