@@ -15,6 +15,7 @@ from rich.console import Console
 
 from graph.constants import BATCH_SIZE, DEFAULT_DATA, STORE_ENV, default_store
 from graph.errors import TrialgraphError
+from graph.export_formats import EXPORT_FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -567,9 +568,7 @@ def _print_rows(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
 
 @main.command()
 @store_option
-@click.option(
-    "--format", "fmt", type=click.Choice(["trig", "nquads", "turtle", "ntriples", "jsonld", "graphml"]), required=True
-)
+@click.option("--format", "fmt", type=click.Choice([*EXPORT_FORMATS, "graphml"]), required=True)
 @click.option("--output", "-o", type=click.Path(), help="File to write (default: standard output).")
 @handles_errors
 def export(store: str, fmt: str, output: str | None) -> None:
