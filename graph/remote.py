@@ -35,6 +35,7 @@ from rdflib.term import Node
 
 from graph.constants import XSD_STRING
 from graph.errors import QueryError, StoreError
+from graph.export_formats import export_format
 from graph.sparql import Result, with_values
 
 _RESULTS_JSON = "application/sparql-results+json"
@@ -205,20 +206,18 @@ class RemoteStore:
         return [r[0] for r in rows if isinstance(r[0], URIRef)]
 
     def dump(self, fmt: str) -> bytes:
-        formats = {"trig": "trig", "nquads": "nquads", "jsonld": "json-ld", "turtle": "turtle", "ntriples": "nt"}
-        if fmt not in formats:
-            raise StoreError(f"unknown export format {fmt!r}", hint="use " + ", ".join(formats))
-        if fmt in ("turtle", "ntriples"):
+        spec = export_format(fmt)
+        if spec.union:
             union = Graph()
             for name in self.named_graphs():
                 union += self.graph(name)
-            return union.serialize(format=formats[fmt], encoding="utf-8")
+            return union.serialize(format=spec.rdflib_format, encoding="utf-8")
         ds = Dataset()
         for name in self.named_graphs():
             target = ds.graph(name)
             for triple in self.graph(name):
                 target.add(triple)
-        return ds.serialize(format=formats[fmt], encoding="utf-8")
+        return ds.serialize(format=spec.rdflib_format, encoding="utf-8")
 
     # -- writing -------------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from rdflib.term import Node
 from graph.constants import STORE_ENV as _STORE_ENV
 from graph.constants import XSD_STRING
 from graph.errors import QueryError, StoreError
+from graph.export_formats import export_format
 from graph.sparql import Result, with_values
 
 # -- term conversion ----------------------------------------------------------------------------
@@ -147,14 +148,6 @@ PREFIXES = {
     "xsd": "http://www.w3.org/2001/XMLSchema#",
 }
 
-_DUMP_FORMATS = {
-    "trig": ox.RdfFormat.TRIG,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-}
-
 
 class _OxWriter:
     def __init__(self, db: ox.Store) -> None:
@@ -267,11 +260,12 @@ class OxigraphStore:
         return [URIRef(g.value) for g in self.db.named_graphs() if isinstance(g, ox.NamedNode)]
 
     def dump(self, fmt: str) -> bytes:
-        if fmt not in _DUMP_FORMATS:
-            raise StoreError(f"unknown export format {fmt!r}", hint="use " + ", ".join(_DUMP_FORMATS))
-        kind = _DUMP_FORMATS[fmt]
-        prefixes = PREFIXES if kind in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
-        if kind in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES):
+        spec = export_format(fmt)
+        kind = ox.RdfFormat.from_media_type(spec.media_type)
+        if kind is None:
+            raise StoreError(f"export format {fmt!r}: oxigraph does not know {spec.media_type}")
+        prefixes = PREFIXES if spec.prefixed else None
+        if spec.union:
             # one graph: the union of all graphs, duplicates folded
             tmp = ox.Store()
             tmp.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in self.db)

@@ -18,6 +18,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 
 from graph.build import build
 from graph.errors import StoreError
+from graph.export_formats import EXPORT_FORMATS
 from graph.query.named import catalogue, run
 from graph.remote import Endpoints, RemoteStore
 from graph.store import OxigraphStore, open_store
@@ -138,6 +139,29 @@ def test_graphs_and_dump_match_the_embedded_store(remote: str, embedded: Oxigrap
     for t in embedded.graph(state):
         local.remove(t)
     assert len(union) == len(local)
+
+
+@pytest.mark.parametrize("name", sorted(EXPORT_FORMATS))
+def test_every_registered_export_format_from_both_stores(remote: str, embedded: OxigraphStore, name: str) -> None:
+    spec = EXPORT_FORMATS[name]
+    # NCT06171568's record graph is one of the three files built into both stores
+    record = URIRef("https://w3id.org/trialgraph/graph/ctgov/NCT06171568")
+    nct = URIRef("https://w3id.org/trialgraph/id/trial/NCT06171568")
+    for store in (open_store(remote), embedded):
+        data = store.dump(name)
+        if spec.union:
+            g = Graph().parse(data=data, format=spec.rdflib_format)
+            assert (nct, None, None) in g
+        else:
+            ds = Dataset().parse(data=data, format=spec.rdflib_format)
+            assert record in {c.identifier for c in ds.graphs()}
+
+
+def test_an_unknown_export_format_names_the_known_ones(remote: str, embedded: OxigraphStore) -> None:
+    for store in (open_store(remote), embedded):
+        with pytest.raises(StoreError, match="unknown export format 'rdfxml'") as caught:
+            store.dump("rdfxml")
+        assert "trig" in str(caught.value.hint)
 
 
 def test_rebuilding_the_same_files_changes_nothing(remote: str) -> None:

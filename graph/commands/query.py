@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 
 from graph.commands.options import err, handles_errors, parse_params, plain, store_option
+from graph.export_formats import EXPORT_FORMATS
 
 #: Rows of a page in a terminal table when --limit is not given.
 TABLE_LIMIT = 50
@@ -97,7 +98,7 @@ def list_queries() -> None:
 @click.command()
 @store_option
 @click.option(
-    "--format", "fmt", type=click.Choice(["trig", "nquads", "turtle", "ntriples", "jsonld", "graphml"]), required=True
+    "--format", "fmt", type=click.Choice([*EXPORT_FORMATS, "graphml"]), required=True
 )
 @click.option("--output", "-o", type=click.Path(), help="File to write (default: standard output).")
 @handles_errors
