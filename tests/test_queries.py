@@ -304,6 +304,18 @@ def test_a_page_is_cut_at_the_mark_and_counted_there() -> None:
     count = paging.count(MARKED, {})
     assert count.startswith("PREFIX ex: <http://example.org/>\nSELECT (COUNT(*) AS ?total) WHERE { {\n SELECT ?s WHERE")
     assert "OPTIONAL" not in count and "# page:" not in count
+    assert "ORDER BY" not in count  # a count needs no sort
+    prepareQuery(count)
+
+
+def test_a_count_keeps_the_order_a_limit_of_the_sub_select_depends_on() -> None:
+    own = """SELECT ?s WHERE {
+  { SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 100
+    # page: here
+  }
+}"""
+    count = paging.count(own, {})
+    assert "ORDER BY ?s LIMIT 100" in count
     prepareQuery(count)
 
 
