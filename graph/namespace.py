@@ -204,7 +204,7 @@ class TG(DefinedNamespace):
     summaryCondition: URIRef
     summaryLabel: URIRef
     summaryTrialId: URIRef
-    summaryAncestorTrialId: URIRef
+    summaryAncestorOf: URIRef
 
 
 # rdflib resolves each ``TG.name`` through the metaclass on every access (about 100 times the

@@ -17,15 +17,16 @@ square of a popular node's records.  The summaries are computed record graph by 
 - a country: ``tg:summaryCode``, ``tg:trialCount`` and ``tg:siteCount``;
 - a condition row, one per condition and label (:func:`condition_row`): ``tg:summaryCondition``,
   ``tg:summaryLabel``, and the preferred id of every trial whose records name that condition
-  with that label (``tg:summaryTrialId``) or list it as an ancestor of their MeSH conditions
-  (``tg:summaryAncestorTrialId``).  ``trials-by-condition`` reads a condition's trials from
-  there in one index scan, where the record graphs need two look-ups per trial (its id and
-  the label its record gives the condition), about 10 µs each.
+  with that label (``tg:summaryTrialId``); an ancestor row the same with
+  ``tg:summaryAncestorOf``, for the trials whose records list the condition as an ancestor of
+  their MeSH conditions.  ``trials-by-condition`` reads a condition's trials from there in one
+  index scan, where the record graphs need two look-ups per trial (its id and the label its
+  record gives the condition), about 10 µs each.
 
 A build refreshes the rows of the trials its changed records describe (before and after the
-change), their condition rows, and the counts of their sponsors and countries.  A quarantined record changes no
-graph and so no row.  A build of many records, or a store without summaries, recomputes them
-all.
+change), their condition rows, and the counts of their sponsors and countries.  A quarantined
+record changes no graph and so no row.  A build of many records, or a store without summaries,
+recomputes them all.
 """
 
 from __future__ import annotations
@@ -154,10 +155,11 @@ def trial_triples(facts: dict[URIRef, _Facts]) -> list[Triple]:
     return out
 
 
-def condition_row(condition: URIRef, label: Node) -> URIRef:
-    """The node of the condition row of ``condition`` under ``label`` (an IRI under the
-    condition's own, so that a refresh finds and replaces it)."""
-    digest = sha256(f"{condition}\n{label.n3()}".encode()).hexdigest()[:16]  # type: ignore[union-attr]
+def condition_row(condition: URIRef, label: Node, *, ancestor: bool = False) -> URIRef:
+    """The node of the condition row (or, with ``ancestor``, the ancestor row) of ``condition``
+    under ``label``: an IRI under the condition's own, so that a refresh finds and replaces it."""
+    kind = "ancestor" if ancestor else "condition"
+    digest = sha256(f"{kind}\n{condition}\n{label.n3()}".encode()).hexdigest()[:16]  # type: ignore[union-attr]
     return URIRef(f"{condition}#summary-{digest}")
 
 
@@ -165,7 +167,7 @@ def condition_triples(rows: Rows, facts: dict[URIRef, _Facts], trials: Iterable[
     """The condition rows of ``trials`` (of every trial when None): each condition and label the
     trials' records give, with the trials' ids (the ``tg:summaryId`` of ``facts``)."""
     out: set[Triple] = set()
-    nodes: dict[tuple[Node, Node], URIRef] = {}
+    nodes: dict[tuple[Node | None, Node | None, Node | None], URIRef] = {}
     pids: dict[Node, Literal] = {}
     for trial, link, condition, label in _each(rows, "condition-rows", "trial", trials):
         if trial not in pids:
@@ -173,12 +175,14 @@ def condition_triples(rows: Rows, facts: dict[URIRef, _Facts], trials: Iterable[
             if f is None or not f.ids:
                 continue
             pids[trial] = Literal(min(f.ids))  # type: ignore[index]
-        row = nodes.get((condition, label))  # type: ignore[arg-type]
+        key = (link, condition, label)
+        row = nodes.get(key)  # type: ignore[arg-type]
         if row is None:
-            row = nodes[(condition, label)] = condition_row(condition, label)  # type: ignore[arg-type,index]
-            out.add((row, TG.summaryCondition, condition))  # type: ignore[arg-type]
+            ancestor = link != TG.condition
+            row = nodes[key] = condition_row(condition, label, ancestor=ancestor)  # type: ignore[arg-type,index]
+            out.add((row, TG.summaryAncestorOf if ancestor else TG.summaryCondition, condition))  # type: ignore[arg-type]
             out.add((row, TG.summaryLabel, label))  # type: ignore[arg-type]
-        out.add((row, TG.summaryTrialId if link == TG.condition else TG.summaryAncestorTrialId, pids[trial]))  # type: ignore[index]
+        out.add((row, TG.summaryTrialId, pids[trial]))  # type: ignore[index]
     return list(out)
 
 
@@ -320,7 +324,7 @@ def refresh(db: ox.Store, before: ox.Store | None, loaded: Iterable[str]) -> Sum
     return SummaryStats(False, len(touched.trials), len(touched.sponsors), len(touched.countries))
 
 
-_ROW_IDS = (to_ox(TG.summaryTrialId), to_ox(TG.summaryAncestorTrialId))
+_ROW_ID = to_ox(TG.summaryTrialId)
 
 
 def _remove_condition_ids(db: ox.Store, trials: Iterable[URIRef]) -> set[ox.NamedNode]:
@@ -330,10 +334,9 @@ def _remove_condition_ids(db: ox.Store, trials: Iterable[URIRef]) -> set[ox.Name
     rows: set[ox.NamedNode] = set()
     for trial in trials:
         for held in list(db.quads_for_pattern(to_ox(trial), to_ox(TG.summaryId), None, graph)):
-            for predicate in _ROW_IDS:
-                for quad in list(db.quads_for_pattern(None, predicate, held.object, graph)):
-                    rows.add(quad.subject)  # type: ignore[arg-type]
-                    db.remove(quad)
+            for quad in list(db.quads_for_pattern(None, _ROW_ID, held.object, graph)):
+                rows.add(quad.subject)  # type: ignore[arg-type]
+                db.remove(quad)
     return rows
 
 
@@ -341,7 +344,7 @@ def _drop_rows_without_trials(db: ox.Store, rows: Iterable[ox.NamedNode]) -> Non
     """Remove the condition rows that no trial is in any more."""
     graph = ox.NamedNode(SUMMARY_GRAPH)
     for row in rows:
-        if not any(next(db.quads_for_pattern(row, p, None, graph), None) for p in _ROW_IDS):
+        if next(db.quads_for_pattern(row, _ROW_ID, None, graph), None) is None:
             for quad in list(db.quads_for_pattern(row, None, None, graph)):
                 db.remove(quad)
 
