@@ -370,7 +370,8 @@ def rebuild(db: ox.Store) -> SummaryStats:
     if db.contains_named_graph(graph):
         db.remove_graph(graph)
     db.add_graph(graph)  # an empty store still has its (empty) summaries
-    db.extend(graph_quads(triples, URIRef(SUMMARY_GRAPH)))
+    # a staging database, published atomically later: no transaction needed for this write
+    db.bulk_extend(graph_quads(triples, URIRef(SUMMARY_GRAPH)))
     kinds = [p for _s, p, _o in triples]
     return SummaryStats(True, kinds.count(TG.summaryId), kinds.count(TG.leadTrialCount), kinds.count(TG.summaryCode))
 
