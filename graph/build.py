@@ -14,7 +14,6 @@ Rules kept here:
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import time
@@ -26,18 +25,18 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib import RDF, Graph, URIRef
 
 import graph.batch as batch
 import graph.ingest as ingest
 import graph.ledger as ledger
 import graph.processes as processes
-import graph.rdf as rdf
 import graph.resolve.identity as ids
 import graph.resolve.merge as merge
 import graph.resolve.orgs as orgs
 import graph.summaries as summaries
 import graph.summary as summary
+from graph.assign import assign_identity, existing_identifiers
 from graph.bulkload import StreamingLoader, drop
 from graph.constants import BATCH_SIZE, INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH, SUMMARY_GRAPH
 from graph.digest import Fold, hex_digest
@@ -53,10 +52,11 @@ from graph.layout import (
     is_record_graph,
     support_graph_of,
 )
-from graph.model import Identifier, TrialRecord
+from graph.model import TrialRecord
 from graph.namespace import TG
 from graph.progress import Callback as Progress
 from graph.progress import no_progress
+from graph.quarantine import quarantine_triples, update_quarantine
 from graph.reason.engine import Engine, Reasoner, ontology_graph, reasoner_for
 from graph.reason.full import InferenceStats, Places, finish_full, recompute
 from graph.reason.graphs import graph_of, is_current, replace_graph
@@ -65,7 +65,7 @@ from graph.store import OxigraphStore, Store, graph_quads
 from graph.summary import ImportSummary
 from graph.validate import Issue, shapes_fingerprint, shapes_graph
 
-__all__ = ["BuildReport", "asserted_data", "asserted_graph_names", "assign_identity", "build", "quarantined"]
+__all__ = ["BuildReport", "asserted_data", "asserted_graph_names", "build"]
 
 
 @dataclass
@@ -96,91 +96,6 @@ class BuildReport:
         if self.quarantined or any(i.severity == "violation" for i in self.issues):
             return 1
         return 0
-
-
-_IDS_OF_VALUE = """PREFIX tg: <https://w3id.org/trialgraph/ontology#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT ?value ?pref WHERE { GRAPH ?g { ?t tg:identifier/tg:idValue ?value ; dcterms:identifier ?pref } }"""
-_ID_VALUE = ox.NamedNode(str(TG.idValue))
-_IDENTIFIER = ox.NamedNode(str(TG.identifier))
-_DCT_IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")
-
-
-def existing_identifiers(store: Store, values: Iterable[str] | None = None) -> dict[str, str]:
-    """Registry id value -> preferred id of the trial that already holds it in the store (of
-    ``values`` only, when given and the store is an Oxigraph store: index look-ups, not a scan)."""
-    if values is None or not isinstance(store, OxigraphStore):
-        return {str(v): str(p) for v, p in store.query(_IDS_OF_VALUE).rows}
-    db = store.db
-    out: dict[str, str] = {}
-    for value in dict.fromkeys(values):
-        for q in db.quads_for_pattern(None, _ID_VALUE, ox.Literal(value), None):
-            if not is_record_graph(getattr(q.graph_name, "value", "")):
-                continue
-            for t in db.quads_for_pattern(None, _IDENTIFIER, q.subject, q.graph_name):
-                for pref in db.quads_for_pattern(t.subject, _DCT_IDENTIFIER, None, q.graph_name):
-                    out[value] = pref.object.value  # type: ignore[union-attr]
-    return out
-
-
-def assign_identity(
-    records: Sequence[TrialRecord], existing: dict[str, str]
-) -> tuple[dict[str, Identifier], dict[str, list[rdf.Triple]], list[str]]:
-    """Preferred identifier per record key, the merge evidence of each record as triples (kept in
-    the record's own graph, so it goes when the record goes), and the identity conflicts that were
-    reported instead of merged (see :mod:`graph.resolve.merge`)."""
-    result = merge.cluster(list(records), existing)
-    preferred: dict[str, Identifier] = {}
-    evidence: dict[str, list[rdf.Triple]] = {}
-    for c in result.clusters:
-        for key in c.keys:
-            preferred[key] = c.preferred
-        for ev in c.evidence:
-            if ev.kind == "existing-id":
-                # joining a stored trial depends on what earlier builds stored, not on the
-                # records: keeping it would make re-imports differ.  The shared id shows it.
-                continue
-            source, _, record_id = ev.from_record.partition("/")
-            key = ids.text_key(ev.to_record + " " + ev.id, 30)
-            node = URIRef(f"{ids.record_graph(source, record_id)}/evidence/{ev.kind}/{key}")
-            evidence.setdefault(ev.from_record, []).extend(
-                [
-                    (node, RDF.type, TG.MergeEvidence),
-                    (node, TG.evidenceKind, Literal(ev.kind)),
-                    (node, TG.mergedIdentifier, Literal(ev.id)),
-                    (node, RDFS.comment, Literal(f"{ev.from_record} -> {ev.to_record}")),
-                    (ids.trial_iri(c.preferred), TG.evidence, node),
-                ]
-            )
-    return preferred, evidence, [c.message for c in result.conflicts]
-
-
-def _quarantine_triples(key: str, source_file: str, problems: list[Issue]) -> Graph:
-    g = Graph()
-    source, _, record_id = key.partition("/")
-    node = URIRef(f"{QUARANTINE_GRAPH}/{source}/{ids.record_graph(source, record_id).rsplit('/', 1)[-1]}")
-    g.add((node, RDF.type, TG.QuarantinedRecord))
-    g.add((node, TG.sourceKind, Literal(source)))
-    g.add((node, TG.recordId, Literal(record_id)))
-    g.add((node, TG.quarantinedFrom, Literal(source_file)))
-    for issue in problems:
-        g.add((node, TG.problem, Literal(json.dumps(issue.as_dict(), sort_keys=True))))
-    return g
-
-
-def quarantined(store: Store) -> list[dict[str, Any]]:
-    """Quarantined records with their problems, as stored by the last builds."""
-    g = store.graph(URIRef(QUARANTINE_GRAPH))
-    out = []
-    for node in sorted(g.subjects(RDF.type, TG.QuarantinedRecord), key=str):
-        out.append(
-            {
-                "record": f"{g.value(node, TG.sourceKind)}/{g.value(node, TG.recordId)}",
-                "file": str(g.value(node, TG.quarantinedFrom)),
-                "problems": [json.loads(str(p)) for p in sorted(g.objects(node, TG.problem), key=str)],
-            }
-        )
-    return out
 
 
 _FINGERPRINTED = ("graph", "ontology", "shapes")
@@ -334,7 +249,7 @@ class _Outcomes:
             elif out.kind == "quarantined":
                 self.report.quarantined[out.key] = out.problems
                 summary.add_quarantine(self.report.summary, out.key, out.problems)
-                self.quarantine[out.key] = _quarantine_triples(out.key, out.source_file, out.problems)
+                self.quarantine[out.key] = quarantine_triples(out.key, out.source_file, out.problems)
             else:
                 self.cleared.add(out.key)
                 summary.add_findings(self.report.summary, out.key, out.findings)
@@ -459,7 +374,7 @@ def _fill(store: OxigraphStore, w: Any, second: _Pass) -> None:
     if stored_records or incremental:
         ledger.write(db, outcomes.entries)
     if outcomes.changed:
-        _update_quarantine(store, w, outcomes.quarantine, outcomes.cleared)
+        update_quarantine(store, w, outcomes.quarantine, outcomes.cleared)
     progress("reasoning", 0, None)
     if reasoner is None or (stored_records and not incremental):
         report.reasoning = recompute(db, engine=engine, ontology=onto, progress=progress)
@@ -604,7 +519,7 @@ def _write_remote(store: Store, second: _Pass) -> None:
             done += len(result.outcomes)
             progress("records", done, total)
         if outcomes.changed:
-            _update_quarantine(store, remote, outcomes.quarantine, outcomes.cleared)
+            update_quarantine(store, remote, outcomes.quarantine, outcomes.cleared)
         if outcomes.entries:
             entries = ledger.read_remote(store)
             entries.update(outcomes.entries)
@@ -658,22 +573,6 @@ def _send_inferences(store: Store, onto: Graph, engine: Engine) -> None:
                 remote.remove_graph(name)
         for fresh_name, g in fresh.items():
             remote.replace_graph(URIRef(fresh_name), g)
-
-
-def _update_quarantine(store: Store, w: object, new: dict[str, Graph], cleared: set[str]) -> None:
-    """Quarantine entries: add this build's, drop those whose record now loads cleanly."""
-    current = store.graph(URIRef(QUARANTINE_GRAPH))
-    keep = Graph()
-    for s, p, o in current:
-        src = current.value(s, TG.sourceKind)
-        rid = current.value(s, TG.recordId)
-        key = f"{src}/{rid}"
-        if key in cleared or key in new:
-            continue
-        keep.add((s, p, o))
-    for g in new.values():
-        keep += g
-    w.replace_graph(URIRef(QUARANTINE_GRAPH), keep)  # type: ignore[attr-defined]
 
 
 def _resolve_organizations(

@@ -88,7 +88,7 @@ def _safe_iri(iri: URIRef) -> bool:
 
 def quarantine_issues(store: Store) -> tuple[list[Issue], list[dict[str, str]]]:
     """The stored problems of quarantined records, and the list of those records."""
-    from graph.build import quarantined
+    from graph.quarantine import quarantined
 
     issues: list[Issue] = []
     listing: list[dict[str, str]] = []

@@ -30,9 +30,7 @@ MAX_LINES = 600
 
 #: Modules still longer than :data:`MAX_LINES`, with their length today as a ceiling.  Remove a
 #: module from the list when a split brings it under the limit; never raise a ceiling.
-OVERSIZE = {
-    "graph/build.py": 689,
-}
+OVERSIZE: dict[str, int] = {}
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from graph import rdf, sources
-from graph.build import asserted_graph_names, assign_identity
+from graph.assign import assign_identity
+from graph.build import asserted_graph_names
 from graph.check import _plain, check_store, gate_issues
 from graph.cli import main
 from graph.errors import RecordError
