@@ -94,11 +94,19 @@ def convert_result(raw: Any, limit: int | None) -> Result:
         variables = [v.value for v in raw.variables]
         rows: list[tuple[Node | None, ...]] = []
         truncated = False
+        # each distinct term is converted once: rows repeat their conditions, sponsors, labels
+        converted: dict[Any, Node | None] = {}
         for sol in raw:
             if limit is not None and len(rows) >= limit:
                 truncated = True
                 break
-            rows.append(tuple(from_ox(sol[v]) for v in variables))
+            row = []
+            for v in variables:
+                term = sol[v]
+                if term not in converted:
+                    converted[term] = from_ox(term)
+                row.append(converted[term])
+            rows.append(tuple(row))
         return Result("SELECT", variables, rows, truncated=truncated)
     g = Graph()
     truncated = False

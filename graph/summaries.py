@@ -44,7 +44,7 @@ from graph.constants import QUERIES_DIR, SUMMARY_GRAPH
 from graph.errors import StoreError
 from graph.namespace import TG
 from graph.sparql import with_values
-from graph.store import Store, convert_result, from_ox, graph_quads, to_ox
+from graph.store import Store, convert_result, graph_quads, to_ox
 
 #: Reads rows: (SPARQL text, bindings) -> rows of rdflib terms.
 Rows = Callable[[str, Mapping[str, Node]], list[tuple[Node | None, ...]]]
@@ -86,25 +86,11 @@ class _Facts:
 
 def ox_rows(db: ox.Store) -> Rows:
     """Rows from an Oxigraph database (a build's staging copy), its named graphs as the
-    default graph, the way :class:`graph.store.OxigraphStore` queries.  Each distinct term is
-    converted to rdflib once per query: the summaries of a whole store read a few hundred
-    thousand rows that repeat the same conditions, labels, sponsors and countries."""
+    default graph, the way :class:`graph.store.OxigraphStore` queries."""
 
     def rows(text: str, bindings: Mapping[str, Node]) -> list[tuple[Node | None, ...]]:
         bound = with_values(text, bindings) if bindings else text
-        raw = db.query(bound, use_default_graph_as_union=True)
-        variables = list(raw.variables)  # type: ignore[union-attr]
-        seen: dict[object, Node | None] = {None: None}
-        out: list[tuple[Node | None, ...]] = []
-        for solution in raw:  # type: ignore[union-attr]
-            row = []
-            for variable in variables:
-                term = solution[variable]
-                if term not in seen:
-                    seen[term] = from_ox(term)
-                row.append(seen[term])
-            out.append(tuple(row))
-        return out
+        return convert_result(db.query(bound, use_default_graph_as_union=True), None).rows
 
     return rows
 
