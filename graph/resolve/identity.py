@@ -52,9 +52,8 @@ def site_iri(site: Site) -> URIRef:
 
 
 def condition_iri(condition: Condition) -> URIRef:
-    if condition.mesh:
-        return ID[f"condition/mesh-{condition.mesh}"]
-    return ID[f"condition/{slug(condition.label)}"]
+    """A condition by its MeSH descriptor when it has one, else by its label."""
+    return mesh_condition_iri(condition.mesh) if condition.mesh else ID[f"condition/{slug(condition.label)}"]
 
 
 def mesh_condition_iri(descriptor: str) -> URIRef:
@@ -68,8 +67,9 @@ def condition_term_iri(term: ConditionTerm) -> URIRef:
 
 
 def intervention_iri(intervention: Intervention) -> URIRef:
+    """An intervention by its MeSH descriptor when it has one, else by its name."""
     if intervention.mesh:
-        return ID[f"intervention/mesh-{intervention.mesh}"]
+        return mesh_intervention_iri(intervention.mesh)
     return ID[f"intervention/{slug(intervention.name)}"]
 
 

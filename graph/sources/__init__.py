@@ -60,6 +60,16 @@ def register(fmt: SourceFormat) -> SourceFormat:
     return fmt
 
 
+def file_head(path: Path, size: int) -> bytes | None:
+    """The first ``size`` bytes of a file, for a reader's ``sniff``; None when it cannot be read
+    (a sniffer then says the file is not its format, and the build reports it as unread)."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(size)
+    except OSError:
+        return None
+
+
 def plugins() -> tuple[str, ...]:
     """The reader modules outside the package that :data:`~graph.constants.READERS_ENV` names
     (dotted names, separated by commas).  Worker processes inherit the variable, so they read

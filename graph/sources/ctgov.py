@@ -38,7 +38,7 @@ from typing import Any
 import orjson
 
 from graph.errors import RecordError
-from graph.sources import ReadResult, SourceFormat, json_problem, kind_of, register
+from graph.sources import ReadResult, SourceFormat, file_head, json_problem, kind_of, register
 from graph.sources.ctgov_study import SOURCE, read_study
 
 #: A study JSON larger than this inside an archive is refused rather than inflated in memory.
@@ -189,10 +189,8 @@ def sniff(path: Path) -> bool:
         return _sniff_zip(path)
     if suffix != ".json":
         return False
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(SNIFF_BYTES)
-    except OSError:
+    head = file_head(path, SNIFF_BYTES)
+    if head is None:
         return False
     head = head.removeprefix(_BOM).lstrip()
     return head[:1] in (b"{", b"[") and any(key in head for key in _SNIFF_KEYS)

@@ -6,6 +6,7 @@ interventions, outcomes, eligibility, references); a study that cannot be read b
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from graph.errors import RecordError
@@ -278,46 +279,47 @@ def _conditions(record: TrialRecord, protocol: At, derived: At, notes: Notes) ->
     record.conditions.extend(Condition(m.label, mesh=m.id, broader=broader) for m in meshes)
 
 
+def _named(parent: At, key: str, name_key: str, what: str, notes: Notes) -> Iterator[tuple[At, str]]:
+    """Each object of the list ``key`` with its ``name_key`` text; one without it is warned
+    about and skipped (``what`` says what it is)."""
+    for at in parent.objs(key):
+        name = at.text(name_key)
+        if name:
+            yield at, name
+        else:
+            notes.warn("unnamed", at.path, f"{what}; skipped")
+
+
 def _interventions(record: TrialRecord, arms: At, derived: At, notes: Notes) -> None:
-    for at in arms.objs("interventions"):
-        name = at.text("name")
-        if not name:
-            notes.warn("unnamed", at.path, "an intervention without a name; skipped")
-            continue
-        record.interventions.append(
-            Intervention(
-                name=name,
-                type=notes.enum(at, "type", "intervention-type"),
-                other_names=tuple(at.texts("otherNames")),
-                arm_labels=tuple(at.texts("armGroupLabels")),
-                description=at.text("description"),
-            )
+    record.interventions.extend(
+        Intervention(
+            name=name,
+            type=notes.enum(at, "type", "intervention-type"),
+            other_names=tuple(at.texts("otherNames")),
+            arm_labels=tuple(at.texts("armGroupLabels")),
+            description=at.text("description"),
         )
+        for at, name in _named(arms, "interventions", "name", "an intervention without a name", notes)
+    )
     meshes, broader, record.intervention_ancestors = _browse(derived.obj("interventionBrowseModule"), notes)
     record.interventions.extend(Intervention(m.label, mesh=m.id, broader=broader) for m in meshes)
-    for at in arms.objs("armGroups"):
-        label = at.text("label")
-        if not label:
-            notes.warn("unnamed", at.path, "an arm without a label; skipped")
-            continue
-        record.arms.append(
-            Arm(
-                label=label,
-                type=notes.enum(at, "type", "arm-type"),
-                description=at.text("description"),
-                interventions=tuple(at.texts("interventionNames")),
-            )
+    record.arms.extend(
+        Arm(
+            label=label,
+            type=notes.enum(at, "type", "arm-type"),
+            description=at.text("description"),
+            interventions=tuple(at.texts("interventionNames")),
         )
+        for at, label in _named(arms, "armGroups", "label", "an arm without a label", notes)
+    )
 
 
 def _outcomes(record: TrialRecord, outcomes: At, notes: Notes) -> None:
     for kind, key in (("PRIMARY", "primaryOutcomes"), ("SECONDARY", "secondaryOutcomes"), ("OTHER", "otherOutcomes")):
-        for at in outcomes.objs(key):
-            measure = at.text("measure")
-            if not measure:
-                notes.warn("unnamed", at.path, "an outcome without a measure; skipped")
-                continue
-            record.outcomes.append(Outcome(kind, measure, at.text("timeFrame"), at.text("description")))
+        record.outcomes.extend(
+            Outcome(kind, measure, at.text("timeFrame"), at.text("description"))
+            for at, measure in _named(outcomes, key, "measure", "an outcome without a measure", notes)
+        )
 
 
 def _eligibility(record: TrialRecord, eligibility: At, notes: Notes) -> None:

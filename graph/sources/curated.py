@@ -56,7 +56,7 @@ from graph.model import (
 from graph.normalize.registry_ids import REGISTRIES, id_matches
 from graph.normalize.text import quoted, shown
 from graph.normalize.vocab import enum_value
-from graph.sources import ReadResult, SourceFormat, register
+from graph.sources import ReadResult, SourceFormat, file_head, register
 from graph.sources.curated_problems import Ctx, Skip, error, kind, plain, sub
 from graph.sources.curated_values import Obj
 
@@ -337,22 +337,18 @@ def _check_links(ctx: Ctx, record: TrialRecord) -> None:
     always a typo, but it is still representable, so it is a warning."""
     arm_labels = {a.label for a in record.arms}
     names = {i.name for i in record.interventions}
-    for i, arm in enumerate(record.arms):
-        for j, name in enumerate(arm.interventions):
-            if names and name not in names:
-                ctx.warn(
-                    f"arms[{i}].interventions[{j}]",
-                    f"{quoted(name)} names no intervention of this record: write it as in interventions[].name",
-                    "unmatched-link",
-                )
-    for i, intervention in enumerate(record.interventions):
-        for j, label in enumerate(intervention.arm_labels):
-            if arm_labels and label not in arm_labels:
-                ctx.warn(
-                    f"interventions[{i}].arm_labels[{j}]",
-                    f"{quoted(label)} names no arm of this record: write it as in arms[].label",
-                    "unmatched-link",
-                )
+    links = [
+        (f"arms[{i}].interventions[{j}]", name, names, "intervention", "interventions[].name")
+        for i, arm in enumerate(record.arms)
+        for j, name in enumerate(arm.interventions)
+    ] + [
+        (f"interventions[{i}].arm_labels[{j}]", label, arm_labels, "arm", "arms[].label")
+        for i, intervention in enumerate(record.interventions)
+        for j, label in enumerate(intervention.arm_labels)
+    ]
+    for path, text, known, target, where in links:
+        if known and text not in known:
+            ctx.warn(path, f"{quoted(text)} names no {target} of this record: write it as in {where}", "unmatched-link")
 
 
 def _record_name(data: object, fallback: str) -> str:
@@ -402,12 +398,8 @@ def sniff(path: Path) -> bool:
     ``identifiers:`` key near its start."""
     if path.suffix.lower() not in SUFFIXES or path.name.lower() in EXCLUDED_NAMES:
         return False
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(_SNIFF_BYTES)
-    except OSError:
-        return False
-    return bool(_MARKER.search(head.removeprefix(b"\xef\xbb\xbf")))
+    head = file_head(path, _SNIFF_BYTES)
+    return head is not None and bool(_MARKER.search(head.removeprefix(b"\xef\xbb\xbf")))
 
 
 def read(path: Path) -> Iterator[ReadResult]:

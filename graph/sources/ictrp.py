@@ -64,7 +64,7 @@ from graph.model import Identifier, PartialDate, Participation, RecordWarning, T
 from graph.normalize.countries import country_code
 from graph.normalize.orgnames import sponsor_participations
 from graph.normalize.text import quoted, quoted_list, shown
-from graph.sources import ReadResult, SourceFormat, register
+from graph.sources import ReadResult, SourceFormat, file_head, register
 from graph.sources.ictrp_blocks import (
     organization_names,
     parse_conditions,
@@ -324,12 +324,8 @@ def sniff(path: Path) -> bool:
     """An ``.xml`` file whose first bytes name the ICTRP export root element."""
     if path.suffix.lower() != ".xml":
         return False
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(SNIFF_BYTES)
-    except OSError:
-        return False
-    return ROOT_TAG.encode() in head
+    head = file_head(path, SNIFF_BYTES)
+    return head is not None and ROOT_TAG.encode() in head
 
 
 def _trial_label(trial: Element, position: int) -> str:
