@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from rdflib import Dataset, URIRef
 from rdflib.compare import isomorphic, to_isomorphic
 
-from graph.build import build
 from graph.cli import main
 from graph.constants import INFERRED_GRAPH
+from graph.pipeline.run import build
 from graph.store import open_store
 
 from .conftest import CTGOV_DIR, SEED_DATA

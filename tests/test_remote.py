@@ -1,4 +1,4 @@
-"""A remote store: a real `oxigraph serve` process on 127.0.0.1, loaded by `graph.build.build`
+"""A remote store: a real `oxigraph serve` process on 127.0.0.1, loaded by `graph.pipeline.run.build`
 through the SPARQL Protocol and the Graph Store Protocol, answers every named query with the
 rows of the embedded store built from the same files."""
 
@@ -16,9 +16,9 @@ import httpx
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 
-from graph.build import build
 from graph.errors import StoreError
 from graph.export_formats import EXPORT_FORMATS
+from graph.pipeline.run import build
 from graph.query.named import catalogue, run
 from graph.remote import Endpoints, RemoteStore
 from graph.store import OxigraphStore, open_store

@@ -91,7 +91,7 @@ def build(
     """Read trial records under PATHS (default: the folder data/ here), load them into the store,
     reason and validate.  Exit 1 when records were quarantined for violations, 2 when some could
     not be read."""
-    from graph.build import build as run_build
+    from graph.pipeline.run import build as run_build
     from graph.progress import progress_bar
     from graph.store import open_store
 
