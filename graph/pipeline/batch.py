@@ -227,4 +227,3 @@ def run_jobs(
             yield pending.popleft().result()
     while pending:
         yield pending.popleft().result()
-

@@ -55,3 +55,12 @@ class BuildReport:
             "triples": self.triples,
             "exit_code": self.exit_code,
         }
+
+    def last_line(self, store: str) -> str:
+        """The build's last line: its counts for people."""
+        c = self.counts(store)
+        return (
+            f"{c['records_read']} records read: {c['loaded']} loaded, {c['unchanged']} unchanged, "
+            f"{c['older']} older kept out, {c['quarantined']} quarantined, {c['unreadable']} unreadable. "
+            f"Store {c['store']}: {c['trials']} trials, {c['triples']} triples ({self.seconds:.1f} s)."
+        )
