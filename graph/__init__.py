@@ -72,8 +72,13 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'graph' has no attribute {name!r}")
+    if home is None:  # a module of the package (``graph.store``), as when every name was imported at once
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
     value = getattr(importlib.import_module(home[0]), home[1])
     globals()[name] = value  # found directly from now on
     return value
