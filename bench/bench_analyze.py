@@ -9,7 +9,7 @@ Standalone script, never a test::
 The stores are built the way ``bench/bench_import.py`` builds its registry-like set: real
 ClinicalTrials.gov API v2 studies from ``../shared/data/ctgov-v2`` with new NCT ids
 (``NCT9xxxxxxx``, :func:`bench_import.write_set`, the studies with at most 200 sites), read,
-validated, loaded and reasoned by :func:`graph.build.build` into an on-disk Oxigraph store.
+validated, loaded and reasoned by :func:`graph.pipeline.run.build` into an on-disk Oxigraph store.
 
 Each analysis is timed as a user runs it, through :func:`graph.analyze`: reading the part of the
 network it needs from the store (``queries/network-*.rq``) and computing.  Printed per analysis:
@@ -43,7 +43,7 @@ def build_store(studies: int, work: Path) -> Path:
     """``studies`` registry-like synthetic studies, built into ``work/store``."""
     from bench_import import write_set
 
-    from graph.build import build
+    from graph.pipeline.run import build
 
     started = time.perf_counter()
     source = write_set(work, studies, max_sites=200)

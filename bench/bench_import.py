@@ -10,7 +10,7 @@ Standalone script, never a test::
 For each size it prints one row:
 
 - **build**: ``trialgraph build`` of a synthetic bulk-download zip into a fresh on-disk store
-  (:func:`graph.build.build` in a fresh process): wall and CPU seconds (workers included), peak
+  (:func:`graph.pipeline.run.build` in a fresh process): wall and CPU seconds (workers included), peak
   resident memory of all processes together (sampled every 0.2 s), quads written, studies/s,
   quads/s, and the wall time of each step (read, identity, records, reasoning, the rest);
 - **raw load**: the store dumped as N-Quads, then ``pyoxigraph.Store.bulk_load`` of that very file
@@ -151,7 +151,7 @@ def _cpu() -> float:
 
 
 def child_build(zip_path: str, store_path: str) -> dict[str, Any]:
-    from graph.build import build
+    from graph.pipeline.run import build
     from graph.store import open_store
 
     steps: dict[str, float] = {}

@@ -91,7 +91,7 @@ def store_for(size: int, work: Path, max_sites: int) -> Path:
     path = work / f"store-{size}"
     if (path / "current").exists():
         return path
-    from graph.build import build
+    from graph.pipeline.run import build
 
     with tempfile.TemporaryDirectory(prefix="trialgraph-bench-queries-") as tmp:
         data = write_set(Path(tmp), size, max_sites)

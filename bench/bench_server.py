@@ -193,7 +193,7 @@ def store_for(args: argparse.Namespace) -> Iterator[Path]:
     if args.store is not None:
         yield args.store.resolve()
         return
-    from graph.build import build
+    from graph.pipeline.run import build
     from graph.store import OxigraphStore
 
     with tempfile.TemporaryDirectory(prefix="bench-server-") as tmp:

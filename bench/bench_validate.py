@@ -152,7 +152,7 @@ def _child(engine: str, store_path: Path, out: Path, workers: int | None) -> Non
         issues, note = list(result.issues), ", ".join(f"{k} {s:.1f}" for k, s in result.timings.items())
         note += f"; {result.divergent_nodes} nodes seen differently, {result.rechecked_nodes} evaluated again"
     else:
-        from graph.build import asserted_graph_names
+        from graph.layout import asserted_graph_names
         from graph.validate import shapes_graph, validate_units_plain
 
         units = {str(n): store.graph(n) for n in asserted_graph_names(store)}

@@ -1,8 +1,10 @@
 """The export formats of `trialgraph export`, registered by name.
 
 Each format says its media type (how the embedded store names it), its rdflib serializer (how the
-remote store writes it) and whether it carries the named graphs or only their union. Both stores
-and the CLI's `--format` choice read this one registry; a new format is one `register` line.
+remote store writes it) and whether it carries the named graphs or only their union; a network
+format (GraphML) is the projection of the view instead, written by networkx (:mod:`graph.export`).
+Both stores, :func:`graph.export.export` and the CLI's `--format` choice read this one registry; a
+new format is one `register` line.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ class ExportFormat:
     rdflib_format: str
     union: bool  # True: one graph, the union of all named graphs, duplicates folded
     prefixed: bool  # True: the format writes prefixed names
+    #: True: the network projection of the store (:mod:`graph.network`), not its RDF; the
+    #: stores dump only the others
+    network: bool = False
 
 
 EXPORT_FORMATS: dict[str, ExportFormat] = {}
@@ -36,6 +41,7 @@ register(ExportFormat("nquads", "application/n-quads", "nquads", union=False, pr
 register(ExportFormat("turtle", "text/turtle", "turtle", union=True, prefixed=True))
 register(ExportFormat("ntriples", "application/n-triples", "nt", union=True, prefixed=False))
 register(ExportFormat("jsonld", "application/ld+json", "json-ld", union=False, prefixed=False))
+register(ExportFormat("graphml", "application/graphml+xml", "", union=True, prefixed=False, network=True))
 
 
 def export_format(name: str) -> ExportFormat:

@@ -191,7 +191,7 @@ class RecordWarning(str):
     """A warning about one record: its text (naming the field), and its kind.
 
     A plain string to everything that reads warnings as text; the import summary
-    (:mod:`graph.summary`) counts warnings by ``kind``, one of :data:`graph.summary.WARNING_KINDS`.
+    (:mod:`graph.pipeline.summary`) counts warnings by ``kind``, one of :data:`graph.pipeline.summary.WARNING_KINDS`.
     A plain ``str`` warning counts under ``other``.
     """
 

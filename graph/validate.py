@@ -89,6 +89,10 @@ class Report:
     def fails(self, fail_on: str = "violation") -> bool:
         return any(severity_rank(i.severity) >= severity_rank(fail_on) for i in self.issues)
 
+    def at_or_above(self, severity: str) -> int:
+        """How many issues are of ``severity`` or worse."""
+        return sum(severity_rank(i.severity) >= severity_rank(severity) for i in self.issues)
+
     def counts(self) -> dict[str, int]:
         out = dict.fromkeys(SEVERITIES, 0)
         for i in self.issues:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from graph.build import build
+from graph.pipeline.run import build
 from graph.store import OxigraphStore, open_store
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,10 +22,10 @@ from click.testing import CliRunner
 
 import graph
 from graph.analytics import analyze, centrality, communities, partition, path, run, trial_org_network
-from graph.build import build
 from graph.cli import main
 from graph.errors import InputError
 from graph.network import project
+from graph.pipeline.run import build
 from graph.store import OxigraphStore, open_store
 from tests.conftest import ICTRP_FILE, TEST_DATA
 from tests.test_network import load_records, record_a, record_b

@@ -11,9 +11,11 @@ from click.testing import CliRunner
 from rdflib import Dataset, URIRef
 from rdflib.compare import isomorphic, to_isomorphic
 
-from graph.build import build
 from graph.cli import main
-from graph.constants import INFERRED_GRAPH
+from graph.constants import INFERRED_GRAPH, QUERIES_DIR
+from graph.errors import QueryError
+from graph.pipeline.run import build
+from graph.query.named import catalogue, internal, run
 from graph.store import open_store
 
 from .conftest import CTGOV_DIR, SEED_DATA
@@ -412,3 +414,13 @@ def test_a_refresh_gives_the_graphs_of_a_rebuild_from_scratch(tmp_path: Path) ->
     assert ga.keys() == gb.keys()
     for name in gb:
         assert ga[name] == gb[name], f"graph {name} differs between the refresh and the rebuild"
+
+
+def test_the_builds_own_queries_are_not_named_queries() -> None:
+    own = sorted(p.stem for p in (QUERIES_DIR / "internal").glob("*.rq"))
+    # the four queries the build runs (counts of a remote store, stored ids, a record's dropped triples)
+    assert own == ["build-dropped-triples", "build-identifier-values", "build-quad-count", "build-trial-count"]
+    assert all(internal(name).text.lstrip().startswith("# title:") for name in own)
+    assert not [name for name in catalogue() if name.startswith("internal/")]
+    with pytest.raises(QueryError, match="no query named 'internal/build-trial-count'"):
+        run(open_store("memory"), "internal/build-trial-count")

@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 import graph
-from graph.build import build
 from graph.cli import main
 from graph.conflicts import Conflict, RecordValues, compare, record_conflicts
 from graph.errors import RecordError
 from graph.model import TrialRecord
+from graph.pipeline.run import build
 from graph.resolve.orgs import OrgResolver
 from graph.sources.ictrp import read
 from graph.store import OxigraphStore, open_store

@@ -21,9 +21,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from graph.build import BuildReport, build
 from graph.check import check_store
 from graph.cli import main
+from graph.pipeline.report import BuildReport
+from graph.pipeline.run import build
 from graph.query.named import run
 from graph.store import OxigraphStore, open_store
 

@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from graph.build import build
 from graph.cli import main
 from graph.errors import RecordError
 from graph.model import Identifier, TrialRecord
+from graph.pipeline.run import build
 from graph.query.named import catalogue, run
 from graph.resolve.merge import cluster, record_key
 from graph.sources import format_for, read_all

@@ -13,8 +13,8 @@ import pytest
 from rdflib import Literal, URIRef
 
 from graph import sources
-from graph.build import build
 from graph.constants import READERS_ENV
+from graph.pipeline.run import build
 from graph.store import open_store
 
 from .conftest import ROOT, TEST_DATA

@@ -42,10 +42,11 @@ import pytest
 import yaml
 
 from graph import sources
-from graph.build import BuildReport, build
 from graph.commands.options import handles_errors
 from graph.errors import InputError, RecordError
 from graph.model import TrialRecord
+from graph.pipeline.report import BuildReport
+from graph.pipeline.run import build
 from graph.query.named import run as run_query
 from graph.resolve.orgs import load_curated
 from graph.store import OxigraphStore, Store, open_store

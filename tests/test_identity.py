@@ -8,8 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from graph.build import build
 from graph.cli import main
+from graph.pipeline.run import build
 from graph.query.named import run
 from graph.store import open_store
 

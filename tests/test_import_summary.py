@@ -10,7 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from graph.cli import main
-from graph.summary import ImportSummary
+from graph.pipeline.summary import ImportSummary
 
 from .conftest import CTGOV_DIR
 

@@ -21,10 +21,10 @@ from rdflib import URIRef
 import graph.resolve.identity as ids
 from graph import rdf
 from graph.analytics import annotate, centrality, shared_sites
-from graph.build import asserted_data
 from graph.cli import main
 from graph.constants import INFERRED_GRAPH, ONTOLOGY_GRAPH
 from graph.errors import InputError
+from graph.layout import asserted_data
 from graph.model import (
     Condition,
     Identifier,
@@ -368,7 +368,7 @@ def test_api_status_wins_over_a_coarser_one(tmp_path: Path) -> None:
     CTIS2023-507385-11-00, the same trial (its secondary id NCT05697861), says "Not Recruiting",
     ICTRP's coarse status that may be any status but Recruiting.  The precise one is shown, the
     coarse one beside it."""
-    from graph.build import build
+    from graph.pipeline.run import build
     from tests.conftest import ICTRP_FILE
 
     store = open_store(tmp_path / "store")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.build import build
+from graph.pipeline.run import build
 from graph.query.named import run
 from graph.store import OxigraphStore, open_store
 

@@ -100,7 +100,7 @@ def running_server(store: str | Path, *options: str, ready_timeout: float = 60.0
 def built_store(path: Path, sources: list[Path]) -> Path:
     """``sources`` built into the store at ``path`` (new, or a new version of it), let go of
     so that a server can open it."""
-    from graph.build import build
+    from graph.pipeline.run import build
 
     store = OxigraphStore(path)
     build(sources, store)
@@ -148,7 +148,7 @@ PARITY_FILES = [CTGOV / "NCT06171568.json", CTGOV / "NCT04431453.json", CTGOV / 
 
 @pytest.fixture(scope="module")
 def small_store(tmp_path_factory: pytest.TempPathFactory) -> OxigraphStore:
-    from graph.build import build
+    from graph.pipeline.run import build
 
     store = OxigraphStore(tmp_path_factory.mktemp("parity") / "store")
     report = build(PARITY_FILES, store)

@@ -12,9 +12,9 @@ import pytest
 from rdflib import URIRef
 from rdflib.compare import isomorphic
 
-from graph.build import build
 from graph.constants import SUMMARY_GRAPH
 from graph.errors import StoreError
+from graph.pipeline.run import build
 from graph.query.named import run
 from graph.store import OxigraphStore, open_store
 from graph.summaries import summary_graph

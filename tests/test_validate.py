@@ -24,16 +24,16 @@ from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from graph import rdf, sources
-from graph.assign import assign_identity
-from graph.build import asserted_graph_names
 from graph.check import _plain, check_store, gate_issues
 from graph.cli import main
 from graph.errors import RecordError
 from graph.fastvalidate.records import validate_records
 from graph.fastvalidate.terms import text_term
 from graph.fastvalidate.union import validate_store, validate_union
+from graph.layout import asserted_graph_names
 from graph.model import Identifier, Organization, PartialDate, Participation, TrialRecord
 from graph.namespace import TG
+from graph.pipeline.assign import assign_identity
 from graph.reports import RENDERERS, render, render_github, render_json, render_junit, render_text
 from graph.store import OxigraphStore
 from graph.validate import (

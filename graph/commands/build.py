@@ -6,7 +6,6 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.console import Console
@@ -91,7 +90,7 @@ def build(
     """Read trial records under PATHS (default: the folder data/ here), load them into the store,
     reason and validate.  Exit 1 when records were quarantined for violations, 2 when some could
     not be read."""
-    from graph.build import build as run_build
+    from graph.pipeline.run import build as run_build
     from graph.progress import progress_bar
     from graph.store import open_store
 
@@ -136,18 +135,14 @@ def build(
         )
     out = Console(highlight=False, soft_wrap=True)
     if fmt == "json":
-        click.echo(report.summary.to_json(_build_counts(report, st.location)))
+        click.echo(report.summary.to_json(report.counts(st.location)))
         sys.exit(report.exit_code)
     lines = report.summary.lines()
     if lines:
         out.print("Import summary")
         for line in lines:
             out.print(escape(line))
-    out.print(
-        f"{report.records_read} records read: {len(report.loaded)} loaded, {len(report.unchanged)} unchanged, "
-        f"{len(report.older)} older kept out, {len(report.quarantined)} quarantined, {len(report.errors)} unreadable. "
-        f"Store {st.location}: {report.trials} trials, {report.triples} triples ({report.seconds:.1f} s)."
-    )
+    out.print(report.last_line(st.location))
     if write_view:
         from graph.view.output import write_view as wv
 
@@ -166,22 +161,6 @@ def _default_data() -> Path:
             "or folders to build, e.g. `trialgraph build path/to/data/`"
         )
     return DEFAULT_DATA
-
-
-def _build_counts(report: Any, location: str) -> dict[str, object]:
-    """The counts of a build's last line, for ``build --format json``."""
-    return {
-        "records_read": report.records_read,
-        "loaded": len(report.loaded),
-        "unchanged": len(report.unchanged),
-        "older": len(report.older),
-        "quarantined": len(report.quarantined),
-        "unreadable": len(report.errors),
-        "store": str(location),
-        "trials": report.trials,
-        "triples": report.triples,
-        "exit_code": report.exit_code,
-    }
 
 
 @click.group()

@@ -97,24 +97,17 @@ def list_queries() -> None:
 
 @click.command()
 @store_option
-@click.option(
-    "--format", "fmt", type=click.Choice([*EXPORT_FORMATS, "graphml"]), required=True
-)
+@click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), required=True)
 @click.option("--output", "-o", type=click.Path(), help="File to write (default: standard output).")
 @handles_errors
 def export(store: str, fmt: str, output: str | None) -> None:
     """Export the store: all named graphs (trig, nquads, jsonld) or their union (turtle, ntriples),
     or the network of the view as GraphML (graphml, for Gephi and Cytoscape), with centrality
     scores and community numbers as node attributes."""
+    from graph.export import export as write_export
     from graph.store import open_store
 
-    if fmt == "graphml":
-        from graph.analytics import annotate
-        from graph.network import graphml_bytes, project
-
-        data = graphml_bytes(annotate(project(open_store(store, read_only=True, must_exist=True))))
-    else:
-        data = open_store(store, read_only=True, must_exist=True).dump(fmt)
+    data = write_export(open_store(store, read_only=True, must_exist=True), fmt)
     if output:
         from graph.files import write_atomic
 

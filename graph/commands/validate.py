@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from graph.commands.options import err, handles_errors, shapes_option, store_option, workers_option, write_output
 from graph.reports import RENDERERS, render
+
+if TYPE_CHECKING:
+    from graph.validate import Report
 
 
 @click.command()
@@ -82,17 +85,13 @@ def validate(
     sys.exit(1 if deciding.fails(fail_on) else 0)
 
 
-def _scope_line(report: Any, scoped: Any, scopes: tuple[Path, ...], fail_on: str) -> None:
+def _scope_line(report: Report, scoped: Report, scopes: tuple[Path, ...], fail_on: str) -> None:
     """What ``validate --scope`` counted, and what it only reported, on standard error."""
-    from graph.validate import severity_rank
-
-    def counted(r: Any) -> int:
-        return sum(severity_rank(i.severity) >= severity_rank(fail_on) for i in r.issues)
-
+    counted, total = scoped.at_or_above(fail_on), report.at_or_above(fail_on)
     others = len(report.quarantined) - len(scoped.quarantined)
     err.print(
-        f"scope {', '.join(map(str, scopes))}: {counted(scoped)} problems at or above {fail_on} decide the exit "
-        f"code; {counted(report) - counted(scoped)} more in other records"
+        f"scope {', '.join(map(str, scopes))}: {counted} problems at or above {fail_on} decide the exit "
+        f"code; {total - counted} more in other records"
         + (f" ({others} quarantined)" if others else "")
         + " are reported only"
     )

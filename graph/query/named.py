@@ -52,9 +52,9 @@ _HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
 _PARAM = re.compile(r"^([A-Za-z][\w-]*)\s+\?(\w+)\s*(\(search key\))?\s*(.*)$")
 #: File name endings read as SPARQL query files.
 QUERY_SUFFIXES = (".rq", ".sparql")
-#: Folders of ``queries/`` that hold the build's own queries (:mod:`graph.summaries`), not
-#: named queries for users.
-INTERNAL = ("summaries/",)
+#: Folders of ``queries/`` that hold the build's own queries (:mod:`graph.summaries`; ``internal/``:
+#: :func:`internal`), not named queries for users.
+INTERNAL = ("summaries/", "internal/")
 
 
 def parse_header(path: Path, name: str) -> NamedQuery:
@@ -88,6 +88,12 @@ def catalogue(root: Path = QUERIES_DIR) -> dict[str, NamedQuery]:
         if not name.startswith(INTERNAL):
             out[name] = parse_header(path, name)
     return out
+
+
+def internal(name: str, root: Path = QUERIES_DIR) -> NamedQuery:
+    """One of trialgraph's own queries, ``queries/internal/<name>.rq``, which the catalogue does
+    not list."""
+    return parse_header(root / "internal" / f"{name}.rq", f"internal/{name}")
 
 
 def gates(root: Path = QUERIES_DIR) -> list[NamedQuery]:

@@ -15,14 +15,12 @@ import graph.resolve.merge as merge
 from graph.layout import is_record_graph
 from graph.model import Identifier, TrialRecord
 from graph.namespace import TG
+from graph.query.named import internal
 from graph.store import OxigraphStore, Store
 
 __all__ = ["assign_identity", "existing_identifiers"]
 
 
-_IDS_OF_VALUE = """PREFIX tg: <https://w3id.org/trialgraph/ontology#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT ?value ?pref WHERE { GRAPH ?g { ?t tg:identifier/tg:idValue ?value ; dcterms:identifier ?pref } }"""
 _ID_VALUE = ox.NamedNode(str(TG.idValue))
 _IDENTIFIER = ox.NamedNode(str(TG.identifier))
 _DCT_IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")
@@ -32,7 +30,7 @@ def existing_identifiers(store: Store, values: Iterable[str] | None = None) -> d
     """Registry id value -> preferred id of the trial that already holds it in the store (of
     ``values`` only, when given and the store is an Oxigraph store: index look-ups, not a scan)."""
     if values is None or not isinstance(store, OxigraphStore):
-        return {str(v): str(p) for v, p in store.query(_IDS_OF_VALUE).rows}
+        return {str(v): str(p) for v, p in store.query(internal("build-identifier-values").text).rows}
     db = store.db
     out: dict[str, str] = {}
     for value in dict.fromkeys(values):

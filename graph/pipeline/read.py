@@ -10,21 +10,20 @@ single reader in file order gives (the last copy of a record read wins).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import graph.sources as sources
-from graph.batch import Spill
 from graph.errors import RecordError
 from graph.model import TrialRecord
+from graph.pipeline.spill import Spill
+from graph.pipeline.summary import ImportSummary
 from graph.processes import WORKER_GC, no_full_gc
+from graph.progress import Callback as Progress
 from graph.resolve.merge import record_key
-from graph.summary import ImportSummary
-
-Progress = Callable[[str, int, int | None], None]
 
 #: A zip is read in this many slices (each opens the zip and reads its directory again),
 #: and in slices of at least ``ZIP_SLICE`` members.

@@ -1,0 +1,124 @@
+"""A build's second pass into an embedded Oxigraph store: records, quarantine, ledger,
+inferences and summaries in one atomic write.
+
+- an empty store, or one whose inferences are stale: the graphs are loaded in bulk as the
+  workers send them; then the places where records meet are worked out;
+- a store with current inferences: the changed records are replaced, and the inferences are
+  maintained incrementally (:mod:`graph.pipeline.refresh`).
+
+The store's size (quads and trials, kept in the ledger) is counted once after a full load, else
+followed graph by graph and trial by trial."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyoxigraph as ox
+
+import graph.ledger as ledger
+import graph.processes as processes
+import graph.summaries as summaries
+from graph.bulkload import StreamingLoader
+from graph.constants import INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH, SUMMARY_GRAPH
+from graph.layout import LEDGER_GRAPH, STATE_GRAPH, SUPPORT_GRAPH, is_record_graph
+from graph.pipeline.jobs import Outcome
+from graph.pipeline.outcomes import Places, SecondPass
+from graph.pipeline.refresh import refresh_records
+from graph.pipeline.terms import TRIAL, TYPE
+from graph.quarantine import update_quarantine
+from graph.reason.engine import reasoner_for
+from graph.reason.full import finish_full, recompute
+from graph.reason.graphs import is_current, replace_graph
+from graph.store import OxigraphStore
+
+
+def write_oxigraph(store: OxigraphStore, second: SecondPass) -> None:
+    """Records, quarantine, ledger and inferences in one atomic write."""
+    with store.write() as w, processes.frozen_gc():
+        # the staging store must have no other handle when the write commits: all of it
+        # happens in a function whose locals are gone by then
+        _fill(store, w, second)
+
+
+def _fill(store: OxigraphStore, w: Any, second: SecondPass) -> None:
+    jobs, onto, outcomes, progress, engine = second.jobs, second.onto, second.outcomes, second.progress, second.engine
+    report = outcomes.report
+    total = second.total()
+    done = 0
+    progress("records", 0, total)
+    db = w.db
+    reasoner = reasoner_for(onto) if engine == "fast" else None
+    stored_records = _has_records(db)
+    incremental = reasoner is not None and stored_records and is_current(db, reasoner)
+    previous = ledger.read_totals(db)
+    sizes = ledger.Sizes(db)
+    if incremental:
+        sizes.touch(LEDGER_GRAPH, INFERRED_GRAPH, SUPPORT_GRAPH, QUARANTINE_GRAPH, STATE_GRAPH, SUMMARY_GRAPH)
+    loader = StreamingLoader(db)
+    places = Places()
+    changed: dict[str, Outcome] = {}
+    try:
+        for index, result in enumerate(second.results()):
+            for out in outcomes.take(result.outcomes):
+                if incremental:
+                    changed[str(out.name)] = out
+                elif stored_records:
+                    loader.replace(str(out.name), out.nquads)
+                else:
+                    loader.add(out.nquads)
+            places.add(result, index)
+            done += len(result.outcomes)
+            progress("records", done, total)
+        if not (stored_records or incremental):  # nothing stored yet: the entries go in with the last load
+            entries = ledger.nquads(outcomes.entries)
+            outcomes.quads += entries.count(b"\n")
+            loader.add(entries)
+        loader.close()
+    finally:
+        loader.stop()
+    if stored_records or incremental:
+        ledger.write(db, outcomes.entries)
+    if outcomes.changed:
+        update_quarantine(store, w, outcomes.quarantine, outcomes.cleared)
+    progress("reasoning", 0, None)
+    if reasoner is None or (stored_records and not incremental):
+        report.reasoning = recompute(db, engine=engine, ontology=onto, progress=progress)
+    elif incremental:
+        stored = {n: e for job in jobs for n, e in job.stored.items()}
+        report.reasoning, trials = refresh_records(db, reasoner, changed, stored, sizes)
+    else:
+        replace_graph(db, ONTOLOGY_GRAPH, onto)
+        report.reasoning = finish_full(db, reasoner, places.resolve())
+        report.reasoning.inferred = report.inferred_quads + report.reasoning.cross_record
+    summaries.refresh(db, store.db, report.loaded)
+    ledger.drop_totals(db)
+    # counted once after a full load, else followed graph by graph and trial by trial
+    if incremental and previous is not None:
+        totals = ledger.Totals(sizes.total(previous.quads) + ledger.Totals.OWN, previous.trials + trials)
+    elif not stored_records and reasoner is not None:  # a fresh store: what was loaded, and what came after
+        after = (
+            ONTOLOGY_GRAPH,
+            INFERRED_GRAPH,
+            SUPPORT_GRAPH,
+            STATE_GRAPH,
+            QUARANTINE_GRAPH,
+            SUMMARY_GRAPH,
+        )
+        quads = outcomes.quads + sum(ledger.size(db, g) for g in after)
+        totals = ledger.Totals(quads + ledger.Totals.OWN, len(outcomes.trials | _trials_in(db, INFERRED_GRAPH)))
+    else:
+        totals = ledger.Totals(len(db) + ledger.Totals.OWN, _count_trials(db))
+    ledger.put_totals(db, totals)
+    report.triples, report.trials = totals.quads, totals.trials
+
+
+def _has_records(db: Any) -> bool:
+    return any(type(g) is ox.NamedNode and is_record_graph(g.value) for g in db.named_graphs())
+
+
+def _count_trials(db: Any) -> int:
+    return len({q.subject for q in db.quads_for_pattern(None, TYPE, TRIAL, None)})
+
+
+def _trials_in(db: Any, graph: str) -> set[str]:
+    return {q.subject.value for q in db.quads_for_pattern(None, TYPE, TRIAL, ox.NamedNode(graph))}
