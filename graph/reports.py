@@ -9,10 +9,13 @@ import json
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
 from graph.constants import ID_NS, VOCAB_NS
-from graph.validate import SEVERITIES, Issue, Report, severity_rank
+
+if TYPE_CHECKING:  # the report model needs rdflib, which `trialgraph --help` does not load
+    from graph.validate import Issue, Report
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,7 @@ class RenderOptions:
     colour: bool | None = None
 
 
-Renderer = Callable[[Report, RenderOptions], str]
+Renderer = Callable[["Report", RenderOptions], str]
 #: The report renderers by name, in the order ``--format`` lists them.
 RENDERERS: dict[str, Renderer] = {}
 
@@ -126,6 +129,8 @@ def render_json(report: Report) -> str:
 
     Trials are sorted, issues sorted within a trial (worst first), keys in a fixed order.
     """
+    from graph.validate import SEVERITIES
+
     doc = {
         "version": JSON_VERSION,
         "summary": {
@@ -145,6 +150,8 @@ renderer("json", lambda r, o: render_json(r))
 def render_junit(report: Report, trials: Iterable[str] = (), fail_on: str = "violation") -> str:
     """JUnit XML: one test suite, one test case per trial (trials without issues pass);
     results at or above ``fail_on`` are one ``<failure>``, the rest go to ``<system-out>``."""
+    from graph.validate import severity_rank
+
     groups = report.by_trial()
     names = sorted(set(trials) | set(groups))
     suites = ET.Element("testsuites", name="trialgraph validate")
@@ -181,8 +188,10 @@ renderer("junit", lambda r, o: render_junit(r, o.trials, o.fail_on))
 def render_github(report: Report, fail_on: str = "violation") -> str:
     """GitHub Actions workflow commands (``::error file=...,title=...::message``).  Results at or
     above ``fail_on`` are errors; below it, warnings stay warnings and infos are notices."""
+    from graph.validate import severity_rank
+
     lines = []
-    for i in sorted(set(report.issues), key=Issue.sort_key):
+    for i in sorted(set(report.issues), key=lambda i: i.sort_key()):
         if severity_rank(i.severity) >= severity_rank(fail_on):
             level = "error"
         else:

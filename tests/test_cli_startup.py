@@ -11,7 +11,7 @@ import sys
 #: Libraries that only the work of a command needs.  (rdflib is not among them yet: the
 #: ``validate --format`` choices come from :mod:`graph.reports`, which imports it through
 #: :mod:`graph.validate`.)
-HEAVY = ("pyoxigraph", "networkx", "pyshacl", "owlrl", "pyvis", "jinja2", "httpx")
+HEAVY = ("rdflib", "pyoxigraph", "networkx", "pyshacl", "owlrl", "pyvis", "jinja2", "httpx")
 
 _PROBE = """
 import json, sys
