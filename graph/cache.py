@@ -17,6 +17,7 @@ the folder is trusted as the code is (as Python's own ``__pycache__`` is).
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import sys
@@ -76,11 +77,16 @@ def load(kind: str, key: str) -> object | None:
     path = _path(kind, key)
     if path is None:
         return None
+    was = gc.isenabled()
+    gc.disable()  # an entry is thousands of new objects: the collector would walk the heap for them
     try:
         with path.open("rb") as f:
             return pickle.load(f)  # written by this cache (see the module's docstring)
     except Exception:  # missing, cut short, corrupt, or from a version that cannot read it
         return None
+    finally:
+        if was:
+            gc.enable()
 
 
 def save(kind: str, key: str, value: object) -> None:
