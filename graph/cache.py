@@ -45,7 +45,12 @@ def folder() -> Path | None:
     named = os.environ.get(CACHE_ENV)
     if named is not None:
         return None if named.strip().lower() in ("", "off") else Path(named)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except (RuntimeError, KeyError):  # no home folder to be found: no cache
+            return None
     return Path(base) / "trialgraph"
 
 
