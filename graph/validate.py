@@ -23,6 +23,7 @@ from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SH
 from rdflib.term import Node
 
+import graph.cache as cache
 from graph.constants import SHAPES_DIR
 from graph.namespace import TG
 
@@ -111,7 +112,6 @@ def shapes_graph(extra: Sequence[Path] = ()) -> Graph:
     not parse is an :class:`~graph.errors.InputError` naming it."""
     from graph.errors import InputError
 
-    g = Graph()
     paths = sorted(SHAPES_DIR.glob("*.ttl"))
     for p in extra:
         if p.is_dir():
@@ -121,20 +121,53 @@ def shapes_graph(extra: Sequence[Path] = ()) -> Graph:
             paths.extend(found)
         else:
             paths.append(p)
-    from graph.store import turtle_graph
-
     contents = []
     for path in paths:
         try:
-            g += turtle_graph(path)
             contents.append(path.read_bytes())
+        except OSError as exc:
+            hint = "fix the file or leave it out of --shapes"
+            raise InputError(f"{path}: cannot be read: {exc}", hint=hint) from None
+    parts = [*contents, *_readers_key()]
+    g, fingerprint = cache.cached("shapes", parts, lambda: _parse_shapes(paths, contents), _is_shapes)
+    setattr(g, _FINGERPRINT, fingerprint)  # see shapes_fingerprint
+    return g
+
+
+def _readers_key() -> list[bytes]:
+    """What decides the reader names :func:`with_registered_sources` adds: the built-in readers
+    are a matter of trialgraph's code (which the cache's digest covers), plug-in readers are
+    imported to learn their names (the built-in ones are not, for a command that reads none)."""
+    from graph.sources import formats, plugins
+
+    named = plugins()
+    return [b"plugins", *(m.encode() for m in named), *(n.encode() for n in (formats() if named else ()))]
+
+
+def _parse_shapes(paths: list[Path], contents: list[bytes]) -> tuple[Graph, str]:
+    """The shapes files in one graph, with the registered readers added, and its fingerprint."""
+    from graph.errors import InputError
+    from graph.store import turtle_graph
+
+    g = Graph()
+    for path in paths:
+        try:
+            g += turtle_graph(path)
         except Exception as exc:  # a syntax error, or a file that cannot be read
             raise InputError(
                 f"{path}: not valid Turtle: {exc}", hint="fix the file or leave it out of --shapes"
             ) from None
-    contents.extend(name.encode() for name in with_registered_sources(g))
-    setattr(g, _FINGERPRINT, _with_code(contents))  # see shapes_fingerprint
-    return g
+    added = with_registered_sources(g)
+    return g, _with_code([*contents, *(name.encode() for name in added)])
+
+
+def _is_shapes(found: object) -> bool:
+    return (
+        isinstance(found, tuple)
+        and len(found) == 2
+        and isinstance(found[0], Graph)
+        and isinstance(found[1], str)
+    )
 
 
 def with_registered_sources(shapes: Graph) -> list[str]:

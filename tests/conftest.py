@@ -85,3 +85,12 @@ def browser(chromium_path: str) -> Iterator[object]:
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The on-disk cache of graph.cache (docs/import.md) under the session's temporary folder,
+    never the user's: the suite fills it, then reads it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TRIALGRAPH_CACHE", str(tmp_path_factory.mktemp("cache")))
+        yield

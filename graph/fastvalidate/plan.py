@@ -9,12 +9,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rdflib import RDF, RDFS, Graph, Literal, URIRef, Variable
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
 from graph.fastvalidate.components import FAST
-from graph.fastvalidate.sparql import Unsupported, query_algebra, query_predicates, simple_target, this_free_is_safe
+from graph.fastvalidate.facts import query_facts
+from graph.fastvalidate.sparql import Unsupported, simple_target
 from graph.validate import Labeller
 
 _VALUE_COMPONENTS = {
@@ -411,7 +412,7 @@ def _sparql_predicates(helpers: list[Any]) -> frozenset[URIRef] | None:
     found: set[URIRef] = set()
     for h in helpers:
         _init, text = h.pre_bind_variables(URIRef("urn:x-trialgraph:probe"))
-        preds = query_predicates(h.apply_prefixes(text))
+        preds = query_facts(h.apply_prefixes(text)).predicates
         if preds is None:
             return None
         found |= preds
@@ -522,33 +523,7 @@ def local_sparql(plan: Plan) -> bool:
 
 def _is_local(helper: Any, plan: Plan) -> bool:
     init, text = helper.pre_bind_variables(URIRef("urn:x-trialgraph:probe"))
-    text = helper.apply_prefixes(text)
-    if "this" not in init or not this_free_is_safe(text):
+    facts = query_facts(helper.apply_prefixes(text))
+    if "this" not in init or not facts.this_free_is_safe or facts.about_this is None:
         return False
-    try:
-        algebra = query_algebra(text)
-    except Exception:
-        return False
-    this = Variable("this")
-    observed = plan.observed
-    ok = True
-
-    def walk(node: Any) -> None:
-        nonlocal ok
-        name = getattr(node, "name", None)
-        if name in ("ServiceGraphPattern", "Graph"):
-            ok = False
-        if name == "BGP":
-            for s_, p_, _o in node.triples:
-                if s_ != this or not isinstance(p_, URIRef) or (observed is not None and p_ not in observed):
-                    ok = False
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k not in ("PV", "_vars"):
-                    walk(v)
-        elif isinstance(node, list | tuple):
-            for v in node:
-                walk(v)
-
-    walk(algebra)
-    return ok
+    return plan.observed is None or facts.about_this <= plan.observed

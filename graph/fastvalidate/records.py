@@ -14,10 +14,11 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from graph.fastvalidate.evaluate import Context, evaluate
+from graph.fastvalidate.facts import query_facts
 from graph.fastvalidate.index import Triple, View, owner_of
 from graph.fastvalidate.kept import Kept
 from graph.fastvalidate.plan import Plan, Raw, compile_plan
-from graph.fastvalidate.sparql import SparqlRows, default_prefixes, project_this, this_free_is_safe
+from graph.fastvalidate.sparql import SparqlRows, default_prefixes
 from graph.fastvalidate.terms import from_ox
 from graph.validate import Finding, Issue, attribute, pyshacl_findings, shapes_graph, sorted_issues, stored_term
 
@@ -193,9 +194,10 @@ def _chunk_sparql(plan: Plan, chunk: list[tuple[str, list[Triple]]]) -> dict[str
         init, text = helper.pre_bind_variables(URIRef("urn:x-trialgraph:probe"))
         text = helper.apply_prefixes(text)
         bound = "this" in init
-        if bound and not this_free_is_safe(text):
+        facts = query_facts(text)
+        if bound and not facts.this_free_is_safe:
             continue
-        query = project_this(text) if bound else text
+        query = facts.with_this(text) if bound else text
         for key, graph in graphs.items():
             by_this: dict[Node | None, list[dict[str, Node]]] = defaultdict(list)
             solutions = db.query(query, prefixes=default_prefixes(), default_graph=[graph])
