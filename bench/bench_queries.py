@@ -51,7 +51,8 @@ from bench_import import cpu_calibration, real_studies, write_set  # noqa: E402
 
 from graph.query.named import bind, resolve, run  # noqa: E402
 from graph.query.paging import page as page_text  # noqa: E402
-from graph.store import OxigraphStore, open_store  # noqa: E402
+from graph.store.local import OxigraphStore  # noqa: E402
+from graph.store.registry import open_store  # noqa: E402
 
 #: Rows of a page: what `trialgraph query` shows in a table.
 PAGE = 50

@@ -118,7 +118,7 @@ def copy_of(base: Base, n: int) -> str:
 def build_store(path: Path, size: int, base_list: list[Base]) -> tuple[object, int]:
     import pyoxigraph as ox
 
-    from graph.store import OxigraphStore
+    from graph.store.local import OxigraphStore
 
     store = OxigraphStore(path)
     triples = 0
@@ -141,7 +141,7 @@ def _child(engine: str, store_path: Path, out: Path, workers: int | None) -> Non
     """One measurement in this (fresh) process: writes seconds, peak memory and the issues."""
     import pickle
 
-    from graph.store import OxigraphStore
+    from graph.store.local import OxigraphStore
 
     store = OxigraphStore(store_path, read_only=True)  # the benchmark's own handle stays open
     started = time.perf_counter()

@@ -18,7 +18,8 @@ from graph.model import TrialRecord
 from graph.query.named import catalogue as query_catalogue
 from graph.query.named import run as run_query
 from graph.sparql import Result
-from graph.store import Store, open_store
+from graph.store.base import Store
+from graph.store.registry import open_store
 
 __all__ = [
     "BuildReport",

@@ -12,10 +12,11 @@ from rdflib import RDF, RDFS, Literal, URIRef
 import graph.rdf as rdf
 import graph.resolve.identity as ids
 import graph.resolve.merge as merge
-from graph.layout import is_record_graph
 from graph.model import Identifier, TrialRecord
 from graph.namespace import TG
-from graph.store import OxigraphStore, Store
+from graph.store.base import Store
+from graph.store.layout import is_record_graph
+from graph.store.local import OxigraphStore
 
 __all__ = ["assign_identity", "existing_identifiers"]
 

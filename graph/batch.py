@@ -5,7 +5,7 @@ records themselves wait in temporary files (:class:`Spill`), a batch per file.  
 then turned, by :func:`run_job`, in a worker process, into:
 
 - for each record whose input changed since the last build (its ledger digest, see
-  :mod:`graph.ledger`): its triples, validated against the shapes (a record with a violation
+  :mod:`graph.store.ledger`): its triples, validated against the shapes (a record with a violation
   is quarantined), what it entails on its own (:mod:`graph.reason.closure`), and its graphs as
   N-Quads, ready for a bulk load;
 - the signatures of the batch's records (:func:`graph.reason.closure.signatures`), which the parent
@@ -32,18 +32,18 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 
 import graph.fastvalidate as fastvalidate
-import graph.layout as layout
 import graph.rdf as rdf
 import graph.resolve.identity as ids
+import graph.store.layout as layout
 import graph.versions as versions
 from graph.digest import Fold, hex_digest
-from graph.ledger import Entry
 from graph.model import Identifier, Participation, TrialRecord
 from graph.processes import WORKER_GC, no_full_gc
 from graph.reason.closure import Triple
 from graph.reason.engine import reasoner_for
 from graph.resolve.merge import record_key
-from graph.store import from_ox, to_ox
+from graph.store.ledger import Entry
+from graph.store.terms import from_ox, to_ox
 from graph.summary import finding_label
 from graph.validate import Issue
 
@@ -392,7 +392,7 @@ def _typed(literal: Any) -> bool:
 
 
 def input_digest(fingerprint: str, record: TrialRecord, preferred: Identifier, evidence: list[rdf.Triple]) -> str:
-    """Everything a record's graphs are made from (see :mod:`graph.ledger`)."""
+    """Everything a record's graphs are made from (see :mod:`graph.store.ledger`)."""
     return hex_digest(
         (
             fingerprint.encode(),

@@ -29,19 +29,29 @@ from rdflib import RDF, Graph, URIRef
 
 import graph.batch as batch
 import graph.ingest as ingest
-import graph.ledger as ledger
 import graph.processes as processes
 import graph.resolve.identity as ids
 import graph.resolve.merge as merge
 import graph.resolve.orgs as orgs
+import graph.store.ledger as ledger
 import graph.summaries as summaries
 import graph.summary as summary
 from graph.assign import assign_identity, existing_identifiers
-from graph.bulkload import StreamingLoader, drop
 from graph.constants import BATCH_SIZE, INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH, SUMMARY_GRAPH
 from graph.digest import Fold, hex_digest
 from graph.errors import InputError, RecordError
-from graph.layout import (
+from graph.model import TrialRecord
+from graph.namespace import TG
+from graph.progress import Callback as Progress
+from graph.progress import no_progress
+from graph.quarantine import quarantine_triples, update_quarantine
+from graph.reason.engine import Engine, Reasoner, ontology_graph, reasoner_for
+from graph.reason.full import InferenceStats, Places, finish_full, recompute
+from graph.reason.graphs import graph_of, is_current, replace_graph
+from graph.reason.incremental import RecordState, refresh
+from graph.store.base import Store
+from graph.store.bulkload import StreamingLoader, drop
+from graph.store.layout import (
     LEDGER_GRAPH,
     STATE_GRAPH,
     SUPPORT_GRAPH,
@@ -52,16 +62,8 @@ from graph.layout import (
     is_record_graph,
     support_graph_of,
 )
-from graph.model import TrialRecord
-from graph.namespace import TG
-from graph.progress import Callback as Progress
-from graph.progress import no_progress
-from graph.quarantine import quarantine_triples, update_quarantine
-from graph.reason.engine import Engine, Reasoner, ontology_graph, reasoner_for
-from graph.reason.full import InferenceStats, Places, finish_full, recompute
-from graph.reason.graphs import graph_of, is_current, replace_graph
-from graph.reason.incremental import RecordState, refresh
-from graph.store import OxigraphStore, Store, graph_quads
+from graph.store.local import OxigraphStore
+from graph.store.terms import graph_quads
 from graph.summary import ImportSummary
 from graph.validate import Issue, shapes_fingerprint, shapes_graph
 
@@ -541,7 +543,7 @@ def _write_remote(store: Store, second: _Pass) -> None:
 def _asserted_graph(out: batch.Outcome) -> Graph:
     """The record's own graph out of its N-Quads (its inferred graphs are made again with all
     the others: see :func:`_send_inferences`)."""
-    from graph.store import from_ox
+    from graph.store.terms import from_ox
 
     tmp = ox.Store()
     tmp.bulk_load(out.nquads, format=ox.RdfFormat.N_QUADS)

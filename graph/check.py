@@ -20,7 +20,7 @@ from rdflib import URIRef
 from rdflib.term import Node
 
 import graph.query.named as queries
-from graph.store import Store
+from graph.store.base import Store
 from graph.validate import Finding, Issue, Report, attribute, shapes_graph, sorted_issues
 
 ENGINES = ("fast", "plain")
@@ -137,7 +137,7 @@ def check_store(
 def _plain(store: Store, shapes: object) -> tuple[list[Issue], list[str]]:
     """Plain pyshacl over the union of the source-record graphs (the reference engine)."""
     from graph.fastvalidate.index import owner_of
-    from graph.layout import asserted_graph_names
+    from graph.store.layout import asserted_graph_names
     from graph.validate import validate_units_plain
 
     units = {str(n): store.graph(n) for n in asserted_graph_names(store)}

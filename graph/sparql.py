@@ -1,11 +1,13 @@
-"""What every store shares about SPARQL: binding values into a query's text, and the answer.
+"""What every store shares about SPARQL: binding values into a query's text, the answer, and
+the text of trialgraph's own queries.
 
-Both stores (the embedded Oxigraph database in :mod:`graph.store` and a remote endpoint in
-:mod:`graph.remote`) take a query with :func:`with_values` bindings and give a :class:`Result`.
+Both stores (the embedded Oxigraph database in :mod:`graph.store.local` and a remote endpoint in
+:mod:`graph.store.remote`) take a query with :func:`with_values` bindings and give a :class:`Result`.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
+from graph.constants import QUERIES_DIR
 from graph.errors import QueryError
 
 
@@ -48,3 +51,15 @@ class Result:
     truncated: bool = False
     #: Rows of the whole answer when the rows are one page of it (:func:`graph.query.named.run`).
     total: int | None = None
+
+
+def internal_query(name: str) -> str:
+    """The text of one of trialgraph's own queries, ``queries/<name>.rq`` (``summaries/...``,
+    ``internal/...``): the queries the stages run for themselves, which the named-query
+    catalogue does not list to users."""
+    return _internal_text(name)
+
+
+@functools.cache
+def _internal_text(name: str) -> str:
+    return (QUERIES_DIR / f"{name}.rq").read_text(encoding="utf-8")

@@ -40,11 +40,12 @@ from rdflib import XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 
 import graph.resolve.identity as ids
-from graph.constants import QUERIES_DIR, SUMMARY_GRAPH
+from graph.constants import SUMMARY_GRAPH
 from graph.errors import StoreError
 from graph.namespace import TG
-from graph.sparql import with_values
-from graph.store import Store, convert_result, graph_quads, to_ox
+from graph.sparql import internal_query, with_values
+from graph.store.base import Store
+from graph.store.terms import convert_result, graph_quads, to_ox
 
 #: Reads rows: (SPARQL text, bindings) -> rows of rdflib terms.
 Rows = Callable[[str, Mapping[str, Node]], list[tuple[Node | None, ...]]]
@@ -53,11 +54,9 @@ Triple = tuple[URIRef, URIRef, Node]
 #: More changed records than this are summarised from scratch rather than row by row.
 FULL_REFRESH = 1000
 
-_DIR = QUERIES_DIR / "summaries"
-
 
 def _text(name: str) -> str:
-    return (_DIR / f"{name}.rq").read_text(encoding="utf-8")
+    return internal_query(f"summaries/{name}")
 
 
 @dataclass

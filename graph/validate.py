@@ -117,7 +117,7 @@ def shapes_graph(extra: Sequence[Path] = ()) -> Graph:
             paths.extend(found)
         else:
             paths.append(p)
-    from graph.store import turtle_graph
+    from graph.store.terms import turtle_graph
 
     contents = []
     for path in paths:

@@ -14,7 +14,7 @@ from rdflib.compare import isomorphic, to_isomorphic
 from graph.build import build
 from graph.cli import main
 from graph.constants import INFERRED_GRAPH
-from graph.store import open_store
+from graph.store.registry import open_store
 
 from .conftest import CTGOV_DIR, SEED_DATA
 

@@ -25,7 +25,8 @@ from graph.build import BuildReport, build
 from graph.check import check_store
 from graph.cli import main
 from graph.query.named import run
-from graph.store import OxigraphStore, open_store
+from graph.store.local import OxigraphStore
+from graph.store.registry import open_store
 
 from .conftest import SHARED_DATA, TEST_DATA
 

@@ -48,7 +48,9 @@ from graph.errors import InputError, RecordError
 from graph.model import TrialRecord
 from graph.query.named import run as run_query
 from graph.resolve.orgs import load_curated
-from graph.store import OxigraphStore, Store, open_store
+from graph.store.base import Store
+from graph.store.local import OxigraphStore
+from graph.store.registry import open_store
 
 from .conftest import CTGOV_DIR, ICTRP_FILE, SEED_DATA, SHARED_DATA
 

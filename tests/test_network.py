@@ -39,7 +39,8 @@ from graph.model import (
 from graph.network import find_nodes, fold_sites, project, to_graphml
 from graph.reason.engine import ontology_graph
 from graph.reason.reference import owlrl_inferred
-from graph.store import OxigraphStore, open_store
+from graph.store.local import OxigraphStore
+from graph.store.registry import open_store
 
 ID = "https://w3id.org/trialgraph/id/"
 STROKE = MeshTerm("D020521", "Stroke")

@@ -13,12 +13,6 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from graph.errors import TrialgraphError
-from graph.layout import (
-    RECORD_INFERRED_NS,
-    RECORD_SUPPORT_NS,
-    inferred_graph_of,
-    support_graph_of,
-)
 from graph.progress import Callback, no_progress
 from graph.reason.closure import RDF_TYPE, LocalRules, Triple, kept
 from graph.reason.engine import Engine, Reasoner, check_engine, ox_triples, reasoner_for
@@ -39,7 +33,14 @@ from graph.reason.graphs import (
     unhide,
     write,
 )
-from graph.store import OxigraphStore, Triples
+from graph.store.layout import (
+    RECORD_INFERRED_NS,
+    RECORD_SUPPORT_NS,
+    inferred_graph_of,
+    support_graph_of,
+)
+from graph.store.local import OxigraphStore
+from graph.store.terms import Triples
 
 
 @dataclass

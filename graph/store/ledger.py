@@ -1,5 +1,5 @@
 """The ledger: what a build knows about each record it loaded, kept in the store itself (the
-graph :data:`graph.layout.LEDGER_GRAPH`), so that the next build and ``trialgraph validate`` can
+graph :data:`graph.store.layout.LEDGER_GRAPH`), so that the next build and ``trialgraph validate`` can
 tell what changed without reading the records again.
 
 Per record graph:
@@ -28,7 +28,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from graph.layout import LEDGER_GRAPH
+from graph.store.base import QuadReader
+from graph.store.layout import LEDGER_GRAPH
+from graph.store.terms import triples_graph
 
 NS = LEDGER_GRAPH + "#"
 _INPUT = ox.NamedNode(NS + "input")
@@ -83,7 +85,7 @@ def _entries(rows: Iterable[tuple[str, str, str]]) -> dict[str, Entry]:
     return out
 
 
-def read(db: ox.Store, names: Iterable[str] | None = None) -> dict[str, Entry]:
+def read(db: QuadReader, names: Iterable[str] | None = None) -> dict[str, Entry]:
     """Entries of an Oxigraph store: of ``names`` only, or of every record."""
     if names is None:
         rows = (
@@ -103,7 +105,7 @@ def read(db: ox.Store, names: Iterable[str] | None = None) -> dict[str, Entry]:
     return out
 
 
-def validations(db: ox.Store) -> dict[str, str]:
+def validations(db: QuadReader) -> dict[str, str]:
     """The kept validation results of every record (record graph -> stored text)."""
     return {
         q.subject.value: q.object.value  # type: ignore[union-attr]
@@ -111,7 +113,7 @@ def validations(db: ox.Store) -> dict[str, str]:
     }
 
 
-def size(db: ox.Store, graph: str) -> int:
+def size(db: QuadReader, graph: str) -> int:
     """Quads in one graph, counted by the store (nothing is decoded)."""
     for row in db.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"):  # type: ignore[union-attr]
         return int(row[0].value)
@@ -134,7 +136,7 @@ class Totals:
         yield ox.Quad(_STORE, _TRIALS, ox.Literal(str(self.trials)), _GRAPH)
 
 
-def read_totals(db: ox.Store) -> Totals | None:
+def read_totals(db: QuadReader) -> Totals | None:
     found = {q.predicate.value: int(q.object.value) for q in db.quads_for_pattern(_STORE, None, None, _GRAPH)}  # type: ignore[union-attr]
     if _QUADS.value in found and _TRIALS.value in found:
         return Totals(found[_QUADS.value], found[_TRIALS.value])
@@ -153,14 +155,7 @@ def put_totals(db: ox.Store, totals: Totals) -> None:
 
 def totals_graph(totals: Totals) -> Any:
     """The totals as an rdflib graph (for stores written graph by graph)."""
-    from rdflib import Graph
-
-    from graph.store import from_ox
-
-    g = Graph()
-    for q in totals.quads_():
-        g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))  # type: ignore[arg-type]
-    return g
+    return triples_graph(totals.quads_())[0]
 
 
 class Sizes:
@@ -207,12 +202,4 @@ def nquads(entries: Mapping[str, Entry]) -> bytes:
 
 def as_graph(entries: Mapping[str, Entry]) -> Any:
     """The whole ledger as an rdflib graph (for stores written graph by graph)."""
-    from rdflib import Graph
-
-    from graph.store import from_ox
-
-    g = Graph()
-    for name in sorted(entries):
-        for q in entries[name].quads(name):
-            g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))  # type: ignore[arg-type]
-    return g
+    return triples_graph(q for name in sorted(entries) for q in entries[name].quads(name))[0]
