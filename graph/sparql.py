@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
@@ -23,7 +23,16 @@ def with_values(sparql: str, bindings: Mapping[str, Node]) -> str:
     """Bind variables with a ``VALUES`` block placed at the start of the outermost ``WHERE``
     group.  Values are written as RDF terms in N-Triples syntax (quotes, backslashes and line
     breaks escaped by the serializer), so a value can never become query syntax."""
-    block = " ".join(f"VALUES ?{name} {{ {_nt(term)} }}" for name, term in bindings.items())
+    return _at_where(sparql, " ".join(f"VALUES ?{name} {{ {_nt(term)} }}" for name, term in bindings.items()))
+
+
+def with_tokens(sparql: str, name: str, tokens: Iterable[str]) -> str:
+    """Bind one variable to many values, as :func:`with_values` does; the ``tokens`` are terms
+    a serializer wrote in N-Triples syntax (pyoxigraph's ``str(term)``, rdflib's ``n3()``)."""
+    return _at_where(sparql, f"VALUES ?{name} {{ {' '.join(tokens)} }}")
+
+
+def _at_where(sparql: str, block: str) -> str:
     m = re.search(r"\bWHERE\s*\{", sparql, flags=re.IGNORECASE)
     if m is None:
         raise QueryError("cannot bind parameters: the query has no WHERE clause")

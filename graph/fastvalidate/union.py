@@ -24,7 +24,7 @@ from graph.fastvalidate.records import CHUNK_SIZE, finding_of, init_worker, work
 from graph.fastvalidate.sparql import Scope, rows_for, run_select
 from graph.fastvalidate.terms import from_ox, term_hash
 from graph.processes import no_full_gc
-from graph.sparql import internal_query
+from graph.sparql import internal_query, with_tokens
 from graph.store.base import Store
 from graph.validate import (
     Finding,
@@ -288,16 +288,16 @@ def _owners(
             by_token[str(to_ox(stored_term(node)))] = node
     tokens = list(by_token)
     for i in range(0, len(tokens), OWNER_BATCH):
-        values = " ".join(tokens[i : i + OWNER_BATCH])
-        text = (
-            f"SELECT DISTINCT ?f ?g WHERE {{ {{ VALUES ?f {{ {values} }} GRAPH ?g {{ ?f ?p ?o }} }} UNION "
-            f"{{ VALUES ?f {{ {values} }} GRAPH ?g {{ ?s ?p ?f }} }} }}"
-        )
-        for row in db.query(text):
-            owner = graphs.get(row[1].value)
-            found = by_token.get(str(row[0]))
-            if owner is not None and found is not None:
-                out[found].append(owner)
+        batch = tokens[i : i + OWNER_BATCH]
+        seen: set[tuple[str, str]] = set()
+        for name in ("internal/graphs-of-subjects", "internal/graphs-of-objects"):
+            for row in db.query(with_tokens(internal_query(name), "f", batch)):
+                pair = (str(row[0]), row[1].value)
+                owner = graphs.get(pair[1])
+                found = by_token.get(pair[0])
+                if owner is not None and found is not None and pair not in seen:
+                    seen.add(pair)
+                    out[found].append(owner)
     return out
 
 
