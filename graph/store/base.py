@@ -73,10 +73,19 @@ class Store(Protocol):
 
 
 class Writer(Protocol):
+    """The changes of one write; they are published together when the write's block ends."""
+
     def replace_graph(self, name: URIRef, g: Graph) -> None: ...
 
     def remove_graph(self, name: URIRef) -> None: ...
 
     def add_to_graph(self, name: URIRef, g: Graph) -> None: ...
+
+    def staging(self) -> Any:
+        """The staged database this write changes (a ``pyoxigraph.Store``, private until the
+        write commits): what a bulk load (:mod:`graph.store.bulkload`), the ledger and the
+        reasoner write into in place.  ``None`` when the store stages graph by graph (a remote
+        store): the caller then writes whole graphs with the calls above."""
+        ...
 
 

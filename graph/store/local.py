@@ -53,6 +53,9 @@ class _OxWriter:
     def add_to_graph(self, name: URIRef, g: Graph) -> None:
         self.db.extend(graph_quads(g, name))
 
+    def staging(self) -> ox.Store:
+        return self.db
+
 
 #: Open databases of this process by folder: RocksDB allows one writable handle per folder, so
 #: every OxigraphStore on the same folder shares it.

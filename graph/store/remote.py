@@ -106,6 +106,9 @@ class _RemoteWriter:
         merged += g
         self.changes[name] = ("put" if op in ("put", "delete") else "post", merged)
 
+    def staging(self) -> None:
+        return None  # changes are staged graph by graph
+
 
 class RemoteStore:
     """The :class:`graph.store.base.Store` interface over HTTP."""
