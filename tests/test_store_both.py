@@ -24,17 +24,20 @@ from graph import rdf
 from graph.build import build
 from graph.cli import main
 from graph.fastvalidate.union import validate_store
-from graph.model import Identifier, PartialDate, TrialRecord
+from graph.model import TrialRecord
 from graph.network import full_projection
 from graph.query.named import run
+from graph.sources import read_all
 from graph.store.base import Store
 from graph.store.layout import asserted_data, asserted_graph_names
 from graph.store.registry import STORES, open_store, store_kind
 
 try:
     from tests.test_remote import FILES, oxigraph_server
+    from tests.test_validate import BAD_RECORD
 except ImportError:  # tests/ run as a folder of plain modules
     from test_remote import FILES, oxigraph_server  # type: ignore[no-redef]
+    from test_validate import BAD_RECORD  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.server
 
@@ -107,19 +110,13 @@ def test_store_validation_finds_no_violation_in_the_three_records(store: Store) 
     assert set(result.trials) == TRIALS and result.records == 3
 
 
-def test_store_validation_finds_the_three_mistakes_of_a_bad_record(store: Store) -> None:
+def test_store_validation_finds_the_three_mistakes_of_a_bad_record(store: Store, tmp_path: Path) -> None:
     """The bad record of tests/test_validate.py (an NCT number of 3 digits, enrolment -5, a start
-    after the completion), written beside the three, on each store."""
-    record = TrialRecord(
-        "curated",
-        "bad-trial",
-        "bad-trial.yaml",
-        [Identifier("NCT", "NCT123")],
-        title="A trial with three mistakes",
-        enrollment=-5,
-        start_date=PartialDate("2019-05", "month"),
-        completion_date=PartialDate("2018-12", "month"),
-    )
+    after the completion), read from its file and written beside the three, on each store."""
+    path = tmp_path / "bad-trial.yaml"
+    path.write_text(BAD_RECORD, encoding="utf-8")
+    (record,) = read_all([path])
+    assert isinstance(record, TrialRecord)
     name = URIRef("https://w3id.org/trialgraph/graph/curated/bad-trial")
     with store.write() as w:
         w.replace_graph(name, rdf.record_graph(record))

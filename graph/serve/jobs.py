@@ -81,7 +81,6 @@ def execute(
     info: Inspection,
     default_graphs: list[str] | None,
     named_graphs: list[str] | None,
-    limit: int,
 ) -> Answer:
     """Run an inspected query.  The dataset is the protocol's (``default-graph-uri``,
     ``named-graph-uri``), else the query's (``FROM``), else the union of the store's graphs;
@@ -133,7 +132,7 @@ def job_sparql(
         list(default_graphs) if default_graphs is not None else None,
         list(named_graphs) if named_graphs is not None else None,
     )
-    answer = execute(state.store(), text, info, *dataset, state.settings.max_rows)
+    answer = execute(state.store(), text, info, *dataset)
     return _rendered(state, answer, media)
 
 
@@ -283,7 +282,7 @@ def worker_main(conn: Connection, settings: Settings) -> None:
     os.nice(WORKER_NICENESS)
     state = WorkerState(settings)
     with contextlib.suppress(Exception):  # a broken store is reported by the first job instead
-        execute(state.store(), "ASK {}", inspect("ASK {}"), None, None, 1)
+        execute(state.store(), "ASK {}", inspect("ASK {}"), None, None)
     while True:
         try:
             job: Job = conn.recv()

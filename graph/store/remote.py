@@ -16,8 +16,9 @@ it and fails with a hint when named graphs hold triples but the default graph sh
 
 Bulk reads.  :meth:`RemoteStore.reader` answers in pyoxigraph terms, as the embedded store does,
 parsed from the SPARQL Protocol's answers, so that every stage reads both stores the same way.
-It cannot match blank nodes (their labels are the server's own), and the default graph, a
-union on the server, reads as empty, as it is in the embedded store.
+It cannot look up a blank node (its label is the server's own), and a pattern on the default
+graph (a union on the server) matches nothing, as in the embedded store, where every triple is
+in a named graph.
 
 Writes.  :meth:`RemoteStore.write` stages every change in memory and sends it when the block
 ends, one Graph Store Protocol request per graph (PUT to replace, POST to add, DELETE to remove).
