@@ -152,7 +152,7 @@ def _cpu() -> float:
 
 def child_build(zip_path: str, store_path: str) -> dict[str, Any]:
     from graph.pipeline.run import build
-    from graph.store import open_store
+    from graph.store.registry import open_store
 
     steps: dict[str, float] = {}
     current = {"step": "start", "since": time.perf_counter()}
@@ -185,7 +185,7 @@ def child_build(zip_path: str, store_path: str) -> dict[str, Any]:
 
 
 def child_dump(store_path: str, nquads: str) -> dict[str, Any]:
-    from graph.store import OxigraphStore
+    from graph.store.local import OxigraphStore
 
     store = OxigraphStore(Path(store_path), read_only=True)
     import pyoxigraph as ox
@@ -206,7 +206,7 @@ def child_raw(nquads: str, folder: str) -> dict[str, Any]:
 
 def child_validate(store_path: str) -> dict[str, Any]:
     from graph.check import check_store, gate_issues
-    from graph.store import OxigraphStore
+    from graph.store.local import OxigraphStore
 
     store = OxigraphStore(Path(store_path), read_only=True)
     cpu, started = _cpu(), time.perf_counter()

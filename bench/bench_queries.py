@@ -51,7 +51,8 @@ from bench_import import cpu_calibration, real_studies, write_set  # noqa: E402
 
 from graph.query.named import bind, resolve, run  # noqa: E402
 from graph.query.paging import page as page_text  # noqa: E402
-from graph.store import OxigraphStore, open_store  # noqa: E402
+from graph.store.local import OxigraphStore  # noqa: E402
+from graph.store.registry import open_store  # noqa: E402
 
 #: Rows of a page: what `trialgraph query` shows in a table.
 PAGE = 50
@@ -126,7 +127,7 @@ def measure(path: Path, case: Case, runs: int) -> dict[str, object]:
     text = page_text(query.text, bindings, None, 0)
     page_s, page_p95, page = timed(lambda: run(store, case.query, case.params, limit=PAGE), runs)
     all_s, all_p95, _ = timed(lambda: run(store, case.query, case.params), runs)
-    floor_s, _, _ = timed(lambda: list(store.raw_query(text, use_default_graph_as_union=True)), runs)
+    floor_s, _, _ = timed(lambda: list(store.reader().query(text, use_default_graph_as_union=True)), runs)
     return {
         "rows": page.total,  # type: ignore[attr-defined]
         "page": (page_s, page_p95),

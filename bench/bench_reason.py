@@ -53,7 +53,7 @@ from graph.reason.graphs import graph_of, inferred_triples, premises_graph  # no
 from graph.reason.incremental import maintain  # noqa: E402
 from graph.reason.reference import owlrl_inferred  # noqa: E402
 from graph.sources.ctgov import read  # noqa: E402
-from graph.store import graph_quads  # noqa: E402
+from graph.store.terms import graph_quads  # noqa: E402
 
 STRESS = "NCT04267848"
 STRESS_EVERY = 1000

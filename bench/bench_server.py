@@ -194,7 +194,7 @@ def store_for(args: argparse.Namespace) -> Iterator[Path]:
         yield args.store.resolve()
         return
     from graph.pipeline.run import build
-    from graph.store import OxigraphStore
+    from graph.store.local import OxigraphStore
 
     with tempfile.TemporaryDirectory(prefix="bench-server-") as tmp:
         path = Path(tmp) / "store"

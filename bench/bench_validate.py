@@ -118,7 +118,7 @@ def copy_of(base: Base, n: int) -> str:
 def build_store(path: Path, size: int, base_list: list[Base]) -> tuple[object, int]:
     import pyoxigraph as ox
 
-    from graph.store import OxigraphStore
+    from graph.store.local import OxigraphStore
 
     store = OxigraphStore(path)
     triples = 0
@@ -141,7 +141,7 @@ def _child(engine: str, store_path: Path, out: Path, workers: int | None) -> Non
     """One measurement in this (fresh) process: writes seconds, peak memory and the issues."""
     import pickle
 
-    from graph.store import OxigraphStore
+    from graph.store.local import OxigraphStore
 
     store = OxigraphStore(store_path, read_only=True)  # the benchmark's own handle stays open
     started = time.perf_counter()
@@ -152,7 +152,7 @@ def _child(engine: str, store_path: Path, out: Path, workers: int | None) -> Non
         issues, note = list(result.issues), ", ".join(f"{k} {s:.1f}" for k, s in result.timings.items())
         note += f"; {result.divergent_nodes} nodes seen differently, {result.rechecked_nodes} evaluated again"
     else:
-        from graph.layout import asserted_graph_names
+        from graph.store.layout import asserted_graph_names
         from graph.validate import shapes_graph, validate_units_plain
 
         units = {str(n): store.graph(n) for n in asserted_graph_names(store)}

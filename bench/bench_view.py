@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 from graph import rdf  # noqa: E402
 from graph.model import Condition, Identifier, Intervention, MeshTerm, Organization, Participation, Site, TrialRecord  # noqa: E402
 from graph.network import project  # noqa: E402
-from graph.store import OxigraphStore  # noqa: E402
+from graph.store.local import OxigraphStore  # noqa: E402
 from graph.view.data import AGGREGATE_THRESHOLD  # noqa: E402
 from graph.view.page import render_html  # noqa: E402
 
@@ -173,7 +173,7 @@ def main() -> int:
 
     t0 = time.perf_counter()
     if args.store is not None:
-        from graph.store import open_store
+        from graph.store.registry import open_store
 
         store = open_store(args.store, read_only=True)
         print(f"store: {args.store}")

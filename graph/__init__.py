@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from graph.query.named import catalogue as query_catalogue
     from graph.query.named import run as run_query
     from graph.sparql import Result
-    from graph.store import Store, open_store
+    from graph.store.base import Store
+    from graph.store.registry import open_store
 
 #: Each public name: the module that defines it, and its name there.
 _HOMES: dict[str, tuple[str, str]] = {
@@ -38,13 +39,13 @@ _HOMES: dict[str, tuple[str, str]] = {
     "QueryError": ("graph.errors", "QueryError"),
     "RecordError": ("graph.errors", "RecordError"),
     "Result": ("graph.sparql", "Result"),
-    "Store": ("graph.store", "Store"),
+    "Store": ("graph.store.base", "Store"),
     "StoreError": ("graph.errors", "StoreError"),
     "TrialRecord": ("graph.model", "TrialRecord"),
     "TrialgraphError": ("graph.errors", "TrialgraphError"),
     "analyze": ("graph.analytics", "analyze"),
     "build": ("graph.pipeline.run", "build"),
-    "open_store": ("graph.store", "open_store"),
+    "open_store": ("graph.store.registry", "open_store"),
     "query_catalogue": ("graph.query.named", "catalogue"),
     "run_query": ("graph.query.named", "run"),
     "trial_conflicts": ("graph.conflicts", "trial_conflicts"),

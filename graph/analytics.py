@@ -35,7 +35,7 @@ from rdflib import URIRef
 import graph.query.named as queries
 from graph.errors import InputError
 from graph.network import LINKS, find_nodes, full_projection, related_trials
-from graph.store import Store
+from graph.store.base import Store
 
 #: The Louvain seed: two runs over the same store give the same communities.
 SEED = 7

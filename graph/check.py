@@ -20,20 +20,11 @@ from rdflib import URIRef
 from rdflib.term import Node
 
 import graph.query.named as queries
-from graph.store import Store
+from graph.sparql import internal_query, with_tokens
+from graph.store.base import Store
 from graph.validate import Finding, Issue, Report, attribute, shapes_graph, sorted_issues
 
 ENGINES = ("fast", "plain")
-
-_OWNERS = """PREFIX tg: <https://w3id.org/trialgraph/ontology#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT ?trial ?id ?file WHERE {
-  VALUES ?trial { %s }
-  ?record tg:sourceRecord ?trial .
-  OPTIONAL { ?trial dcterms:identifier ?id }
-  OPTIONAL { ?record tg:sourceFile ?file }
-}"""
-
 
 def gate_rows(store: Store) -> list[tuple[queries.NamedQuery, dict[str, Node | None]]]:
     """Rows of every ``queries/qc/*-violation.rq`` (gates return no rows when the data is
@@ -75,7 +66,7 @@ def trial_owners(store: Store, trials: Sequence[URIRef]) -> dict[Node, list[tupl
         batch = [t for t in trials[start : start + 500] if _safe_iri(t)]
         if not batch:
             continue
-        result = store.query(_OWNERS % " ".join(t.n3() for t in batch))
+        result = store.query(with_tokens(internal_query("internal/trial-owners"), "trial", (t.n3() for t in batch)))
         for trial, ident, file in result.rows:
             assert trial is not None
             out[trial].append((str(ident) if ident is not None else str(trial), "" if file is None else str(file)))
@@ -137,7 +128,7 @@ def check_store(
 def _plain(store: Store, shapes: object) -> tuple[list[Issue], list[str]]:
     """Plain pyshacl over the union of the source-record graphs (the reference engine)."""
     from graph.fastvalidate.index import owner_of
-    from graph.layout import asserted_graph_names
+    from graph.store.layout import asserted_graph_names
     from graph.validate import validate_units_plain
 
     units = {str(n): store.graph(n) for n in asserted_graph_names(store)}

@@ -39,7 +39,7 @@ from graph.normalize.registry_ids import guess_registry, split_euctr
 from graph.normalize.vocab import status_meanings
 from graph.resolve.identity import preferred_identifier
 from graph.resolve.orgs import OrgResolver, match_key
-from graph.store import Store
+from graph.store.base import Store
 
 #: Fields in the order they are reported.
 FIELDS = (

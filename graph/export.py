@@ -7,7 +7,7 @@ from __future__ import annotations
 from graph.analytics import annotate
 from graph.export_formats import export_format
 from graph.network import graphml_bytes, project
-from graph.store import Store
+from graph.store.base import Store
 
 
 def export(store: Store, name: str) -> bytes:

@@ -28,7 +28,7 @@ from rdflib import URIRef
 
 import graph.query.named as queries
 from graph.errors import InputError
-from graph.store import OxigraphStore, Store
+from graph.store.base import Store
 
 KINDS = ("trial", "organization", "site", "city", "condition", "intervention", "country")
 
@@ -78,18 +78,12 @@ TextRow = dict[str, str | None]
 
 
 def _rows(store: Store, name: str) -> list[TextRow]:
-    """The rows of a named query, as text.  On an Oxigraph store the solutions are read as they
-    come (no rdflib terms: the projection needs only text, and building 800,000 rdflib terms
-    for a 5,000-trial store took longer than the queries themselves)."""
-    if isinstance(store, OxigraphStore):
-        solutions = store.raw_query(queries.resolve(name).text, use_default_graph_as_union=True)
-        variables = [v.value for v in solutions.variables]
-        return [{var: _value(solution[var]) for var in variables} for solution in solutions]
-    result = queries.run(store, name)
-    return [
-        {var: None if term is None else str(term) for var, term in zip(result.variables, row, strict=True)}
-        for row in result.rows
-    ]
+    """The rows of a named query, as text, read as the solutions come (no rdflib terms: the
+    projection needs only text, and building 800,000 rdflib terms for a 5,000-trial store took
+    longer than the queries themselves)."""
+    solutions = store.reader().query(queries.resolve(name).text, use_default_graph_as_union=True)
+    variables = [v.value for v in solutions.variables]
+    return [{var: _value(solution[var]) for var in variables} for solution in solutions]
 
 
 def _value(term: Any) -> str | None:

@@ -11,7 +11,7 @@ from rdflib import RDF, Graph, Literal, URIRef
 import graph.resolve.identity as ids
 from graph.constants import QUARANTINE_GRAPH
 from graph.namespace import TG
-from graph.store import Store
+from graph.store.base import Store
 from graph.validate import Issue
 
 __all__ = ["quarantine_triples", "quarantined", "update_quarantine"]

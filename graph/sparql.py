@@ -1,18 +1,21 @@
-"""What every store shares about SPARQL: binding values into a query's text, and the answer.
+"""What every store shares about SPARQL: binding values into a query's text, the answer, and
+the text of trialgraph's own queries.
 
-Both stores (the embedded Oxigraph database in :mod:`graph.store` and a remote endpoint in
-:mod:`graph.remote`) take a query with :func:`with_values` bindings and give a :class:`Result`.
+Both stores (the embedded Oxigraph database in :mod:`graph.store.local` and a remote endpoint in
+:mod:`graph.store.remote`) take a query with :func:`with_values` bindings and give a :class:`Result`.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
+from graph.constants import QUERIES_DIR
 from graph.errors import QueryError
 
 
@@ -20,7 +23,16 @@ def with_values(sparql: str, bindings: Mapping[str, Node]) -> str:
     """Bind variables with a ``VALUES`` block placed at the start of the outermost ``WHERE``
     group.  Values are written as RDF terms in N-Triples syntax (quotes, backslashes and line
     breaks escaped by the serializer), so a value can never become query syntax."""
-    block = " ".join(f"VALUES ?{name} {{ {_nt(term)} }}" for name, term in bindings.items())
+    return _at_where(sparql, " ".join(f"VALUES ?{name} {{ {_nt(term)} }}" for name, term in bindings.items()))
+
+
+def with_tokens(sparql: str, name: str, tokens: Iterable[str]) -> str:
+    """Bind one variable to many values, as :func:`with_values` does; the ``tokens`` are terms
+    a serializer wrote in N-Triples syntax (pyoxigraph's ``str(term)``, rdflib's ``n3()``)."""
+    return _at_where(sparql, f"VALUES ?{name} {{ {' '.join(tokens)} }}")
+
+
+def _at_where(sparql: str, block: str) -> str:
     m = re.search(r"\bWHERE\s*\{", sparql, flags=re.IGNORECASE)
     if m is None:
         raise QueryError("cannot bind parameters: the query has no WHERE clause")
@@ -48,3 +60,15 @@ class Result:
     truncated: bool = False
     #: Rows of the whole answer when the rows are one page of it (:func:`graph.query.named.run`).
     total: int | None = None
+
+
+def internal_query(name: str) -> str:
+    """The text of one of trialgraph's own queries, ``queries/<name>.rq`` (``summaries/...``,
+    ``internal/...``): the queries the stages run for themselves, which the named-query
+    catalogue does not list to users."""
+    return _internal_text(name)
+
+
+@functools.cache
+def _internal_text(name: str) -> str:
+    return (QUERIES_DIR / f"{name}.rq").read_text(encoding="utf-8")

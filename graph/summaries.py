@@ -40,11 +40,12 @@ from rdflib import XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 
 import graph.resolve.identity as ids
-from graph.constants import QUERIES_DIR, SUMMARY_GRAPH
+from graph.constants import SUMMARY_GRAPH
 from graph.errors import StoreError
 from graph.namespace import TG
-from graph.sparql import with_values
-from graph.store import Store, convert_result, graph_quads, to_ox
+from graph.sparql import internal_query, with_values
+from graph.store.base import QuadReader, Store
+from graph.store.terms import convert_result, graph_quads, to_ox
 
 #: Reads rows: (SPARQL text, bindings) -> rows of rdflib terms.
 Rows = Callable[[str, Mapping[str, Node]], list[tuple[Node | None, ...]]]
@@ -53,11 +54,9 @@ Triple = tuple[URIRef, URIRef, Node]
 #: More changed records than this are summarised from scratch rather than row by row.
 FULL_REFRESH = 1000
 
-_DIR = QUERIES_DIR / "summaries"
-
 
 def _text(name: str) -> str:
-    return (_DIR / f"{name}.rq").read_text(encoding="utf-8")
+    return internal_query(f"summaries/{name}")
 
 
 @dataclass
@@ -86,7 +85,7 @@ class _Facts:
 
 def ox_rows(db: ox.Store) -> Rows:
     """Rows from an Oxigraph database (a build's staging copy), its named graphs as the
-    default graph, the way :class:`graph.store.OxigraphStore` queries."""
+    default graph, the way :class:`graph.store.local.OxigraphStore` queries."""
 
     def rows(text: str, bindings: Mapping[str, Node]) -> list[tuple[Node | None, ...]]:
         bound = with_values(text, bindings) if bindings else text
@@ -271,7 +270,7 @@ class _Touched:
     sponsors: set[URIRef] = field(default_factory=set)
     countries: set[URIRef] = field(default_factory=set)
 
-    def add(self, db: ox.Store, graphs: Iterable[URIRef]) -> None:
+    def add(self, db: QuadReader, graphs: Iterable[URIRef]) -> None:
         for trial, sponsor, country in _record_links(db, graphs):
             self.trials.add(trial)  # type: ignore[arg-type]
             if sponsor is not None:
@@ -280,7 +279,7 @@ class _Touched:
                 self.countries.add(country)  # type: ignore[arg-type]
 
 
-def _record_links(db: ox.Store, graphs: Iterable[URIRef]) -> list[tuple[Node | None, ...]]:
+def _record_links(db: QuadReader, graphs: Iterable[URIRef]) -> list[tuple[Node | None, ...]]:
     """The rows of ``summaries/record-links.rq`` for each record graph, read with that graph as
     the default graph: Oxigraph answers it from the graph's own quads (bound to a ``GRAPH ?g``
     pattern instead, it scans every graph: 0.2 s a record in a 5,000-study store)."""
@@ -292,7 +291,7 @@ def _record_links(db: ox.Store, graphs: Iterable[URIRef]) -> list[tuple[Node | N
     return out
 
 
-def refresh(db: ox.Store, before: ox.Store | None, loaded: Iterable[str]) -> SummaryStats:
+def refresh(db: ox.Store, before: QuadReader | None, loaded: Iterable[str]) -> SummaryStats:
     """Bring the summary graph of ``db`` (a build's staging database, records already written)
     up to date.  ``before`` is the database as it was before the build (None for a new store),
     ``loaded`` the keys (``source/record_id``) of the records the build wrote."""

@@ -147,7 +147,7 @@ def _readers_key() -> list[bytes]:
 def _parse_shapes(paths: list[Path], contents: list[bytes]) -> tuple[Graph, str]:
     """The shapes files in one graph, with the registered readers added, and its fingerprint."""
     from graph.errors import InputError
-    from graph.store import turtle_graph
+    from graph.store.terms import turtle_graph
 
     g = Graph()
     for path in paths:

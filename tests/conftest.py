@@ -11,7 +11,8 @@ import pytest
 from rdflib import Graph
 
 from graph.pipeline.run import build
-from graph.store import OxigraphStore, open_store
+from graph.store.local import OxigraphStore
+from graph.store.registry import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"

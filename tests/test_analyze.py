@@ -26,7 +26,8 @@ from graph.cli import main
 from graph.errors import InputError
 from graph.network import project
 from graph.pipeline.run import build
-from graph.store import OxigraphStore, open_store
+from graph.store.local import OxigraphStore
+from graph.store.registry import open_store
 from tests.conftest import ICTRP_FILE, TEST_DATA
 from tests.test_network import load_records, record_a, record_b
 

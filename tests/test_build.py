@@ -15,8 +15,9 @@ from graph.cli import main
 from graph.constants import INFERRED_GRAPH, QUERIES_DIR
 from graph.errors import QueryError
 from graph.pipeline.run import build
-from graph.query.named import catalogue, internal, run
-from graph.store import open_store
+from graph.query.named import catalogue, run
+from graph.sparql import internal_query
+from graph.store.registry import open_store
 
 from .conftest import CTGOV_DIR, SEED_DATA
 
@@ -418,9 +419,9 @@ def test_a_refresh_gives_the_graphs_of_a_rebuild_from_scratch(tmp_path: Path) ->
 
 def test_the_builds_own_queries_are_not_named_queries() -> None:
     own = sorted(p.stem for p in (QUERIES_DIR / "internal").glob("build-*.rq"))
-    # the three queries the build runs (counts of a remote store, the ids stored for a value)
-    assert own == ["build-identifier-values", "build-quad-count", "build-trial-count"]
-    assert all(internal(name).text.lstrip().startswith("# title:") for name in own)
+    # the queries the build runs itself (the trials of a remote store, the ids stored for a value)
+    assert own == ["build-identifier-values", "build-trial-count"]
+    assert all(internal_query(f"internal/{name}").lstrip().startswith("# title:") for name in own)
     assert not [name for name in catalogue() if name.startswith("internal/")]
     with pytest.raises(QueryError, match="no query named 'internal/build-trial-count'"):
         run(open_store("memory"), "internal/build-trial-count")

@@ -61,7 +61,7 @@ def test_import_graph_keeps_its_public_names() -> None:
             "assert graph.BuildReport is graph.pipeline.report.BuildReport; "
             "assert graph.run_query is graph.query.named.run; "
             "assert graph.query_catalogue is graph.query.named.catalogue; "
-            "assert graph.store.open_store is graph.open_store; "
+            "assert graph.open_store is graph.store.registry.open_store; "
             "assert not hasattr(graph, 'no_such_name'); "
             "print(len(graph.__all__), all(getattr(graph, n).__module__.startswith('graph.') for n in graph.__all__))",
         ],

@@ -20,7 +20,8 @@ from graph.model import TrialRecord
 from graph.pipeline.run import build
 from graph.resolve.orgs import OrgResolver
 from graph.sources.ictrp import read
-from graph.store import OxigraphStore, open_store
+from graph.store.local import OxigraphStore
+from graph.store.registry import open_store
 
 from .conftest import ICTRP_FILE
 

@@ -26,7 +26,8 @@ from graph.cli import main
 from graph.pipeline.report import BuildReport
 from graph.pipeline.run import build
 from graph.query.named import run
-from graph.store import OxigraphStore, open_store
+from graph.store.local import OxigraphStore
+from graph.store.registry import open_store
 
 from .conftest import SHARED_DATA, TEST_DATA
 

@@ -28,7 +28,8 @@ from graph.query.named import catalogue, run
 from graph.resolve.merge import cluster, record_key
 from graph.sources import format_for, read_all
 from graph.sources.curated import parse
-from graph.store import OxigraphStore, open_store
+from graph.store.local import OxigraphStore
+from graph.store.registry import open_store
 from graph.view.output import write_view
 from tests.conftest import SEED_DATA, SHARED_DATA, TEST_DATA
 

@@ -15,7 +15,7 @@ from rdflib import Literal, URIRef
 from graph import sources
 from graph.constants import READERS_ENV
 from graph.pipeline.run import build
-from graph.store import open_store
+from graph.store.registry import open_store
 
 from .conftest import ROOT, TEST_DATA
 

@@ -49,7 +49,9 @@ from graph.pipeline.report import BuildReport
 from graph.pipeline.run import build
 from graph.query.named import run as run_query
 from graph.resolve.orgs import load_curated
-from graph.store import OxigraphStore, Store, open_store
+from graph.store.base import Store
+from graph.store.local import OxigraphStore
+from graph.store.registry import open_store
 
 from .conftest import CTGOV_DIR, ICTRP_FILE, SEED_DATA, SHARED_DATA
 

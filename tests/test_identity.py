@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from graph.cli import main
 from graph.pipeline.run import build
 from graph.query.named import run
-from graph.store import open_store
+from graph.store.registry import open_store
 
 from .conftest import ICTRP_FILE, SEED_DATA
 

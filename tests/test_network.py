@@ -24,7 +24,6 @@ from graph.analytics import annotate, centrality, shared_sites
 from graph.cli import main
 from graph.constants import INFERRED_GRAPH, ONTOLOGY_GRAPH
 from graph.errors import InputError
-from graph.layout import asserted_data
 from graph.model import (
     Condition,
     Identifier,
@@ -39,7 +38,9 @@ from graph.model import (
 from graph.network import find_nodes, fold_sites, project, to_graphml
 from graph.reason.engine import ontology_graph
 from graph.reason.reference import owlrl_inferred
-from graph.store import OxigraphStore, open_store
+from graph.store.layout import asserted_data
+from graph.store.local import OxigraphStore
+from graph.store.registry import open_store
 
 ID = "https://w3id.org/trialgraph/id/"
 STROKE = MeshTerm("D020521", "Stroke")

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from rdflib import Dataset, Graph, URIRef
 
-from graph.store import OxigraphStore
+from graph.store.local import OxigraphStore
 
 try:
     from tests.test_server import running_server

@@ -12,7 +12,7 @@ from rdflib.plugins.sparql import prepareQuery
 from graph.errors import QueryError
 from graph.query import paging
 from graph.query.named import catalogue, resolve, run
-from graph.store import OxigraphStore
+from graph.store.local import OxigraphStore
 
 
 def rows(store: OxigraphStore, name: str, **params: str) -> list[dict[str, str]]:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from graph.store import OxigraphStore
+from graph.store.local import OxigraphStore
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,7 +10,8 @@ import pytest
 
 from graph.pipeline.run import build
 from graph.query.named import run
-from graph.store import OxigraphStore, open_store
+from graph.store.local import OxigraphStore
+from graph.store.registry import open_store
 
 from .conftest import SEED_DATA
 

@@ -19,7 +19,8 @@ import pytest
 from rdflib import OWL, RDF, Graph, Literal, URIRef
 
 import graph.resolve.identity as ids
-from graph import layout, rdf, summaries
+import graph.store.layout as layout
+from graph import rdf, summaries
 from graph.constants import INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH
 from graph.errors import RecordError, TrialgraphError
 from graph.model import Condition, Identifier, Organization, TrialRecord
@@ -33,7 +34,8 @@ from graph.reason.incremental import maintain, update_inferred
 from graph.reason.reference import owlrl_inferred
 from graph.reason.rules import UnsupportedOntology
 from graph.sources import read_all
-from graph.store import OxigraphStore, graph_quads
+from graph.store.local import OxigraphStore
+from graph.store.terms import graph_quads
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

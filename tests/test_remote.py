@@ -23,8 +23,9 @@ from graph.export import export
 from graph.export_formats import EXPORT_FORMATS
 from graph.pipeline.run import build
 from graph.query.named import catalogue, run
-from graph.remote import Endpoints, RemoteStore
-from graph.store import OxigraphStore, open_store
+from graph.store.local import OxigraphStore
+from graph.store.registry import open_store
+from graph.store.remote import Endpoints, RemoteStore
 
 try:
     from tests.test_server import PARAMS, free_port, json_rows, running_server, same_rows

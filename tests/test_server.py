@@ -30,7 +30,7 @@ from rdflib.term import Node
 
 from graph.query.named import bind, catalogue, run
 from graph.sparql import with_values
-from graph.store import OxigraphStore
+from graph.store.local import OxigraphStore
 
 pytestmark = pytest.mark.server
 

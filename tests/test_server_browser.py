@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from graph.store import OxigraphStore
+from graph.store.local import OxigraphStore
 
 try:
     from tests.test_server import SITE_ROW, TRIAL, TRIAL_TITLE, running_server

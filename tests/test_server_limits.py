@@ -16,7 +16,7 @@ import pytest
 from graph.query.guard import Limits, Refused, check_size, inspect
 from graph.query.named import catalogue
 from graph.serve.pages import TEMPLATES_DIR
-from graph.store import OxigraphStore
+from graph.store.local import OxigraphStore
 
 try:
     from tests.test_server import server_process

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from graph.store import OxigraphStore
+from graph.store.local import OxigraphStore
 
 try:
     from tests.test_server import CROSS_PRODUCT, TG, client_at, running_server

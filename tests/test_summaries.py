@@ -16,7 +16,8 @@ from graph.constants import SUMMARY_GRAPH
 from graph.errors import StoreError
 from graph.pipeline.run import build
 from graph.query.named import run
-from graph.store import OxigraphStore, open_store
+from graph.store.local import OxigraphStore
+from graph.store.registry import open_store
 from graph.summaries import summary_graph
 
 from .conftest import SEED_DATA, TEST_DATA

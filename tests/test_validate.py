@@ -30,12 +30,12 @@ from graph.errors import RecordError
 from graph.fastvalidate.records import validate_records
 from graph.fastvalidate.terms import text_term
 from graph.fastvalidate.union import validate_store, validate_union
-from graph.layout import asserted_graph_names
 from graph.model import Identifier, Organization, PartialDate, Participation, TrialRecord
 from graph.namespace import TG
 from graph.pipeline.assign import assign_identity
 from graph.reports import RENDERERS, render, render_github, render_json, render_junit, render_text
-from graph.store import OxigraphStore
+from graph.store.layout import asserted_graph_names
+from graph.store.local import OxigraphStore
 from graph.validate import (
     Issue,
     Report,
@@ -145,7 +145,7 @@ def test_text_terms_of_a_real_record_equal_the_decoded_quads() -> None:
     read from TSV equals the term decoded from the store's own quads."""
     import pyoxigraph as ox
 
-    from graph.store import from_ox, graph_quads
+    from graph.store.terms import from_ox, graph_quads
 
     name = URIRef("urn:x-test:record")
     g = next(iter(graphs(read(CTGOV / "NCT02552212.json", SEED / "resstore.yaml")).values()))

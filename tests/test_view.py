@@ -30,7 +30,8 @@ from click.testing import CliRunner
 from graph.cli import main
 from graph.model import Condition, Identifier, Organization, Participation, Site, TrialRecord
 from graph.network import project
-from graph.store import OxigraphStore, open_store
+from graph.store.local import OxigraphStore
+from graph.store.registry import open_store
 from graph.view.layout import pack_circles
 from graph.view.output import write_view
 from graph.view.page import render_html, script_json

@@ -92,7 +92,7 @@ def build(
     not be read."""
     from graph.pipeline.run import build as run_build
     from graph.progress import progress_bar
-    from graph.store import open_store
+    from graph.store.registry import open_store
 
     targets = list(paths) or [_default_data()]
     st = open_store(store)

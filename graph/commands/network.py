@@ -43,7 +43,7 @@ def view(
 ) -> None:
     """Write the interactive HTML network of the graph (one self-contained file, works offline).
     See docs/view.md."""
-    from graph.store import open_store
+    from graph.store.registry import open_store
     from graph.view.output import write_view
 
     params_given = query_params(query_name, params)
@@ -108,7 +108,7 @@ def analyze(
     communities or path.  See docs/analyze.md."""
     from graph.analytics import ANALYSES, rows_csv, rows_json
     from graph.analytics import analyze as run_analysis
-    from graph.store import open_store
+    from graph.store.registry import open_store
 
     params_given = query_params(query_name, params)
     if fmt == "table" and output:

@@ -45,7 +45,7 @@ def query(
     from graph.query.named import run
     from graph.query.results import write_result
     from graph.query.table import page_note, readable_columns, select_columns, table
-    from graph.store import open_store
+    from graph.store.registry import open_store
 
     if fmt is None:
         fmt = "table" if sys.stdout.isatty() else "csv"
@@ -105,7 +105,7 @@ def export(store: str, fmt: str, output: str | None) -> None:
     or the network of the view as GraphML (graphml, for Gephi and Cytoscape), with centrality
     scores and community numbers as node attributes."""
     from graph.export import export as write_export
-    from graph.store import open_store
+    from graph.store.registry import open_store
 
     data = write_export(open_store(store, read_only=True, must_exist=True), fmt)
     if output:
@@ -127,7 +127,7 @@ def conflicts(store: str, fmt: str) -> None:
     import json
 
     from graph.conflicts import trial_conflicts
-    from graph.store import open_store
+    from graph.store.registry import open_store
 
     found = trial_conflicts(open_store(store, read_only=True, must_exist=True))
     if fmt == "json":

@@ -114,7 +114,7 @@ def serve(
     network view (/view), named queries (/queries) and a page for every entity (/id/...)."""
     from graph.serve.app import serve as run_server
     from graph.serve.settings import Settings
-    from graph.store import require_store
+    from graph.store.registry import require_store
 
     require_store(store)
     settings = Settings(

@@ -71,7 +71,7 @@ def validate(
     and report quarantined records.  Exit 0 when nothing reaches --fail-on, 1 when something
     does (within --scope, when given), 2 on bad input or usage."""
     from graph.check import check_store, in_scope
-    from graph.store import open_store
+    from graph.store.registry import open_store
 
     st = open_store(store, read_only=True, must_exist=True)
     report, trials = check_store(

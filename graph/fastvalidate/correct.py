@@ -113,7 +113,7 @@ class _Region:
     def __init__(self, store: Any, graphs: set[str], deep: frozenset[Node]) -> None:
         import pyoxigraph as ox
 
-        self.db = store.db
+        self.db = store.reader()
         self.graphs = graphs
         self.deep = deep
         self.conv = OxConverter()
@@ -124,7 +124,7 @@ class _Region:
         self._incoming: dict[tuple[Node, Node | None], bool] = {}
 
     def _quads(self, s: Node | None, p: Node | None, o: Node | None) -> Iterator[Any]:
-        from graph.store import to_ox
+        from graph.store.terms import to_ox
 
         for q in self.db.quads_for_pattern(
             None if s is None else to_ox(s), None if p is None else to_ox(p), None if o is None else to_ox(o), None

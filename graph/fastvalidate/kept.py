@@ -48,7 +48,7 @@ KEPT_VERSION = 2
 @dataclass
 class Kept:
     """What :func:`validate_store` needs of one record, worked out when a build loads the record
-    (:func:`validate_and_keep`) and kept in the ledger (:mod:`graph.ledger`), so that validating
+    (:func:`validate_and_keep`) and kept in the ledger (:mod:`graph.store.ledger`), so that validating
     a store whose records a build validated reads none of them again:
 
     - the record's findings, as they hold in the union of all records as long as every record

@@ -167,7 +167,7 @@ def _chunk_sparql(plan: Plan, chunk: list[tuple[str, list[Triple]]]) -> dict[str
     Constraints whose ``$this`` cannot be left free are left to pyshacl (no rows here)."""
     import pyoxigraph as ox
 
-    from graph.store import to_ox
+    from graph.store.terms import to_ox
 
     helpers = [
         (h, predicates)

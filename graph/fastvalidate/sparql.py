@@ -126,7 +126,7 @@ FEW_FOCI = 64
 
 
 def rows_for(store: Any, helper: Any, foci: set[Node], scope: Scope) -> SparqlRows:
-    from graph.store import to_ox
+    from graph.store.terms import to_ox
 
     probe = next(iter(foci))
     init, text = helper.pre_bind_variables(probe)
@@ -159,9 +159,9 @@ class Scope:
     def __init__(self, store: Any, names: list[str]) -> None:
         import pyoxigraph as ox
 
-        self.store = store
+        self.db = store.reader()
         wanted = set(names)
-        self.others = [g for g in store.db.named_graphs() if g.value not in wanted]
+        self.others = [g for g in self.db.named_graphs() if g.value not in wanted]
         self.others.append(ox.DefaultGraph())
         self.names = names
         self._decided: dict[str, dict[str, Any]] = {}
@@ -183,7 +183,7 @@ class Scope:
     def _holds(self, graph: Any, predicate: URIRef) -> bool:
         import pyoxigraph as ox
 
-        return any(True for _ in self.store.db.quads_for_pattern(None, ox.NamedNode(str(predicate)), None, graph))
+        return any(True for _ in self.db.quads_for_pattern(None, ox.NamedNode(str(predicate)), None, graph))
 
 
 def query_predicates(text: str) -> set[URIRef] | None:
@@ -226,7 +226,7 @@ def query_predicates(text: str) -> set[URIRef] | None:
 def run_select(store: Any, text: str, scope: Scope, **kwargs: Any) -> list[dict[str, Node]]:
     """A SELECT over the union of the source-record graphs, rows as rdflib terms.  Prefixes
     rdflib binds by default (``rdf:``, ``xsd:``...) are known, as they are to pyshacl."""
-    result = store.raw_query(text, prefixes=default_prefixes(), **scope.arguments(text), **kwargs)
+    result = store.reader().query(text, prefixes=default_prefixes(), **scope.arguments(text), **kwargs)
     names = [v.value for v in result.variables]
     rows = []
     for sol in result:

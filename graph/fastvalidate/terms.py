@@ -54,7 +54,7 @@ OX_KEYS = _OxKeys()
 def term_token(node: Node) -> str | None:
     """The N-Triples text of a term as the store writes it (``None`` for a literal the store
     would rewrite, which then never matches a data term)."""
-    from graph.store import to_ox
+    from graph.store.terms import to_ox
 
     try:
         return str(to_ox(stored_term(node)))
@@ -116,7 +116,7 @@ def text_term(token: str) -> Node:
 def from_ox(term: Any) -> Node:
     """An Oxigraph term as rdflib (a plain string as a plain literal: see
     :func:`graph.store.from_ox`)."""
-    from graph.store import from_ox as convert
+    from graph.store.terms import from_ox as convert
 
     node = convert(term)
     assert node is not None

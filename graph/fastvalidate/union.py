@@ -17,13 +17,15 @@ from rdflib.term import Node
 from graph.fastvalidate.chunks import StoreChunk, TextTerms, chunk_eval, chunk_rows, store_units, union_chunk
 from graph.fastvalidate.correct import ChunkFold, correct_divergent
 from graph.fastvalidate.evaluate import Context, validate_shape
-from graph.fastvalidate.index import View, owner_of
+from graph.fastvalidate.index import View
 from graph.fastvalidate.kept import Kept, Unit
 from graph.fastvalidate.plan import Plan, compile_plan, local_sparql
 from graph.fastvalidate.records import CHUNK_SIZE, finding_of, init_worker, worker_count, worker_pool
 from graph.fastvalidate.sparql import Scope, rows_for, run_select
 from graph.fastvalidate.terms import from_ox, term_hash
 from graph.processes import no_full_gc
+from graph.sparql import internal_query, with_tokens
+from graph.store.base import Store
 from graph.validate import (
     Finding,
     Issue,
@@ -50,7 +52,7 @@ class StoreValidation:
 
 
 def validate_store(
-    store: Any,
+    store: Store,
     *,
     extra_shapes: Sequence[Path] = (),
     workers: int | None = None,
@@ -60,20 +62,18 @@ def validate_store(
 ) -> StoreValidation:
     """The shapes over the union of every source-record graph in ``store``, with the findings
     plain pyshacl gives on that union, each attributed to every record holding its focus node.
-    Works on an Oxigraph store (on disk: workers read it directly); any other store is validated
-    with plain pyshacl.
+    Worker processes open the store's database read-only when it has one on disk
+    (:meth:`graph.store.base.Store.database_path`); otherwise each chunk's triples are read
+    through the store's interface and sent to them.
 
     ``kept``: use the results a build kept for each record it validated (:class:`Kept`, in the
     ledger) instead of reading those records again; only records without kept results (or with
     results kept for other shapes) are read.  The cross-record part runs either way."""
-    from graph.store import OxigraphStore
-
     shapes = shapes if shapes is not None else shapes_graph(extra_shapes)
-    if not isinstance(store, OxigraphStore):
-        return _plain_store(store, shapes)
+    db = store.reader()
     clock = _Clock()
     plan = compile_plan(shapes, "union")
-    from graph.layout import asserted_graph_names
+    from graph.store.layout import asserted_graph_names
 
     everything = sorted(str(n) for n in asserted_graph_names(store))
     scope = Scope(store, everything)
@@ -90,21 +90,21 @@ def validate_store(
                     owners[name] = Unit(name, *reused[name].owner)
                     fold.add(reused[name].chunk(owners[name]))
     names = _ordered_units(store, [n for n in everything if n not in reused])
-    owners.update(store_units(store.db, names))
+    owners.update(store_units(db, names))
     clock.lap("prepare")
     chunks = [names[i : i + chunk_size] for i in range(0, len(names), chunk_size)]
     n = worker_count(workers, len(chunks))
-    on_disk = store.root is not None and store._current() is not None
+    path = store.database_path()
     if n <= 1:
         terms = TextTerms(plan)
         for names_ in chunks:
             with no_full_gc():
                 chunk = StoreChunk(plan)
-                chunk.add_tsv(chunk_rows(store.db, names_), terms)
+                chunk.add_tsv(chunk_rows(db, names_), terms)
                 fold.add(chunk_eval(plan, chunk, [owners[n] for n in names_], target_sets, hierarchy))
     else:
-        db_path = str(store._current()) if on_disk else None
-        tasks = [(c, None if on_disk else chunk_rows(store.db, c), [owners[n] for n in c]) for c in chunks]
+        db_path = None if path is None else str(path)
+        tasks = [(c, None if path else chunk_rows(db, c), [owners[n] for n in c]) for c in chunks]
         with worker_pool(n, init_worker, (shapes, "union", db_path, target_sets, hierarchy)) as pool:
             for out in pool.map(union_chunk, tasks):
                 fold.add(out)
@@ -114,11 +114,11 @@ def validate_store(
 
 def _kept_results(store: Any, shapes: Graph, names: set[str]) -> dict[str, Kept]:
     """The validation results the ledger keeps for the store's records, made with these shapes."""
-    import graph.ledger as ledger
+    import graph.store.ledger as ledger
 
     fingerprint = shapes_fingerprint(shapes)
     out = {}
-    for name, text in ledger.validations(store.db).items():
+    for name, text in ledger.validations(store.reader()).items():
         if name in names:
             found = Kept.loads(text, fingerprint)
             if found is not None:
@@ -148,8 +148,8 @@ def _ordered_units(store: Any, names: list[str]) -> list[str]:
     if len(names) <= 1:
         return names
     trial_of: dict[str, str] = {}
-    q = "SELECT ?g ?t WHERE { GRAPH ?g { ?g <https://w3id.org/trialgraph/ontology#sourceRecord> ?t } }"
-    for row in store.db.query(q):  # plain strings: rdflib terms for 100,000 rows cost seconds
+    q = internal_query("internal/record-trials")
+    for row in store.reader().query(q):  # plain strings: rdflib terms for 100,000 rows cost seconds
         trial_of.setdefault(row[0].value, row[1].value)
     return sorted(names, key=lambda n: (trial_of.get(n, "\uffff"), n))
 
@@ -157,9 +157,8 @@ def _ordered_units(store: Any, names: list[str]) -> list[str]:
 def _hierarchy(store: Any, names: list[str]) -> list[tuple[Node, Node]]:
     """``rdfs:subClassOf`` pairs the records assert (the ontology's own are not data)."""
     wanted = set(names)
-    q = "SELECT ?g ?a ?b WHERE { GRAPH ?g { ?a <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?b } }"
     out = []
-    for sol in store.raw_query(q):
+    for sol in store.reader().query(internal_query("internal/record-subclasses")):
         if sol["g"].value in wanted:
             out.append((from_ox(sol["a"]), from_ox(sol["b"])))
     return out
@@ -252,7 +251,7 @@ def _explicit_targets(store: Any, plan: Plan, units: list[Unit]) -> list[tuple[N
 
 
 def _fallback_union(store: Any, plan: Plan) -> list[tuple[Node, Finding]]:
-    from graph.layout import asserted_data
+    from graph.store.layout import asserted_data
 
     assert plan.fallback is not None
     return list(pyshacl_findings(asserted_data(store), plan.fallback))
@@ -270,16 +269,17 @@ def _owners(
     triples are never decoded)."""
     import pyoxigraph as ox
 
-    from graph.store import to_ox
+    from graph.store.terms import to_ox
 
+    db = store.reader()
     out: dict[Node, list[tuple[str, str]]] = defaultdict(list)
     by_token: dict[str, Node] = {}
     for node in dict.fromkeys(nodes):
         if isinstance(node, BNode):
             term = ox.BlankNode(str(node))
             quads = [
-                *store.db.quads_for_pattern(term, None, None, None),
-                *store.db.quads_for_pattern(None, None, term, None),
+                *db.quads_for_pattern(term, None, None, None),
+                *db.quads_for_pattern(None, None, term, None),
             ]
             for g in {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}:
                 if g in graphs:
@@ -288,16 +288,16 @@ def _owners(
             by_token[str(to_ox(stored_term(node)))] = node
     tokens = list(by_token)
     for i in range(0, len(tokens), OWNER_BATCH):
-        values = " ".join(tokens[i : i + OWNER_BATCH])
-        text = (
-            f"SELECT DISTINCT ?f ?g WHERE {{ {{ VALUES ?f {{ {values} }} GRAPH ?g {{ ?f ?p ?o }} }} UNION "
-            f"{{ VALUES ?f {{ {values} }} GRAPH ?g {{ ?s ?p ?f }} }} }}"
-        )
-        for row in store.db.query(text):
-            owner = graphs.get(row[1].value)
-            found = by_token.get(str(row[0]))
-            if owner is not None and found is not None:
-                out[found].append(owner)
+        batch = tokens[i : i + OWNER_BATCH]
+        seen: set[tuple[str, str]] = set()
+        for name in ("internal/graphs-of-subjects", "internal/graphs-of-objects"):
+            for row in db.query(with_tokens(internal_query(name), "f", batch)):
+                pair = (str(row[0]), row[1].value)
+                owner = graphs.get(pair[1])
+                found = by_token.get(pair[0])
+                if owner is not None and found is not None and pair not in seen:
+                    seen.add(pair)
+                    out[found].append(owner)
     return out
 
 
@@ -323,17 +323,6 @@ def _attribute_all(
     return [i for n, f in unique for i in attribute(f, owners.get(n, ()))]
 
 
-def _plain_store(store: Any, shapes: Graph) -> StoreValidation:
-    """Stores other than Oxigraph (a remote endpoint): plain pyshacl over the union."""
-    from graph.layout import asserted_graph_names
-    from graph.validate import validate_units_plain
-
-    units = {str(n): store.graph(n) for n in asserted_graph_names(store)}
-    issues = validate_units_plain(units, shapes)
-    trials = sorted({t for t in (owner_of(list(g))[0] for g in units.values()) if t})
-    return StoreValidation(issues, trials, len(units), notes=["not an Oxigraph store: plain pyshacl"])
-
-
 def validate_union(
     graphs: Mapping[str, Graph],
     *,
@@ -346,7 +335,7 @@ def validate_union(
     from urllib.parse import quote
 
     from graph.constants import GRAPH_NS
-    from graph.store import OxigraphStore
+    from graph.store.local import OxigraphStore
 
     store = OxigraphStore(None)
     with store.write() as w:

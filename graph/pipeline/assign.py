@@ -12,11 +12,11 @@ from rdflib import RDF, RDFS, Literal, URIRef
 import graph.rdf as rdf
 import graph.resolve.identity as ids
 import graph.resolve.merge as merge
-from graph.layout import is_record_graph
 from graph.model import Identifier, TrialRecord
 from graph.namespace import TG
-from graph.query.named import internal
-from graph.store import OxigraphStore, Store
+from graph.sparql import internal_query
+from graph.store.base import Store
+from graph.store.layout import is_record_graph
 
 __all__ = ["assign_identity", "existing_identifiers"]
 
@@ -28,10 +28,10 @@ _DCT_IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")
 
 def existing_identifiers(store: Store, values: Iterable[str] | None = None) -> dict[str, str]:
     """Registry id value -> preferred id of the trial that already holds it in the store (of
-    ``values`` only, when given and the store is an Oxigraph store: index look-ups, not a scan)."""
-    if values is None or not isinstance(store, OxigraphStore):
-        return {str(v): str(p) for v, p in store.query(internal("build-identifier-values").text).rows}
-    db = store.db
+    ``values`` only, when given: pattern reads, not a scan)."""
+    if values is None:
+        return {str(v): str(p) for v, p in store.query(internal_query("internal/build-identifier-values")).rows}
+    db = store.reader()
     out: dict[str, str] = {}
     for value in dict.fromkeys(values):
         for q in db.quads_for_pattern(None, _ID_VALUE, ox.Literal(value), None):

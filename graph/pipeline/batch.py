@@ -29,12 +29,11 @@ import orjson
 from rdflib import Graph, URIRef
 
 import graph.fastvalidate as fastvalidate
-import graph.layout as layout
 import graph.rdf as rdf
 import graph.resolve.identity as ids
+import graph.store.layout as layout
 import graph.versions as versions
 from graph.digest import Fold, hex_digest
-from graph.ledger import Entry
 from graph.model import Identifier, TrialRecord
 from graph.pipeline.jobs import BatchResult, Job, Outcome
 from graph.pipeline.spill import load_batch
@@ -44,6 +43,7 @@ from graph.processes import WORKER_GC, no_full_gc
 from graph.reason.closure import Triple
 from graph.reason.engine import reasoner_for
 from graph.resolve.merge import record_key
+from graph.store.ledger import Entry
 from graph.validate import Issue
 
 _GENERATED_AT = "<http://www.w3.org/ns/prov#generatedAtTime>"

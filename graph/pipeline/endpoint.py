@@ -8,41 +8,46 @@ from __future__ import annotations
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-import graph.ledger as ledger
+import graph.store.ledger as ledger
 import graph.summaries as summaries
 from graph.constants import ONTOLOGY_GRAPH, SUMMARY_GRAPH
-from graph.layout import LEDGER_GRAPH, STATE_GRAPH, asserted_graph_names, is_reasoner_graph
 from graph.pipeline.jobs import Outcome
 from graph.pipeline.outcomes import SecondPass
 from graph.quarantine import update_quarantine
-from graph.query.named import internal
 from graph.reason.engine import Engine
 from graph.reason.full import recompute
 from graph.reason.graphs import graph_of
-from graph.store import Store, from_ox, graph_quads
+from graph.sparql import internal_query
+from graph.store.base import Store, Writer
+from graph.store.layout import LEDGER_GRAPH, STATE_GRAPH, asserted_graph_names, is_reasoner_graph
+from graph.store.terms import from_ox, graph_quads
 
 
-def write_remote(store: Store, second: SecondPass) -> None:
-    """Records, quarantine and ledger entries sent graph by graph; then the inferences, the
-    summaries and the totals, when the records changed (or were never reasoned about)."""
+def send_records(store: Store, remote: Writer, second: SecondPass) -> None:
+    """Records, quarantine and ledger entries, graph by graph, in the write ``remote``."""
     outcomes, progress, onto = second.outcomes, second.progress, second.onto
-    report = outcomes.report
     total = second.total()
     done = 0
     progress("records", 0, total)
-    with store.write() as remote:
-        remote.replace_graph(URIRef(ONTOLOGY_GRAPH), onto)
-        for result in second.results():
-            for out in outcomes.take(result.outcomes):
-                remote.replace_graph(out.name, _asserted_graph(out))
-            done += len(result.outcomes)
-            progress("records", done, total)
-        if outcomes.changed:
-            update_quarantine(store, remote, outcomes.quarantine, outcomes.cleared)
-        if outcomes.entries:
-            entries = ledger.read_remote(store)
-            entries.update(outcomes.entries)
-            remote.replace_graph(URIRef(LEDGER_GRAPH), ledger.as_graph(entries))
+    remote.replace_graph(URIRef(ONTOLOGY_GRAPH), onto)
+    for result in second.results():
+        for out in outcomes.take(result.outcomes):
+            remote.replace_graph(out.name, _asserted_graph(out))
+        done += len(result.outcomes)
+        progress("records", done, total)
+    if outcomes.changed:
+        update_quarantine(store, remote, outcomes.quarantine, outcomes.cleared)
+    if outcomes.entries:
+        entries = ledger.read(store.reader())
+        entries.update(outcomes.entries)
+        remote.replace_graph(URIRef(LEDGER_GRAPH), ledger.as_graph(entries))
+
+
+def send_derived(store: Store, second: SecondPass) -> None:
+    """After the records were sent: the inferences, the summaries and the totals, when the
+    records changed (or were never reasoned about); the report's counts of the store."""
+    outcomes, progress, onto = second.outcomes, second.progress, second.onto
+    report = outcomes.report
     progress("reasoning", 0, None)
     if report.loaded or not _has_reasoner_graphs(store):
         _send_inferences(store, onto, second.engine)
@@ -55,13 +60,13 @@ def write_remote(store: Store, second: SecondPass) -> None:
             remote.add_to_graph(
                 URIRef(LEDGER_GRAPH), ledger.totals_graph(ledger.Totals(quads + ledger.Totals.OWN, trials))
             )
+    report.trials, report.triples = counts(store)
 
 
 def counts(store: Store) -> tuple[int, int]:
     """Trials and quads in a store that only answers SPARQL."""
-    trials = store.query(internal("build-trial-count").text).rows[0][0]
-    quads = store.query(internal("build-quad-count").text).rows[0][0]
-    return int(str(trials)), int(str(quads))
+    trials = store.query(internal_query("internal/build-trial-count")).rows[0][0]
+    return int(str(trials)), len(store.reader())
 
 
 def _asserted_graph(out: Outcome) -> Graph:

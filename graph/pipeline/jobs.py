@@ -17,10 +17,10 @@ from rdflib import URIRef
 
 import graph.rdf as rdf
 import graph.resolve.identity as ids
-from graph.ledger import Entry
 from graph.model import Identifier, Participation
 from graph.pipeline.spill import Spill
 from graph.pipeline.terms import SignatureTerm
+from graph.store.ledger import Entry
 from graph.validate import Issue
 
 

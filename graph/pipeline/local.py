@@ -15,12 +15,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-import graph.ledger as ledger
-import graph.processes as processes
+import graph.store.ledger as ledger
 import graph.summaries as summaries
-from graph.bulkload import StreamingLoader
 from graph.constants import INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH, SUMMARY_GRAPH
-from graph.layout import LEDGER_GRAPH, STATE_GRAPH, SUPPORT_GRAPH, is_record_graph
 from graph.pipeline.jobs import Outcome
 from graph.pipeline.outcomes import Places, SecondPass
 from graph.pipeline.refresh import refresh_records
@@ -29,24 +26,30 @@ from graph.quarantine import update_quarantine
 from graph.reason.engine import reasoner_for
 from graph.reason.full import finish_full, recompute
 from graph.reason.graphs import is_current, replace_graph
-from graph.store import OxigraphStore
+from graph.store.base import Store, Writer
+from graph.store.bulkload import StreamingLoader
+from graph.store.layout import LEDGER_GRAPH, STATE_GRAPH, SUPPORT_GRAPH, is_record_graph
 
 
-def write_oxigraph(store: OxigraphStore, second: SecondPass) -> None:
-    """Records, quarantine, ledger and inferences in one atomic write."""
-    with store.write() as w, processes.frozen_gc():
-        # the staging store must have no other handle when the write commits: all of it
-        # happens in a function whose locals are gone by then
-        _fill(store, w, second)
+def fill_staged(store: Store, w: Writer, second: SecondPass) -> bool:
+    """Records, quarantine, ledger and inferences written into the database that the write
+    ``w`` stages (:meth:`~graph.store.base.Writer.staging`); False, with nothing done, for a
+    store whose writes are not staged in a database (an endpoint).  The staging database must
+    have no other handle when the write commits: all of it happens here, whose locals are gone
+    by then."""
+    db = w.staging()
+    if db is None:
+        return False
+    _fill(store, w, db, second)
+    return True
 
 
-def _fill(store: OxigraphStore, w: Any, second: SecondPass) -> None:
+def _fill(store: Store, w: Writer, db: ox.Store, second: SecondPass) -> None:
     jobs, onto, outcomes, progress, engine = second.jobs, second.onto, second.outcomes, second.progress, second.engine
     report = outcomes.report
     total = second.total()
     done = 0
     progress("records", 0, total)
-    db = w.db
     reasoner = reasoner_for(onto) if engine == "fast" else None
     stored_records = _has_records(db)
     incremental = reasoner is not None and stored_records and is_current(db, reasoner)
@@ -90,7 +93,7 @@ def _fill(store: OxigraphStore, w: Any, second: SecondPass) -> None:
         replace_graph(db, ONTOLOGY_GRAPH, onto)
         report.reasoning = finish_full(db, reasoner, places.resolve())
         report.reasoning.inferred = report.inferred_quads + report.reasoning.cross_record
-    summaries.refresh(db, store.db, report.loaded)
+    summaries.refresh(db, store.reader(), report.loaded)
     ledger.drop_totals(db)
     # counted once after a full load, else followed graph by graph and trial by trial
     if incremental and previous is not None:

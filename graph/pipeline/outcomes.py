@@ -12,9 +12,9 @@ from pathlib import Path
 
 from rdflib import Graph
 
-import graph.ledger as ledger
 import graph.pipeline.summary as summary
 import graph.reason.full as full
+import graph.store.ledger as ledger
 from graph.digest import Fold
 from graph.pipeline.batch import run_jobs
 from graph.pipeline.jobs import BatchResult, Job, Outcome

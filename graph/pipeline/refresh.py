@@ -12,14 +12,14 @@ from typing import Any
 
 import pyoxigraph as ox
 
-import graph.ledger as ledger
-from graph.bulkload import drop
-from graph.layout import inferred_graph_of, support_graph_of
+import graph.store.ledger as ledger
 from graph.pipeline.jobs import Outcome
 from graph.pipeline.terms import TRIAL, TYPE
 from graph.reason.engine import Reasoner
 from graph.reason.full import InferenceStats
 from graph.reason.incremental import RecordState, refresh
+from graph.store.bulkload import drop
+from graph.store.layout import inferred_graph_of, support_graph_of
 
 
 def refresh_records(

@@ -22,19 +22,19 @@ from concurrent.futures import Executor
 from datetime import UTC, datetime
 from pathlib import Path
 
-import graph.ledger as ledger
 import graph.processes as processes
 import graph.resolve.identity as ids
 import graph.resolve.merge as merge
 import graph.resolve.orgs as orgs
+import graph.store.ledger as ledger
 from graph.constants import BATCH_SIZE
 from graph.digest import hex_digest
 from graph.errors import InputError
 from graph.model import TrialRecord
 from graph.pipeline.assign import assign_identity, existing_identifiers
-from graph.pipeline.endpoint import counts, write_remote
+from graph.pipeline.endpoint import send_derived, send_records
 from graph.pipeline.jobs import Settings, jobs_for
-from graph.pipeline.local import write_oxigraph
+from graph.pipeline.local import fill_staged
 from graph.pipeline.outcomes import Outcomes, SecondPass
 from graph.pipeline.read import read
 from graph.pipeline.report import BuildReport
@@ -43,7 +43,7 @@ from graph.pipeline.summary import add_outcomes
 from graph.progress import Callback as Progress
 from graph.progress import no_progress
 from graph.reason.engine import Engine, ontology_graph
-from graph.store import OxigraphStore, Store
+from graph.store.base import Store
 from graph.validate import shapes_fingerprint, shapes_graph
 
 __all__ = ["build"]
@@ -121,8 +121,6 @@ def build(
             tuple(extra_shapes),
         )
         _write_records(store, spill, heads, report, progress, settings, engine, ror_dump, executor, references)
-    if not isinstance(store, OxigraphStore):  # an Oxigraph store: the build counted as it wrote
-        report.trials, report.triples = counts(store)
     add_outcomes(report.summary, report.errors, report.older, report.identity_conflicts)
     report.seconds = time.perf_counter() - started
     return report
@@ -151,16 +149,21 @@ def _write_records(
     shapes = shapes_graph(settings.extra_shapes)
     settings.shapes = shapes_fingerprint(shapes)
     onto = ontology_graph()
-    if isinstance(store, OxigraphStore):
-        stored = ledger.read(store.db, names)
-    else:
-        stored = {n: e for n, e in ledger.read_remote(store).items() if n in names}
+    stored = ledger.read(store.reader(), names)
     jobs = jobs_for(spill, winners, participations, preferred, evidence, stored, settings)
-    second = SecondPass(jobs, shapes, onto, Outcomes(report), progress, engine, executor)
-    if isinstance(store, OxigraphStore):
-        write_oxigraph(store, second)
-    else:
-        write_remote(store, second)
+    _write(store, SecondPass(jobs, shapes, onto, Outcomes(report), progress, engine, executor))
+
+
+def _write(store: Store, second: SecondPass) -> None:
+    """The second pass's graphs written: in one atomic write into a store that stages its
+    writes in a database of its own (:meth:`~graph.store.base.Writer.staging`: the embedded
+    store); else graph by graph, and then the inferences, summaries and counts (an endpoint)."""
+    with store.write() as w, processes.frozen_gc():
+        staged = fill_staged(store, w, second)
+        if not staged:
+            send_records(store, w, second)
+    if not staged:
+        send_derived(store, second)
 
 
 def _resolve_organizations(

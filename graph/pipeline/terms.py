@@ -13,7 +13,7 @@ from rdflib import Literal, URIRef
 
 import graph.rdf as rdf
 from graph.reason.closure import Triple
-from graph.store import from_ox, to_ox
+from graph.store.terms import from_ox, to_ox
 
 #: What a signature key stands for: (kind, predicate IRI or None, node as N-Triples text).
 SignatureTerm = tuple[str, str | None, str]

@@ -17,7 +17,8 @@ from graph.constants import QUERIES_DIR
 from graph.errors import QueryError
 from graph.keys import search_key
 from graph.sparql import Result, with_values
-from graph.store import OxigraphStore, Store, from_ox
+from graph.store.base import Store
+from graph.store.terms import from_ox
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,8 @@ _HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
 _PARAM = re.compile(r"^([A-Za-z][\w-]*)\s+\?(\w+)\s*(\(search key\))?\s*(.*)$")
 #: File name endings read as SPARQL query files.
 QUERY_SUFFIXES = (".rq", ".sparql")
-#: Folders of ``queries/`` that hold the build's own queries (:mod:`graph.summaries`; ``internal/``:
-#: :func:`internal`), not named queries for users.
+#: Folders of ``queries/`` that hold the stages' own queries (:func:`graph.sparql.internal_query`),
+#: not named queries for users.
 INTERNAL = ("summaries/", "internal/")
 
 
@@ -88,12 +89,6 @@ def catalogue(root: Path = QUERIES_DIR) -> dict[str, NamedQuery]:
         if not name.startswith(INTERNAL):
             out[name] = parse_header(path, name)
     return out
-
-
-def internal(name: str, root: Path = QUERIES_DIR) -> NamedQuery:
-    """One of trialgraph's own queries, ``queries/internal/<name>.rq``, which the catalogue does
-    not list."""
-    return parse_header(root / "internal" / f"{name}.rq", f"internal/{name}")
 
 
 def gates(root: Path = QUERIES_DIR) -> list[NamedQuery]:
@@ -176,7 +171,7 @@ def run(
 
 
 def _page(store: Store, text: str, bindings: dict[str, Node], limit: int | None, offset: int) -> Result:
-    if isinstance(store, OxigraphStore) and not paging.is_marked(text):
+    if not paging.is_marked(text):
         return _window(store, with_values(text, bindings) if bindings else text, limit, offset)
     # paging.page binds the parameters inside the marked sub-select too: bound only in the
     # outer group, a sub-select that needs them is evaluated over the whole graph
@@ -193,12 +188,12 @@ def _page(store: Store, text: str, bindings: dict[str, Node], limit: int | None,
     return result
 
 
-def _window(store: OxigraphStore, text: str, limit: int | None, offset: int) -> Result:
-    """One page of an embedded store's answer from one evaluation: the rows before and after
-    the page are counted, not converted (the query engine would compute them all anyway to
-    count them, and converting terms costs more than reading them)."""
+def _window(store: Store, text: str, limit: int | None, offset: int) -> Result:
+    """One page of the answer from one evaluation: the rows before and after the page are
+    counted, not converted (the query engine would compute them all anyway to count them, and
+    converting terms costs more than reading them)."""
     try:
-        raw = store.raw_query(text, use_default_graph_as_union=True)
+        raw = store.reader().query(text, use_default_graph_as_union=True)
         variables = [v.value for v in raw.variables]
         rows: list[tuple[Node | None, ...]] = []
         end = None if limit is None else offset + limit

@@ -34,7 +34,7 @@ from rdflib.term import Node
 
 from graph.constants import BASE, ID_NS
 from graph.sparql import Result
-from graph.store import from_ox
+from graph.store.terms import from_ox
 
 JSON_RESULTS = "application/sparql-results+json"
 XML_RESULTS = "application/sparql-results+xml"

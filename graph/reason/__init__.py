@@ -20,7 +20,7 @@ Two engines compute it:
 - ``"fast"``, the default: the ontology compiled once (:mod:`graph.reason.rules`,
   :mod:`graph.reason.engine`) into rules that run in Python (:mod:`graph.reason.closure`).  Each
   record is reasoned about on its own, with the ontology (a build does it in its worker
-  processes), and what it entails goes to that record's own inferred graph (:mod:`graph.layout`),
+  processes), and what it entails goes to that record's own inferred graph (:mod:`graph.store.layout`),
   replaced with the record.  What only records taken together entail (a chain through a node that
   two records describe differently) goes to the shared inferred graph: the places where that can
   happen are found by comparing signatures of the records (:func:`graph.reason.closure.signatures`),

@@ -3,7 +3,7 @@
 Almost everything the ontology entails about a record follows from that record alone: the
 shortcut properties from its qualified roles, the inverses, the types from domains and ranges,
 the MeSH ancestors it lists.  So a build works those out in its worker processes, next to the
-record's triples, and writes them to the record's own inferred graph (:mod:`graph.layout`).
+record's triples, and writes them to the record's own inferred graph (:mod:`graph.store.layout`).
 Only what joins triples of *different* records needs the store: :mod:`graph.reason.full` finds those
 places with the signatures computed here, and works them out there.
 

@@ -19,7 +19,7 @@ from graph.errors import TrialgraphError
 from graph.reason.closure import Base, Closure, LocalRules, Triple, close, kept, signatures
 from graph.reason.reference import owlrl_inferred
 from graph.reason.rules import Schema, compile_schema
-from graph.store import Triples, from_ox, to_ox, turtle_graph
+from graph.store.terms import Triples, from_ox, to_ox, turtle_graph
 
 Engine = Literal["fast", "owlrl"]
 ENGINES: tuple[str, ...] = ("fast", "owlrl")

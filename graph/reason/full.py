@@ -15,12 +15,6 @@ from rdflib import Graph
 
 from graph.constants import INFERRED_GRAPH, ONTOLOGY_GRAPH
 from graph.digest import Fold
-from graph.layout import (
-    RECORD_INFERRED_NS,
-    inferred_graph_of,
-    is_reasoner_graph,
-    support_graph_of,
-)
 from graph.progress import Callback, no_progress
 from graph.reason.closure import Chain, Triple
 from graph.reason.engine import ENGINE_VERSION, Engine, Reasoner, check_engine, ontology_graph, reasoner_for
@@ -38,6 +32,12 @@ from graph.reason.graphs import (
     write_state,
 )
 from graph.reason.reference import owlrl_inferred
+from graph.store.layout import (
+    RECORD_INFERRED_NS,
+    inferred_graph_of,
+    is_reasoner_graph,
+    support_graph_of,
+)
 
 
 @dataclass
@@ -141,7 +141,8 @@ def recompute(
     progress: Callback = no_progress,
 ) -> InferenceStats:
     """Make every inferred graph from scratch from the premises in ``db`` (writes the ontology
-    graph too).  ``db`` is usually the staging store of an :meth:`OxigraphStore.write`."""
+    graph too).  ``db`` is usually the staging database of a
+    write (:meth:`~graph.store.base.Writer.staging`)."""
     started = time.perf_counter()
     check_engine(engine)
     reasoner = reasoner_for(ontology) if engine == "fast" else None  # refuses before anything is written

@@ -11,7 +11,9 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from graph.constants import INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH
-from graph.layout import (
+from graph.reason.closure import Triple, kept
+from graph.reason.engine import Reasoner
+from graph.store.layout import (
     LEDGER_GRAPH,
     RECORD_INFERRED_NS,
     RECORD_SUPPORT_NS,
@@ -21,9 +23,7 @@ from graph.layout import (
     is_reasoner_graph,
     is_record_graph,
 )
-from graph.reason.closure import Triple, kept
-from graph.reason.engine import Reasoner
-from graph.store import Triples, from_ox, graph_quads
+from graph.store.terms import Triples, from_ox, graph_quads
 
 _STATE_NODE = STATE_GRAPH + "#closure"
 _STATE_FINGERPRINT = STATE_GRAPH + "#fingerprint"

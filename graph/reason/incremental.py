@@ -12,13 +12,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from graph.errors import TrialgraphError
-from graph.layout import (
-    RECORD_INFERRED_NS,
-    RECORD_SUPPORT_NS,
-    inferred_graph_of,
-    support_graph_of,
-)
+from graph.errors import StoreError, TrialgraphError
 from graph.progress import Callback, no_progress
 from graph.reason.closure import RDF_TYPE, LocalRules, Triple, kept
 from graph.reason.engine import Engine, Reasoner, check_engine, ox_triples, reasoner_for
@@ -39,7 +33,14 @@ from graph.reason.graphs import (
     unhide,
     write,
 )
-from graph.store import OxigraphStore, Triples
+from graph.store.base import Store
+from graph.store.layout import (
+    RECORD_INFERRED_NS,
+    RECORD_SUPPORT_NS,
+    inferred_graph_of,
+    support_graph_of,
+)
+from graph.store.terms import Triples
 
 
 @dataclass
@@ -88,7 +89,7 @@ def maintain(
     inferences up to date.  Incremental when the store holds inferences the fast engine made
     with the same ontology; from scratch otherwise (or with ``engine="owlrl"``).
 
-    ``db`` is usually the staging store of an :meth:`OxigraphStore.write`, so the records and
+    ``db`` is usually the staging database of a write (:meth:`graph.store.base.Writer.staging`), so the records and
     their inferences land in one atomic write."""
     check_engine(engine)
     for name in replaced:
@@ -254,7 +255,7 @@ def _follows(facts: Facts, rules: LocalRules, t: Triple) -> bool:
 
 
 def update_inferred(
-    store: OxigraphStore,
+    store: Store,
     replaced: Mapping[URIRef, Triples | None] | None = None,
     *,
     engine: Engine = "fast",
@@ -265,7 +266,13 @@ def update_inferred(
     """:func:`maintain` in a write of its own: record graphs and inferences change together,
     atomically.  ``from_scratch`` remakes every inference (after the records are written)."""
     with store.write() as w:
-        stats = maintain(w.db, replaced or {}, engine=engine, ontology=ontology, progress=progress)
+        db = w.staging()
+        if db is None:
+            raise StoreError(
+                f"{store.location}: inferences are maintained inside a staged database, which this store has not",
+                hint="a remote store gets its inferences from `trialgraph build`",
+            )
+        stats = maintain(db, replaced or {}, engine=engine, ontology=ontology, progress=progress)
         if from_scratch and stats.mode != "full":
-            stats = recompute(w.db, engine=engine, ontology=ontology, progress=progress)
+            stats = recompute(db, engine=engine, ontology=ontology, progress=progress)
         return stats

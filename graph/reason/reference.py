@@ -10,7 +10,7 @@ from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from graph.reason.closure import kept
-from graph.store import to_ox
+from graph.store.terms import to_ox
 
 
 def owlrl_inferred(data: Graph | Iterable[tuple[Node, Node, Node]], ontology: Graph) -> Graph:

@@ -48,7 +48,7 @@ from graph.serve.protocol import (
     service_description,
 )
 from graph.serve.settings import Settings
-from graph.store import require_store
+from graph.store.registry import require_store
 
 __all__ = ["create_app", "serve"]
 

@@ -26,10 +26,10 @@ from graph.query.guard import Inspection, Refused, inspect
 from graph.query.results import Answer
 from graph.serve.protocol import Reply, negotiate, not_acceptable, offers_for, problem, render
 from graph.serve.settings import MB, Settings
-from graph.store import OxigraphStore, Store
+from graph.store.base import Store
+from graph.store.disk import live_version
+from graph.store.registry import open_store
 
-#: A graph name that no store holds: a dataset whose every graph is outside the store.
-NO_GRAPH = "urn:trialgraph:no-graph"
 #: Bodies shorter than this are sent as they are.
 GZIP_MIN_BYTES = 1024
 #: How much lower a worker's CPU priority is than the server's.
@@ -58,19 +58,13 @@ class WorkerState:
         self.version: str | None = None
 
     def store(self) -> Store:
+        """The store, opened again when its live database changed (a remote store: once)."""
         spec = self.settings.store
-        if not self.settings.local_store:
-            if self._store is None:
-                from graph.remote import RemoteStore
-
-                self._store = RemoteStore(spec)  # type: ignore[assignment]
-            assert self._store is not None
-            return self._store
         current = store_version(spec)
         if self._store is None or current != self.version:
             if self._store is not None:
                 self._store.close()
-            self._store = OxigraphStore(Path(spec), read_only=True)
+            self._store = open_store(spec, read_only=True)
             self.version = current
         return self._store
 
@@ -78,16 +72,7 @@ class WorkerState:
 def store_version(spec: str) -> str | None:
     """The version of a local store: the name of its live database folder, which every build
     replaces.  ``None`` for a store that was never built or a remote one."""
-    link = Path(spec) / "current"
-    try:
-        return os.readlink(link)
-    except OSError:
-        return None
-
-
-def _only_store_graphs(names: list[str], known: set[str]) -> list[str]:
-    kept = [n for n in names if n in known]
-    return kept or [NO_GRAPH]
+    return live_version(Path(spec))
 
 
 def execute(
@@ -96,43 +81,31 @@ def execute(
     info: Inspection,
     default_graphs: list[str] | None,
     named_graphs: list[str] | None,
-    limit: int,
 ) -> Answer:
     """Run an inspected query.  The dataset is the protocol's (``default-graph-uri``,
     ``named-graph-uri``), else the query's (``FROM``), else the union of the store's graphs;
-    in every case only graphs of the store are read.  From the embedded store, rows are read
-    lazily, as they are written."""
+    in every case only graphs of the store are read.  Rows are read lazily, as they are
+    written."""
     import pyoxigraph as ox
 
-    protocol = default_graphs is not None or named_graphs is not None
-    if isinstance(store, OxigraphStore):
-        kwargs: dict[str, Any] = {}
-        try:
-            if protocol:
-                kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs or []]
-                kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or []]
-            elif not info.has_dataset:
-                kwargs["use_default_graph_as_union"] = True
-        except ValueError as exc:
-            raise Refused(f"not a graph IRI: {exc}") from None
-        try:
-            raw = store.raw_query(text, **kwargs)
-        except SyntaxError as exc:
-            raise Refused(f"the query does not parse: {exc}") from None
-        except (OSError, RuntimeError) as exc:
-            raise QueryError(f"the query failed: {exc}") from None
-        return Answer.of_oxigraph(raw)
-    from graph.remote import RemoteStore
-
-    if not isinstance(store, RemoteStore):
-        return Answer.of_result(store.query(text, limit=limit))
-    if not protocol and info.has_dataset:
-        default_graphs, named_graphs, protocol = list(info.from_graphs), list(info.from_named), True
-    if protocol:
-        known = {str(g) for g in store.named_graphs()}
-        default_graphs = _only_store_graphs(default_graphs or [], known)
-        named_graphs = _only_store_graphs(named_graphs or [], known)
-    return Answer.of_result(store.query(text, limit=limit, default_graphs=default_graphs, named_graphs=named_graphs))
+    if default_graphs is None and named_graphs is None and info.has_dataset:
+        default_graphs, named_graphs = list(info.from_graphs), list(info.from_named)
+    kwargs: dict[str, Any] = {}
+    try:
+        if default_graphs is not None or named_graphs is not None:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs or []]
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or []]
+        else:
+            kwargs["use_default_graph_as_union"] = True
+    except ValueError as exc:
+        raise Refused(f"not a graph IRI: {exc}") from None
+    try:
+        raw = store.reader().query(text, **kwargs)
+    except SyntaxError as exc:
+        raise Refused(f"the query does not parse: {exc}") from None
+    except (OSError, RuntimeError) as exc:
+        raise QueryError(f"the query failed: {exc}") from None
+    return Answer.of_oxigraph(raw)
 
 
 def _rendered(state: WorkerState, answer: Answer, media: str) -> Reply:
@@ -159,7 +132,7 @@ def job_sparql(
         list(default_graphs) if default_graphs is not None else None,
         list(named_graphs) if named_graphs is not None else None,
     )
-    answer = execute(state.store(), text, info, *dataset, state.settings.max_rows)
+    answer = execute(state.store(), text, info, *dataset)
     return _rendered(state, answer, media)
 
 
@@ -309,7 +282,7 @@ def worker_main(conn: Connection, settings: Settings) -> None:
     os.nice(WORKER_NICENESS)
     state = WorkerState(settings)
     with contextlib.suppress(Exception):  # a broken store is reported by the first job instead
-        execute(state.store(), "ASK {}", inspect("ASK {}"), None, None, 1)
+        execute(state.store(), "ASK {}", inspect("ASK {}"), None, None)
     while True:
         try:
             job: Job = conn.recv()

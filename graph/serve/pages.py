@@ -21,12 +21,12 @@ from rdflib.term import Node
 
 from graph.constants import BASE, ID_NS, INFERRED_GRAPH, PACKAGE_DIR
 from graph.errors import QueryError
-from graph.layout import is_reasoner_graph
 from graph.query.named import NamedQuery, catalogue
 from graph.query.results import RDFLIB_FORMATS, namespaces
 from graph.serve.protocol import HTML, Reply, problem
 from graph.sparql import Result
-from graph.store import Store
+from graph.store.base import Store
+from graph.store.layout import is_reasoner_graph
 
 TEMPLATES_DIR = PACKAGE_DIR / "templates" / "server"
 TRIAL_NS = ID_NS + "trial/"

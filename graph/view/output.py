@@ -13,7 +13,7 @@ from pathlib import Path
 from graph.errors import InputError
 from graph.files import write_atomic
 from graph.network import project
-from graph.store import Store
+from graph.store.base import Store
 from graph.view.page import render_html
 
 

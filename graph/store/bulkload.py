@@ -8,7 +8,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from graph.layout import inferred_graph_of, support_graph_of
+from graph.store.layout import inferred_graph_of, support_graph_of
 
 
 class StreamingLoader:

@@ -1,5 +1,5 @@
 """The ledger: what a build knows about each record it loaded, kept in the store itself (the
-graph :data:`graph.layout.LEDGER_GRAPH`), so that the next build and ``trialgraph validate`` can
+graph :data:`graph.store.layout.LEDGER_GRAPH`), so that the next build and ``trialgraph validate`` can
 tell what changed without reading the records again.
 
 Per record graph:
@@ -28,7 +28,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from graph.layout import LEDGER_GRAPH
+from graph.store.base import QuadReader
+from graph.store.layout import LEDGER_GRAPH
+from graph.store.terms import triples_graph
 
 NS = LEDGER_GRAPH + "#"
 _INPUT = ox.NamedNode(NS + "input")
@@ -83,17 +85,24 @@ def _entries(rows: Iterable[tuple[str, str, str]]) -> dict[str, Entry]:
     return out
 
 
-def read(db: ox.Store, names: Iterable[str] | None = None) -> dict[str, Entry]:
-    """Entries of an Oxigraph store: of ``names`` only, or of every record."""
-    if names is None:
+#: Up to this many records, :func:`read` looks each one up; for more, one pass over the ledger
+#: costs less (and a remote store answers it in one request, not one per record).
+BY_NAME_AT_MOST = 256
+
+
+def read(db: QuadReader, names: Iterable[str] | None = None) -> dict[str, Entry]:
+    """Entries of a store (its :meth:`~graph.store.base.Store.reader`): of ``names`` only, or
+    of every record."""
+    wanted = None if names is None else list(dict.fromkeys(names))
+    if wanted is None or len(wanted) > BY_NAME_AT_MOST:
         rows = (
             (q.subject.value, q.predicate.value, q.object.value)  # type: ignore[union-attr]
             for q in db.quads_for_pattern(None, None, None, _GRAPH)
             if type(q.subject) is ox.NamedNode and q.subject != _STORE
         )
-        return _entries(rows)
+        every = _entries(rows)
+        return every if wanted is None else {n: every[n] for n in wanted if n in every}
     out: dict[str, Entry] = {}
-    wanted = list(dict.fromkeys(names))
     for name in wanted:
         own = [
             (name, q.predicate.value, q.object.value)  # type: ignore[union-attr]
@@ -103,7 +112,7 @@ def read(db: ox.Store, names: Iterable[str] | None = None) -> dict[str, Entry]:
     return out
 
 
-def validations(db: ox.Store) -> dict[str, str]:
+def validations(db: QuadReader) -> dict[str, str]:
     """The kept validation results of every record (record graph -> stored text)."""
     return {
         q.subject.value: q.object.value  # type: ignore[union-attr]
@@ -111,7 +120,7 @@ def validations(db: ox.Store) -> dict[str, str]:
     }
 
 
-def size(db: ox.Store, graph: str) -> int:
+def size(db: QuadReader, graph: str) -> int:
     """Quads in one graph, counted by the store (nothing is decoded)."""
     for row in db.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"):  # type: ignore[union-attr]
         return int(row[0].value)
@@ -134,7 +143,7 @@ class Totals:
         yield ox.Quad(_STORE, _TRIALS, ox.Literal(str(self.trials)), _GRAPH)
 
 
-def read_totals(db: ox.Store) -> Totals | None:
+def read_totals(db: QuadReader) -> Totals | None:
     found = {q.predicate.value: int(q.object.value) for q in db.quads_for_pattern(_STORE, None, None, _GRAPH)}  # type: ignore[union-attr]
     if _QUADS.value in found and _TRIALS.value in found:
         return Totals(found[_QUADS.value], found[_TRIALS.value])
@@ -153,14 +162,7 @@ def put_totals(db: ox.Store, totals: Totals) -> None:
 
 def totals_graph(totals: Totals) -> Any:
     """The totals as an rdflib graph (for stores written graph by graph)."""
-    from rdflib import Graph
-
-    from graph.store import from_ox
-
-    g = Graph()
-    for q in totals.quads_():
-        g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))  # type: ignore[arg-type]
-    return g
+    return triples_graph(totals.quads_())[0]
 
 
 class Sizes:
@@ -178,14 +180,6 @@ class Sizes:
 
     def total(self, previous: int) -> int:
         return previous + sum(size(self.db, g) - n for g, n in self.before.items())
-
-
-def read_remote(store: Any) -> dict[str, Entry]:
-    """Every entry of a store that only answers SPARQL (a remote endpoint)."""
-    from rdflib import URIRef
-
-    g = store.graph(URIRef(LEDGER_GRAPH))
-    return _entries((str(s), str(p), str(o)) for s, p, o in g)
 
 
 def write(db: ox.Store, entries: Mapping[str, Entry | None]) -> None:
@@ -207,12 +201,4 @@ def nquads(entries: Mapping[str, Entry]) -> bytes:
 
 def as_graph(entries: Mapping[str, Entry]) -> Any:
     """The whole ledger as an rdflib graph (for stores written graph by graph)."""
-    from rdflib import Graph
-
-    from graph.store import from_ox
-
-    g = Graph()
-    for name in sorted(entries):
-        for q in entries[name].quads(name):
-            g.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))  # type: ignore[arg-type]
-    return g
+    return triples_graph(q for name in sorted(entries) for q in entries[name].quads(name))[0]

@@ -15,7 +15,7 @@
   - ``…/graph/inferred/state``: the rules and ontology the inferences were made with;
 
 - the ledger (``…/graph/ledger``): per record, digests of what was loaded and the validation
-  results kept for it (:mod:`graph.ledger`);
+  results kept for it (:mod:`graph.store.ledger`);
 - the summary graph (``…/graph/summary``): one row per trial, lead sponsor and country, for the
   whole-graph queries (:mod:`graph.summaries`).
 """
@@ -23,12 +23,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 from urllib.parse import quote
 
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from graph.constants import GRAPH_NS, INFERRED_GRAPH, ONTOLOGY_GRAPH, QUARANTINE_GRAPH, SUMMARY_GRAPH
+from graph.store.base import Store
+from graph.store.terms import triples_graph
 
 SUPPORT_GRAPH = INFERRED_GRAPH + "/support"
 STATE_GRAPH = INFERRED_GRAPH + "/state"
@@ -79,24 +81,17 @@ def is_support_graph(name: URIRef | str) -> bool:
     return text == SUPPORT_GRAPH or text.startswith(RECORD_SUPPORT_NS)
 
 
-def asserted_graph_names(store: Any) -> list[URIRef]:
+def asserted_graph_names(store: Store) -> list[URIRef]:
     """The source-record graphs of a store."""
     return [g for g in store.named_graphs() if is_record_graph(g)]
 
 
-def asserted_data(store: Any) -> Graph:
+def asserted_data(store: Store) -> Graph:
     """The union of all source-record graphs (no ontology, no inferences)."""
-    from graph.store import OxigraphStore, from_ox
-
-    out = Graph()
+    reader = store.reader()
     names = asserted_graph_names(store)
-    if isinstance(store, OxigraphStore):
-        for q in store.quads(names):
-            out.add((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)))  # type: ignore[arg-type]
-        return out
-    for name in names:
-        out += store.graph(name)
-    return out
+    quads = (q for name in names for q in reader.quads_for_pattern(None, None, None, ox.NamedNode(str(name))))
+    return triples_graph(quads)[0]
 
 
 def union_of(graphs: Iterable[Graph]) -> Graph:
