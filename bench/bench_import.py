@@ -190,7 +190,7 @@ def child_dump(store_path: str, nquads: str) -> dict[str, Any]:
     store = OxigraphStore(Path(store_path), read_only=True)
     import pyoxigraph as ox
 
-    store.db.dump(output=nquads, format=ox.RdfFormat.N_QUADS)
+    store.reader().dump(output=nquads, format=ox.RdfFormat.N_QUADS)  # type: ignore[attr-defined]
     return {"bytes": Path(nquads).stat().st_size}
 
 

@@ -129,11 +129,11 @@ def build_store(path: Path, size: int, base_list: list[Base]) -> tuple[object, i
             batch.append(copy_of(b, n))
             triples += b.triples
             if len(batch) >= 2000:
-                w.db.bulk_load("".join(batch).encode(), format=ox.RdfFormat.N_QUADS)
+                w.staging().bulk_load("".join(batch).encode(), format=ox.RdfFormat.N_QUADS)
                 batch = []
         if batch:
-            w.db.bulk_load("".join(batch).encode(), format=ox.RdfFormat.N_QUADS)
-        w.db.optimize()  # compact the bulk-loaded files, as a store grown by builds would be
+            w.staging().bulk_load("".join(batch).encode(), format=ox.RdfFormat.N_QUADS)
+        w.staging().optimize()  # compact the bulk-loaded files, as a store grown by builds would be
     return store, triples
 
 

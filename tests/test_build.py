@@ -202,7 +202,7 @@ def test_batches_in_worker_processes_build_the_same_graph(tmp_path: Path) -> Non
     report = build([CTGOV_DIR], open_store(many), batch_size=3, workers=2)
     assert len(report.loaded) == 16 and not report.errors
     # the build counts what it loads: the store's size and its 16 trials (one per file)
-    assert report.triples == len(open_store(many, read_only=True).db) and report.trials == 16
+    assert report.triples == len(open_store(many, read_only=True).reader()) and report.trials == 16
     # counted by hand in NCT02552212.json: 105 entries under locations
     assert _sites_of(many, "NCT02552212") == 105
     ga, gb = graphs(dataset(one)), graphs(dataset(many))
@@ -402,7 +402,7 @@ def test_a_refresh_gives_the_graphs_of_a_rebuild_from_scratch(tmp_path: Path) ->
     assert sorted(report.loaded) == ["ctgov/NCT02552212", "curated/nct07635758"]
     assert report.reasoning is not None and report.reasoning.mode == "incremental"
     # the store's size and its trials, followed through the change, are what counting finds
-    assert report.triples == len(open_store(refreshed, read_only=True).db)
+    assert report.triples == len(open_store(refreshed, read_only=True).reader())
     counted = open_store(refreshed, read_only=True).query(
         "PREFIX tg: <https://w3id.org/trialgraph/ontology#> SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a tg:Trial }"
     )

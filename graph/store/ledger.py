@@ -28,6 +28,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from graph.sparql import internal_query
 from graph.store.base import QuadReader
 from graph.store.layout import LEDGER_GRAPH
 from graph.store.terms import triples_graph
@@ -122,7 +123,8 @@ def validations(db: QuadReader) -> dict[str, str]:
 
 def size(db: QuadReader, graph: str) -> int:
     """Quads in one graph, counted by the store (nothing is decoded)."""
-    for row in db.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"):  # type: ignore[union-attr]
+    rows = db.query(internal_query("internal/triple-count"), default_graph=ox.NamedNode(graph))
+    for row in rows:  # type: ignore[union-attr]
         return int(row[0].value)
     return 0
 

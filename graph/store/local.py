@@ -39,7 +39,7 @@ PREFIXES = {
 
 class _OxWriter:
     def __init__(self, db: ox.Store) -> None:
-        self.db = db
+        self._staged = db
 
     def replace_graph(self, name: URIRef, g: Graph) -> None:
         self.remove_graph(name)
@@ -47,14 +47,14 @@ class _OxWriter:
 
     def remove_graph(self, name: URIRef) -> None:
         node = ox.NamedNode(str(name))
-        if self.db.contains_named_graph(node):
-            self.db.remove_graph(node)
+        if self._staged.contains_named_graph(node):
+            self._staged.remove_graph(node)
 
     def add_to_graph(self, name: URIRef, g: Graph) -> None:
-        self.db.extend(graph_quads(g, name))
+        self._staged.extend(graph_quads(g, name))
 
     def staging(self) -> ox.Store:
-        return self.db
+        return self._staged
 
 
 #: Open databases of this process by folder: RocksDB allows one writable handle per folder, so
@@ -111,7 +111,7 @@ class OxigraphStore:
             ) from None
 
     @property
-    def db(self) -> ox.Store:
+    def _database(self) -> ox.Store:
         if self._db is None:
             return ox.Store()  # an empty store that was never written answers empty results
         return self._db
@@ -119,7 +119,7 @@ class OxigraphStore:
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None, *, limit: int | None = None) -> Result:
         text = with_values(sparql, bindings) if bindings else sparql
         try:
-            raw = self.db.query(text, use_default_graph_as_union=True)
+            raw = self._database.query(text, use_default_graph_as_union=True)
         except SyntaxError as exc:
             raise QueryError(f"the query does not parse: {exc}") from None
         except (RuntimeError, OSError) as exc:
@@ -127,19 +127,19 @@ class OxigraphStore:
         return convert_result(raw, limit)
 
     def reader(self) -> QuadReader:
-        return self.db
+        return self._database
 
     def database_path(self) -> Path | None:
         return None if self.root is None else self._current()
 
     def graph(self, name: URIRef) -> Graph:
-        return triples_graph(self.db.quads_for_pattern(None, None, None, ox.NamedNode(str(name))))[0]
+        return triples_graph(self._database.quads_for_pattern(None, None, None, ox.NamedNode(str(name))))[0]
 
     def named_graphs(self) -> list[URIRef]:
-        return [URIRef(g.value) for g in self.db.named_graphs() if isinstance(g, ox.NamedNode)]
+        return [URIRef(g.value) for g in self._database.named_graphs() if isinstance(g, ox.NamedNode)]
 
     def dump(self, fmt: str) -> bytes:
-        return dump_database(self.db, fmt)
+        return dump_database(self._database, fmt)
 
     @contextlib.contextmanager
     def write(self) -> Iterator[_OxWriter]:
@@ -148,7 +148,7 @@ class OxigraphStore:
         if self.root is None:
             # in memory: stage into a copy so that a failure leaves the store untouched
             staging = ox.Store()
-            staging.extend(self.db)
+            staging.extend(self._database)
             yield _OxWriter(staging)
             self._db = staging
             return
@@ -171,13 +171,13 @@ class OxigraphStore:
             writer = _OxWriter(new)
             yield writer
             new.flush()
-            writer.db = None  # type: ignore[assignment]
+            writer._staged = None  # type: ignore[assignment]
             del new, writer
             gc.collect()
         except BaseException:
             writer_ref = locals().get("writer")
             if writer_ref is not None:
-                writer_ref.db = None
+                writer_ref._staged = None
             new = None
             gc.collect()
             shutil.rmtree(staging_dir, ignore_errors=True)
