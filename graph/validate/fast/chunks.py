@@ -12,13 +12,13 @@ from rdflib import RDF, RDFS, Literal, URIRef
 from rdflib.term import Node
 
 from graph.digest import key_hash, node_key
-from graph.fastvalidate.evaluate import Context, evaluate
-from graph.fastvalidate.index import View, put_triple
-from graph.fastvalidate.kept import ANY_TIME, HASH_MASK, LOAD_TIME_TOKEN, ChunkOut, Unit
-from graph.fastvalidate.plan import Plan
-from graph.fastvalidate.records import STATE, finding_of
-from graph.fastvalidate.terms import TYPE_HASH, from_ox, term_token, text_term
 from graph.processes import no_full_gc
+from graph.validate.fast.evaluate import Context, evaluate
+from graph.validate.fast.index import View, put_triple
+from graph.validate.fast.kept import ANY_TIME, HASH_MASK, LOAD_TIME_TOKEN, ChunkOut, Unit
+from graph.validate.fast.plan import Plan
+from graph.validate.fast.records import STATE, finding_of
+from graph.validate.fast.terms import TYPE_HASH, from_ox, term_token, text_term
 
 
 class OxConverter:
@@ -189,7 +189,7 @@ _SOURCES_QUERY = "SELECT ?g ?v WHERE { GRAPH ?g { ?x <https://w3id.org/trialgrap
 
 def store_units(db: Any, names: Sequence[str]) -> dict[str, Unit]:
     """Who each record belongs to: (preferred trial id, source file), as
-    :func:`graph.validate.unit_owner` reads them from the record graph; one query for the
+    :func:`graph.validate.findings.unit_owner` reads them from the record graph; one query for the
     whole store and each kind of triple (per chunk, Oxigraph would scan every graph each time,
     and an ``OPTIONAL`` join costs more than the three queries)."""
     wanted = set(names)
