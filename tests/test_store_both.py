@@ -23,7 +23,7 @@ from rdflib import Dataset, Graph, URIRef
 from graph import rdf
 from graph.cli import main
 from graph.model import TrialRecord
-from graph.network import full_projection
+from graph.network.projection import full_projection
 from graph.pipeline.run import build
 from graph.query.named import run
 from graph.sources import read_all
