@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from graph import analyze  # noqa: E402
-from graph.network import full_projection  # noqa: E402
+from graph.network.projection import full_projection  # noqa: E402
 from graph.store.base import Store  # noqa: E402
 from graph.store.registry import open_store  # noqa: E402
 

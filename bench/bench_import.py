@@ -17,7 +17,7 @@ For each size it prints one row:
   into a fresh on-disk store, in a fresh process; the ratio build / raw load (wall);
 - **refresh**: a build of newer versions of ``--refresh`` studies (50) into the store just built,
   and its share of the full build;
-- **validate**: ``trialgraph validate`` of the unchanged store (``graph.check.check_store``,
+- **validate**: ``trialgraph validate`` of the unchanged store (``graph.validate.check.check_store``,
   which reuses the results the build kept per record), and its share of the full build; the QC
   gates' part of it is shown apart.
 
@@ -205,8 +205,9 @@ def child_raw(nquads: str, folder: str) -> dict[str, Any]:
 
 
 def child_validate(store_path: str) -> dict[str, Any]:
-    from graph.check import check_store, gate_issues
     from graph.store.local import OxigraphStore
+    from graph.validate.check import check_store
+    from graph.validate.gates import gate_issues
 
     store = OxigraphStore(Path(store_path), read_only=True)
     cpu, started = _cpu(), time.perf_counter()

@@ -1,4 +1,4 @@
-"""Validation benchmark: plain pyshacl against :mod:`graph.fastvalidate` on synthetic trials.
+"""Validation benchmark: plain pyshacl against :mod:`graph.validate.fast` on synthetic trials.
 
 Standalone script, never a test::
 
@@ -17,9 +17,9 @@ the 1,148-site stress record is left out, the 105-site one is in).
 Each size is loaded into an on-disk Oxigraph store (not timed), then each engine runs in a
 fresh process of its own (so that its peak memory is its own):
 
-- ``fast``: :func:`graph.fastvalidate.validate_store` (what ``trialgraph validate`` runs);
+- ``fast``: :func:`graph.validate.fast.union.validate_store` (what ``trialgraph validate`` runs);
 - ``plain``: plain pyshacl over the union of the record graphs, attributed to records
-  (:func:`graph.validate.validate_units_plain`, the reference the tests compare with).
+  (:func:`graph.validate.plain.validate_units_plain`, the reference the tests compare with).
 
 Plain pyshacl is given at most ``--plain-limit`` seconds (default 600; 0: never run).  It is
 not started when a linear estimate from the last size it finished already passes the limit
@@ -146,14 +146,15 @@ def _child(engine: str, store_path: Path, out: Path, workers: int | None) -> Non
     store = OxigraphStore(store_path, read_only=True)  # the benchmark's own handle stays open
     started = time.perf_counter()
     if engine == "fast":
-        from graph.fastvalidate.union import validate_store
+        from graph.validate.fast.union import validate_store
 
         result = validate_store(store, workers=workers)
         issues, note = list(result.issues), ", ".join(f"{k} {s:.1f}" for k, s in result.timings.items())
         note += f"; {result.divergent_nodes} nodes seen differently, {result.rechecked_nodes} evaluated again"
     else:
         from graph.store.layout import asserted_graph_names
-        from graph.validate import shapes_graph, validate_units_plain
+        from graph.validate.plain import validate_units_plain
+        from graph.validate.shapes import shapes_graph
 
         units = {str(n): store.graph(n) for n in asserted_graph_names(store)}
         issues, note = list(validate_units_plain(units, shapes_graph())), ""

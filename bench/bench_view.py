@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from graph import rdf  # noqa: E402
 from graph.model import Condition, Identifier, Intervention, MeshTerm, Organization, Participation, Site, TrialRecord  # noqa: E402
-from graph.network import project  # noqa: E402
+from graph.network.projection import project  # noqa: E402
 from graph.store.local import OxigraphStore  # noqa: E402
 from graph.view.data import AGGREGATE_THRESHOLD  # noqa: E402
 from graph.view.page import render_html  # noqa: E402

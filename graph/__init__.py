@@ -19,10 +19,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from graph.analytics import analyze
     from graph.conflicts import Conflict, trial_conflicts
     from graph.errors import InputError, QueryError, RecordError, StoreError, TrialgraphError
     from graph.model import TrialRecord
+    from graph.network.analyses import analyze
     from graph.pipeline.report import BuildReport
     from graph.pipeline.run import build
     from graph.query.named import catalogue as query_catalogue
@@ -43,7 +43,7 @@ _HOMES: dict[str, tuple[str, str]] = {
     "StoreError": ("graph.errors", "StoreError"),
     "TrialRecord": ("graph.model", "TrialRecord"),
     "TrialgraphError": ("graph.errors", "TrialgraphError"),
-    "analyze": ("graph.analytics", "analyze"),
+    "analyze": ("graph.network.analyses", "analyze"),
     "build": ("graph.pipeline.run", "build"),
     "open_store": ("graph.store.registry", "open_store"),
     "query_catalogue": ("graph.query.named", "catalogue"),

@@ -4,7 +4,7 @@ that two sources describe differently.
 Every digest here is the same in every process and on every machine (Python's own ``hash`` of a
 string is not).  They serve three jobs: telling whether a record changed since the last build
 (:mod:`graph.store.ledger`), telling whether a node is described the same way by every record that
-mentions it (the cross-record passes of :mod:`graph.reason` and :mod:`graph.fastvalidate`), and
+mentions it (the cross-record passes of :mod:`graph.reason` and :mod:`graph.validate.fast`), and
 telling whether a validation result kept for a record still applies.
 """
 

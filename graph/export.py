@@ -4,9 +4,10 @@ the projection of the view, with centrality scores and community numbers as node
 
 from __future__ import annotations
 
-from graph.analytics import annotate
 from graph.export_formats import export_format
-from graph.network import graphml_bytes, project
+from graph.network.graphml import graphml_bytes
+from graph.network.organisations import annotate
+from graph.network.projection import project
 from graph.store.base import Store
 
 

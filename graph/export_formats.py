@@ -23,7 +23,7 @@ class ExportFormat:
     rdflib_format: str
     union: bool  # True: one graph, the union of all named graphs, duplicates folded
     prefixed: bool  # True: the format writes prefixed names
-    #: True: the network projection of the store (:mod:`graph.network`), not its RDF; the
+    #: True: the network projection of the store (:mod:`graph.network.projection`), not its RDF; the
     #: stores dump only the others
     network: bool = False
 

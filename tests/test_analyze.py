@@ -1,4 +1,4 @@
-"""The analyses (graph.analytics) and `trialgraph analyze`, on real registry records and on the
+"""The analyses (graph.network.analyses) and `trialgraph analyze`, on real registry records and on the
 two hand-written records of tests/test_network.py.
 
 Every expected value is counted by hand from the records named in each test: the extract of
@@ -21,10 +21,12 @@ import pytest
 from click.testing import CliRunner
 
 import graph
-from graph.analytics import analyze, centrality, communities, partition, path, run, trial_org_network
 from graph.cli import main
 from graph.errors import InputError
-from graph.network import project
+from graph.network.analyses import analyze, run
+from graph.network.organisations import centrality, communities, partition, trial_org_network
+from graph.network.paths import path
+from graph.network.projection import project
 from graph.pipeline.run import build
 from graph.store.local import OxigraphStore
 from graph.store.registry import open_store
@@ -354,7 +356,7 @@ def test_a_new_analysis_is_one_registration(two_trials: OxigraphStore, herniated
     """A test-only analysis, registered beside its function and nowhere else, answers through
     run() and through `trialgraph analyze`.  Records A and B name the trials NCT00000001 and
     NCT00000002, so it lists those two; --top 1 keeps the first."""
-    from graph.analytics import ANALYSES, Analysis, register
+    from graph.network.analyses import ANALYSES, Analysis, register
 
     def trials(g: nx.MultiDiGraph) -> list[dict[str, object]]:
         return [{"trial": n, "name": d["label"]} for n, d in sorted(g.nodes(data=True)) if d.get("kind") == "trial"]

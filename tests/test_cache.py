@@ -14,12 +14,12 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDFS
 
 import graph.cache as cache
-import graph.fastvalidate.facts as facts
-import graph.fastvalidate.sparql as sparql
 import graph.reason.engine as engine
+import graph.validate.fast.facts as facts
+import graph.validate.fast.sparql as sparql
 from graph.constants import ONTOLOGY_DIR, SHAPES_DIR
-from graph.fastvalidate.plan import compile_plan, local_sparql
-from graph.validate import _parse_shapes, shapes_fingerprint, shapes_graph
+from graph.validate.fast.plan import compile_plan, local_sparql
+from graph.validate.shapes import _parse_shapes, shapes_fingerprint, shapes_graph
 
 TG = "https://w3id.org/trialgraph/ontology#"
 #: The start-after-completion constraint of shapes/dates.ttl: what its query reads is written there.

@@ -8,9 +8,8 @@ import json
 import subprocess
 import sys
 
-#: Libraries that only the work of a command needs.  (rdflib is not among them yet: the
-#: ``validate --format`` choices come from :mod:`graph.reports`, which imports it through
-#: :mod:`graph.validate`.)
+#: Libraries that only the work of a command needs.  (The ``validate --format`` choices come from
+#: :mod:`graph.validate.render`, which imports the report model only when it renders one.)
 HEAVY = ("rdflib", "pyoxigraph", "networkx", "pyshacl", "owlrl", "pyvis", "jinja2", "httpx")
 
 _PROBE = """

@@ -21,13 +21,13 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from graph.check import check_store
 from graph.cli import main
 from graph.pipeline.report import BuildReport
 from graph.pipeline.run import build
 from graph.query.named import run
 from graph.store.local import OxigraphStore
 from graph.store.registry import open_store
+from graph.validate.check import check_store
 
 from .conftest import SHARED_DATA, TEST_DATA
 

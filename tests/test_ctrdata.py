@@ -314,7 +314,7 @@ def test_condition_query_finds_a_ctis_condition(europe_store: OxigraphStore) -> 
 
 @pytest.mark.browser
 def test_view_draws_the_european_trials(europe_store: OxigraphStore, browser: Any, tmp_path: Path) -> None:
-    from graph.network import project
+    from graph.network.projection import project
     from tests.test_view import Page
 
     html_file = write_view(europe_store, tmp_path / "europe.html")

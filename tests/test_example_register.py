@@ -75,7 +75,7 @@ def test_the_shapes_accept_every_registered_source(monkeypatch: pytest.MonkeyPat
     from rdflib.collection import Collection
     from rdflib.namespace import SH
 
-    from graph.validate import shapes_graph
+    from graph.validate.shapes import shapes_graph
 
     monkeypatch.setenv(READERS_ENV, "tests.example_register")
     shapes = shapes_graph()

@@ -285,8 +285,8 @@ def test_a_condition_without_mesh_says_what_to_add(seed_store: graph.Store) -> N
     ``mesh:`` of its own (line 52)."""
     import json
 
-    from graph.check import check_store
-    from graph.reports import render_json
+    from graph.validate.check import check_store
+    from graph.validate.render import render_json
 
     report, _ = check_store(seed_store)
     doc = json.loads(render_json(report))

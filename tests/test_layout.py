@@ -212,6 +212,21 @@ def test_an_early_stage_imports_nothing_later_in_the_flow(stage: str, allowed: s
     assert not later, f"{stage} imports {sorted(later)}"
 
 
+def test_the_report_model_of_validation_is_plain_data() -> None:
+    # ``trialgraph --help`` lists the report formats; their model must not pull in the engines
+    assert _imported_by("graph.validate.report") == set()
+
+
+#: The build, which runs the stages, and the front-ends over them.
+_RUNNERS = ("graph.pipeline", "graph.view", "graph.serve", "graph.commands", "graph.cli")
+
+
+@pytest.mark.parametrize("stage", ["graph.validate", "graph.network"])
+def test_a_stage_imports_nothing_that_runs_it(stage: str) -> None:
+    runners = {m for m in _imported_by(stage) if any(m == r or m.startswith(r + ".") for r in _RUNNERS)}
+    assert not runners, f"{stage} imports {sorted(runners)}"
+
+
 def test_the_check_reads_every_module_of_the_package() -> None:
     known = modules(PACKAGE_DIR)
     assert len(known) == len(list(PACKAGE_DIR.rglob("*.py")))

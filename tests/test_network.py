@@ -1,4 +1,4 @@
-"""The networkx projection (graph.network): nodes, typed edges, attributes, focus and query
+"""The networkx projection (graph.network.projection): nodes, typed edges, attributes, focus and query
 views, GraphML, analytics.
 
 Two hand-written records (below) are loaded the way a build loads them: their graphs, the
@@ -20,7 +20,6 @@ from rdflib import URIRef
 
 import graph.resolve.identity as ids
 from graph import rdf
-from graph.analytics import annotate, centrality, shared_sites
 from graph.cli import main
 from graph.constants import INFERRED_GRAPH, ONTOLOGY_GRAPH
 from graph.errors import InputError
@@ -35,7 +34,10 @@ from graph.model import (
     Site,
     TrialRecord,
 )
-from graph.network import find_nodes, fold_sites, project, to_graphml
+from graph.network.graphml import to_graphml
+from graph.network.organisations import annotate, centrality
+from graph.network.projection import find_nodes, project
+from graph.network.sites import fold_sites, shared_sites
 from graph.reason.engine import ontology_graph
 from graph.reason.reference import owlrl_inferred
 from graph.store.layout import asserted_data

@@ -3,7 +3,7 @@
 Every node shape has a ``conforms.ttl`` (no result from any shape at all) and a
 ``violates.ttl`` whose ``# expect:`` lines list the results the shape must give: focus, rule,
 field, value and message, written by hand.  Both engines are held to them: plain pyshacl (one
-run over all fixtures, each in a namespace of its own) and :mod:`graph.fastvalidate`.  A last
+run over all fixtures, each in a namespace of its own) and :mod:`graph.validate.fast`.  A last
 test checks that the fixtures exercise every property shape of ``shapes/``.
 """
 
@@ -22,10 +22,12 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from graph.constants import SHAPES_DIR, VOCAB_NS
-from graph.fastvalidate.records import validate_records
 from graph.normalize.registry_ids import REGISTRIES
 from graph.normalize.vocab import ENUMS
-from graph.validate import Finding, pyshacl_findings, shapes_graph, stored_term, validate_graph
+from graph.validate.fast.records import validate_records
+from graph.validate.plain import pyshacl_findings, stored_term, validate_graph
+from graph.validate.report import Finding
+from graph.validate.shapes import shapes_graph
 
 FIXTURES = Path(__file__).resolve().parent / "shapes"
 TSH = "https://w3id.org/trialgraph/shapes#"

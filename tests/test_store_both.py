@@ -22,15 +22,15 @@ from rdflib import Dataset, Graph, URIRef
 
 from graph import rdf
 from graph.cli import main
-from graph.fastvalidate.union import validate_store
 from graph.model import TrialRecord
-from graph.network import full_projection
+from graph.network.projection import full_projection
 from graph.pipeline.run import build
 from graph.query.named import run
 from graph.sources import read_all
 from graph.store.base import Store
 from graph.store.layout import asserted_data, asserted_graph_names
 from graph.store.registry import STORES, open_store, store_kind
+from graph.validate.fast.union import validate_store
 
 try:
     from tests.test_remote import FILES, oxigraph_server

@@ -1,6 +1,6 @@
 """``trialgraph validate`` and the two engines behind it.
 
-- The fast engine (:mod:`graph.fastvalidate`) gives the same issues as plain pyshacl on the real
+- The fast engine (:mod:`graph.validate.fast`) gives the same issues as plain pyshacl on the real
   registry files: record by record, over the union of records, and over a built store (in
   parallel, in small chunks, so the cross-record correction and the worker processes run).
 - Cross-record checks: two records of one trial that disagree are caught only on their union.
@@ -24,25 +24,22 @@ from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from graph import rdf, sources
-from graph.check import _plain, check_store, gate_issues
 from graph.cli import main
 from graph.errors import RecordError
-from graph.fastvalidate.records import validate_records
-from graph.fastvalidate.terms import text_term
-from graph.fastvalidate.union import validate_store, validate_union
 from graph.model import Identifier, Organization, PartialDate, Participation, TrialRecord
 from graph.namespace import TG
 from graph.pipeline.assign import assign_identity
-from graph.reports import RENDERERS, render, render_github, render_json, render_junit, render_text
 from graph.store.layout import asserted_graph_names
 from graph.store.local import OxigraphStore
-from graph.validate import (
-    Issue,
-    Report,
-    shapes_graph,
-    validate_graph,
-    validate_units_plain,
-)
+from graph.validate.check import _plain, check_store
+from graph.validate.fast.records import validate_records
+from graph.validate.fast.terms import text_term
+from graph.validate.fast.union import validate_store, validate_union
+from graph.validate.gates import gate_issues
+from graph.validate.plain import validate_graph, validate_units_plain
+from graph.validate.render import RENDERERS, render, render_github, render_json, render_junit, render_text
+from graph.validate.report import Issue, Report
+from graph.validate.shapes import shapes_graph
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CTGOV = SHARED_DATA / "ctgov-v2"
@@ -549,7 +546,7 @@ def test_report_formats_are_registered_by_name_and_listed_by_the_cli() -> None:
 
 
 def test_one_pattern_targets_are_read_from_the_index() -> None:
-    from graph.fastvalidate.sparql import simple_target
+    from graph.validate.fast.sparql import simple_target
 
     tg = "https://w3id.org/trialgraph/ontology#"
     nct = "https://w3id.org/trialgraph/id/registry/nct"
@@ -561,7 +558,7 @@ def test_one_pattern_targets_are_read_from_the_index() -> None:
 
 
 def test_which_queries_may_run_over_all_graphs_at_once() -> None:
-    from graph.fastvalidate.sparql import query_predicates, this_free_is_safe
+    from graph.validate.fast.sparql import query_predicates, this_free_is_safe
 
     tg = "https://w3id.org/trialgraph/ontology#"
     assert query_predicates(f"SELECT ?this WHERE {{ ?this <{tg}a>/<{tg}b> ?v }}") == {

@@ -29,7 +29,7 @@ from click.testing import CliRunner
 
 from graph.cli import main
 from graph.model import Condition, Identifier, Organization, Participation, Site, TrialRecord
-from graph.network import project
+from graph.network.projection import project
 from graph.store.local import OxigraphStore
 from graph.store.registry import open_store
 from graph.view.layout import pack_circles

@@ -106,8 +106,8 @@ def analyze(
 ) -> None:
     """Answer a network question about the store.  NAME is shared-sites, partners, centrality,
     communities or path.  See docs/analyze.md."""
-    from graph.analytics import ANALYSES, rows_csv, rows_json
-    from graph.analytics import analyze as run_analysis
+    from graph.network.analyses import ANALYSES, rows_csv, rows_json
+    from graph.network.analyses import analyze as run_analysis
     from graph.store.registry import open_store
 
     params_given = query_params(query_name, params)

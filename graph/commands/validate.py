@@ -1,5 +1,5 @@
 """``trialgraph validate``: the store checked against the shapes and the QC gates, the report
-written in a registered format (:mod:`graph.reports`), and the exit code."""
+written in a registered format (:mod:`graph.validate.render`), and the exit code."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 import click
 
 from graph.commands.options import err, handles_errors, shapes_option, store_option, workers_option, write_output
-from graph.reports import RENDERERS, render
+from graph.validate.render import RENDERERS, render
 
 if TYPE_CHECKING:
-    from graph.validate import Report
+    from graph.validate.report import Report
 
 
 @click.command()
@@ -70,8 +70,8 @@ def validate(
     """Validate the store against the SHACL shapes and the QC queries (queries/qc/*-violation.rq),
     and report quarantined records.  Exit 0 when nothing reaches --fail-on, 1 when something
     does (within --scope, when given), 2 on bad input or usage."""
-    from graph.check import check_store, in_scope
     from graph.store.registry import open_store
+    from graph.validate.check import check_store, in_scope
 
     st = open_store(store, read_only=True, must_exist=True)
     report, trials = check_store(

@@ -14,5 +14,5 @@
 
 The shared foundations the pipeline runs on stay beside it: worker processes
 (:mod:`graph.processes`), progress (:mod:`graph.progress`), digests (:mod:`graph.digest`) and the
-quarantine graph, which ``trialgraph validate`` reads too (:mod:`graph.quarantine`).
+quarantine graph, which ``trialgraph validate`` reads too (:mod:`graph.validate.quarantine`).
 """

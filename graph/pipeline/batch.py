@@ -28,7 +28,6 @@ from typing import Any
 import orjson
 from rdflib import Graph, URIRef
 
-import graph.fastvalidate as fastvalidate
 import graph.rdf as rdf
 import graph.resolve.identity as ids
 import graph.store.layout as layout
@@ -44,7 +43,10 @@ from graph.reason.closure import Triple
 from graph.reason.engine import reasoner_for
 from graph.resolve.merge import record_key
 from graph.store.ledger import Entry
-from graph.validate import Issue
+from graph.validate.fast.kept import Kept
+from graph.validate.fast.plan import compile_plan, local_sparql
+from graph.validate.fast.records import validate_and_keep
+from graph.validate.report import Issue
 
 _GENERATED_AT = "<http://www.w3.org/ns/prov#generatedAtTime>"
 
@@ -54,7 +56,7 @@ class Worker:
 
     def __init__(self, shapes: Graph, ontology: Graph | None = None) -> None:
         self.shapes = shapes
-        self.plan = fastvalidate.compile_plan(shapes, "each")
+        self.plan = compile_plan(shapes, "each")
         self.reasoner = reasoner_for(ontology)
         self.terms = TermCache()
 
@@ -101,12 +103,12 @@ def _run_job(job: Job, worker: Worker) -> BatchResult:
         triples = rdf.record_triples(record, job.preferred[key], loaded_at=settings.loaded_at)
         triples.extend(evidence)
         candidates[key] = _Candidate(record, name, triples, entry, warnings, worker.terms.convert(triples))
-    results: dict[str, tuple[list[Issue], fastvalidate.Kept | None]] = {}
+    results: dict[str, tuple[list[Issue], Kept | None]] = {}
     if settings.validate and candidates:
-        results = fastvalidate.validate_and_keep(
+        results = validate_and_keep(
             worker.plan, {k: worker.terms.as_stored(c.triples, c.terms) for k, c in candidates.items()}
         )
-        keep = settings.shapes and fastvalidate.local_sparql(worker.plan)
+        keep = settings.shapes and local_sparql(worker.plan)
         for key, (_issues, kept) in results.items():
             if keep and kept is not None:
                 candidates[key].entry.validation = kept.dumps(settings.shapes)
@@ -198,7 +200,7 @@ def _run_in_worker(job: Job) -> BatchResult:
     worker = _WORKERS.get(key)
     if worker is None:
         from graph.reason.engine import ontology_graph
-        from graph.validate import shapes_graph
+        from graph.validate.shapes import shapes_graph
 
         worker = _WORKERS[key] = Worker(shapes_graph(key), ontology_graph())
     WORKER_GC.start()

@@ -13,7 +13,6 @@ import graph.summaries as summaries
 from graph.constants import ONTOLOGY_GRAPH, SUMMARY_GRAPH
 from graph.pipeline.jobs import Outcome
 from graph.pipeline.outcomes import SecondPass
-from graph.quarantine import update_quarantine
 from graph.reason.engine import Engine
 from graph.reason.full import recompute
 from graph.reason.graphs import graph_of
@@ -21,6 +20,7 @@ from graph.sparql import internal_query
 from graph.store.base import Store, Writer
 from graph.store.layout import LEDGER_GRAPH, STATE_GRAPH, asserted_graph_names, is_reasoner_graph
 from graph.store.terms import from_ox, graph_quads
+from graph.validate.quarantine import update_quarantine
 
 
 def send_records(store: Store, remote: Writer, second: SecondPass) -> None:

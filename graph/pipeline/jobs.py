@@ -21,7 +21,7 @@ from graph.model import Identifier, Participation
 from graph.pipeline.spill import Spill
 from graph.pipeline.terms import SignatureTerm
 from graph.store.ledger import Entry
-from graph.validate import Issue
+from graph.validate.report import Issue
 
 
 @dataclass
@@ -39,7 +39,7 @@ class Settings:
     folder: Path | None = None
     #: shapes given besides the built-in ones (workers read them themselves)
     extra_shapes: tuple[Path, ...] = ()
-    #: the shapes' fingerprint (:func:`graph.validate.shapes_fingerprint`): validation results
+    #: the shapes' fingerprint (:func:`graph.validate.shapes.shapes_fingerprint`): validation results
     #: are kept in the ledger under it
     shapes: str = ""
 

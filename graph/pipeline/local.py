@@ -22,13 +22,13 @@ from graph.pipeline.jobs import Outcome
 from graph.pipeline.outcomes import Places, SecondPass
 from graph.pipeline.refresh import refresh_records
 from graph.pipeline.terms import TRIAL, TYPE
-from graph.quarantine import update_quarantine
 from graph.reason.engine import reasoner_for
 from graph.reason.full import finish_full, recompute
 from graph.reason.graphs import is_current, replace_graph
 from graph.store.base import Store, Writer
 from graph.store.bulkload import StreamingLoader
 from graph.store.layout import LEDGER_GRAPH, STATE_GRAPH, SUPPORT_GRAPH, is_record_graph
+from graph.validate.quarantine import update_quarantine
 
 
 def fill_staged(store: Store, w: Writer, second: SecondPass) -> bool:

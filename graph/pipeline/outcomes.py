@@ -21,8 +21,8 @@ from graph.pipeline.jobs import BatchResult, Job, Outcome
 from graph.pipeline.report import BuildReport
 from graph.pipeline.terms import signature_term
 from graph.progress import Callback as Progress
-from graph.quarantine import quarantine_triples
 from graph.reason.engine import Engine
+from graph.validate.quarantine import quarantine_triples
 
 
 class Outcomes:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from graph.errors import RecordError
 from graph.pipeline.summary import ImportSummary
 from graph.reason.full import InferenceStats
-from graph.validate import Issue
+from graph.validate.report import Issue
 
 
 @dataclass

@@ -44,7 +44,7 @@ from graph.progress import Callback as Progress
 from graph.progress import no_progress
 from graph.reason.engine import Engine, ontology_graph
 from graph.store.base import Store
-from graph.validate import shapes_fingerprint, shapes_graph
+from graph.validate.shapes import shapes_fingerprint, shapes_graph
 
 __all__ = ["build"]
 

@@ -14,7 +14,7 @@ Per record graph:
   graphs together), so that a new version that entails the same leaves those graphs alone;
 - ``version``: the record's own version, the one a newer file must beat;
 - ``validation``: the validation results kept for this version of the record
-  (:mod:`graph.fastvalidate`), with the digest of the shapes they were made with.
+  (:mod:`graph.validate.fast`), with the digest of the shapes they were made with.
 
 Digests compare records of any size in constant memory (a record's triples are never parsed back
 from the store to be compared).
@@ -64,7 +64,7 @@ class Entry:
     content: str = ""
     inferred: str = ""
     version: str | None = None
-    #: the kept validation results (see :mod:`graph.fastvalidate`), as stored text
+    #: the kept validation results (see :mod:`graph.validate.fast`), as stored text
     validation: str | None = None
 
     def quads(self, name: str) -> Iterator[Any]:

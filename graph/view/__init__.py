@@ -1,5 +1,5 @@
 """The interactive HTML view: one self-contained UTF-8 page, drawn by vis-network, of a projection
-of the store (:func:`graph.network.project`).
+of the store (:func:`graph.network.projection.project`).
 
 The page opens aggregated above a size (communities as clusters, sites folded into their city or
 country), carries an Insights panel and can colour the nodes by community.  Registry text is data:

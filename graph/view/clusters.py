@@ -10,7 +10,7 @@ from typing import Any
 
 import networkx as nx
 
-from graph.network import fold_sites
+from graph.network.sites import fold_sites
 from graph.view.layout import pack_circles
 from graph.view.styles import COMMUNITY_COLORS, community_color, node_size, short_label
 

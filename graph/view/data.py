@@ -1,4 +1,4 @@
-"""The data the page draws, from a projection (:func:`graph.network.project`): nodes and edges
+"""The data the page draws, from a projection (:func:`graph.network.projection.project`): nodes and edges
 for vis-network (built with pyvis), the facts of each node, the legend, the filter choices, the
 insights, the communities and, for a large network, the clusters.
 
@@ -16,8 +16,8 @@ from typing import Any
 
 import networkx as nx
 
-import graph.analytics as analytics
-from graph.network import KINDS, RELATIONS, related_trials
+from graph.network.organisations import node_communities, partition
+from graph.network.projection import KINDS, RELATIONS, related_trials
 from graph.view.clusters import cluster_nodes, community_legend, folded
 from graph.view.facts import node_info, phase_choices, status_choices
 from graph.view.insights import insights
@@ -42,14 +42,14 @@ def view_data(graph: nx.MultiDiGraph, *, title: str, physics: bool, aggregate: b
     the filter choices, the insights, the communities and (``aggregate``) the clusters."""
     from pyvis.network import Network
 
-    groups = analytics.partition(graph)
+    groups = partition(graph)
     drawn = folded(graph) if aggregate else graph
     order = sorted(
         drawn.nodes, key=lambda n: (_kind_rank(drawn.nodes[n].get("kind")), str(drawn.nodes[n].get("label")), n)
     )
     index = {node: i for i, node in enumerate(order)}
     related = related_trials(drawn)
-    community = analytics.node_communities(drawn, groups, related)
+    community = node_communities(drawn, groups, related)
     positions = layout(drawn, order, large=not physics)
     clusters = cluster_nodes(drawn, order, community, positions, len(groups)) if aggregate else None
     shown_at = dict(index)

@@ -1,5 +1,6 @@
 """The Insights panel: the top shared sites, partner pairs and central organisations of the
-drawn network (:mod:`graph.analytics`), each row pointing at the node a click focuses."""
+drawn network (the analyses of :mod:`graph.network.sites` and :mod:`graph.network.organisations`),
+each row pointing at the node a click focuses."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 
 import networkx as nx
 
-import graph.analytics as analytics
+from graph.network.organisations import centrality, partners
+from graph.network.sites import shared_sites
 
 #: Rows in each list of the Insights panel.
 INSIGHT_ROWS = 10
@@ -19,13 +21,13 @@ def insights(graph: nx.MultiDiGraph, shown_at: Mapping[str, int]) -> dict[str, l
     drawn network, each row with the index of the node that a click focuses.  Partner pairs with
     as many trials together come busiest first (the two organisations' trials added up), not
     alphabetically as ``trialgraph analyze partners`` lists them."""
-    sites = analytics.shared_sites(graph)[:INSIGHT_ROWS]
+    sites = shared_sites(graph)[:INSIGHT_ROWS]
     # among pairs with as many trials together, those of the busiest organisations first
     pairs = sorted(
-        analytics.partners(graph),
+        partners(graph),
         key=lambda r: (-r["trials"], -_trials_of(graph, r["organization"]) - _trials_of(graph, r["partner"])),
     )[:INSIGHT_ROWS]
-    central = analytics.centrality(graph, "degree", "organization")[:INSIGHT_ROWS]
+    central = centrality(graph, "degree", "organization")[:INSIGHT_ROWS]
     return {
         "sites": [
             [shown_at[r["site"]], r["name"], ", ".join(str(p) for p in (r["city"], r["country"]) if p), r["trials"]]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from graph.errors import InputError
 from graph.files import write_atomic
-from graph.network import project
+from graph.network.projection import project
 from graph.store.base import Store
 from graph.view.page import render_html
 
@@ -28,7 +28,7 @@ def write_view(
     title: str | None = None,
     png: Path | None = None,
 ) -> Path:
-    """Write the view of the store (or of a focus or query, see :func:`graph.network.project`)
+    """Write the view of the store (or of a focus or query, see :func:`graph.network.projection.project`)
     to ``output``, atomically.  With ``png``, also a snapshot rendered by headless Chromium."""
     graph = project(store, focus=focus, depth=depth, query=query, params=params)
     heading = title or _default_title(focus, depth, query, params)

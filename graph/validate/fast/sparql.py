@@ -15,7 +15,7 @@ from rdflib import RDF, Graph, URIRef, Variable
 from rdflib.plugins.sparql.processor import prepareQuery
 from rdflib.term import Node
 
-from graph.fastvalidate.terms import from_ox
+from graph.validate.fast.terms import from_ox
 
 
 class Unsupported(Exception):

@@ -12,10 +12,10 @@ from typing import Any
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from graph.fastvalidate.index import View, view_owner
-from graph.fastvalidate.plan import Plan, Raw
-from graph.fastvalidate.terms import OX_KEYS, TYPE_HASH, term_hash, term_token, text_term
-from graph.validate import Finding
+from graph.validate.fast.index import View, view_owner
+from graph.validate.fast.plan import Plan, Raw
+from graph.validate.fast.terms import OX_KEYS, TYPE_HASH, term_hash, term_token, text_term
+from graph.validate.report import Finding
 
 
 @dataclass

@@ -12,7 +12,7 @@ from typing import Any
 from rdflib import URIRef, Variable
 
 import graph.cache as cache
-from graph.fastvalidate.sparql import project_this, query_algebra, query_predicates, this_free_is_safe
+from graph.validate.fast.sparql import project_this, query_algebra, query_predicates, this_free_is_safe
 
 
 @dataclass(frozen=True)

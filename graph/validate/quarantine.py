@@ -12,7 +12,7 @@ import graph.resolve.identity as ids
 from graph.constants import QUARANTINE_GRAPH
 from graph.namespace import TG
 from graph.store.base import Store
-from graph.validate import Issue
+from graph.validate.report import Issue
 
 __all__ = ["quarantine_triples", "quarantined", "update_quarantine"]
 

@@ -14,8 +14,8 @@ from rdflib.namespace import DCTERMS
 from rdflib.plugins.sparql.processor import prepareQuery
 from rdflib.term import Node
 
-from graph.fastvalidate.sparql import default_prefixes
 from graph.namespace import TG
+from graph.validate.fast.sparql import default_prefixes
 
 Triple = tuple[Node, Node, Node]
 

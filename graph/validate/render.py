@@ -14,8 +14,8 @@ from xml.etree import ElementTree as ET
 
 from graph.constants import ID_NS, VOCAB_NS
 
-if TYPE_CHECKING:  # the report model needs rdflib, which `trialgraph --help` does not load
-    from graph.validate import Issue, Report
+if TYPE_CHECKING:  # `trialgraph --help` reads the names of the renderers, and loads no more
+    from graph.validate.report import Issue, Report
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ def render_json(report: Report) -> str:
 
     Trials are sorted, issues sorted within a trial (worst first), keys in a fixed order.
     """
-    from graph.validate import SEVERITIES
+    from graph.validate.report import SEVERITIES
 
     doc = {
         "version": JSON_VERSION,
@@ -150,7 +150,7 @@ renderer("json", lambda r, o: render_json(r))
 def render_junit(report: Report, trials: Iterable[str] = (), fail_on: str = "violation") -> str:
     """JUnit XML: one test suite, one test case per trial (trials without issues pass);
     results at or above ``fail_on`` are one ``<failure>``, the rest go to ``<system-out>``."""
-    from graph.validate import severity_rank
+    from graph.validate.report import severity_rank
 
     groups = report.by_trial()
     names = sorted(set(trials) | set(groups))
@@ -188,7 +188,7 @@ renderer("junit", lambda r, o: render_junit(r, o.trials, o.fail_on))
 def render_github(report: Report, fail_on: str = "violation") -> str:
     """GitHub Actions workflow commands (``::error file=...,title=...::message``).  Results at or
     above ``fail_on`` are errors; below it, warnings stay warnings and infos are notices."""
-    from graph.validate import severity_rank
+    from graph.validate.report import severity_rank
 
     lines = []
     for i in sorted(set(report.issues), key=lambda i: i.sort_key()):

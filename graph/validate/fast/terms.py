@@ -11,7 +11,7 @@ from rdflib import RDF, BNode, Literal, URIRef
 from rdflib.term import Node
 
 from graph.digest import key_hash, node_key
-from graph.validate import stored_term
+from graph.validate.plain import stored_term
 
 
 class _OxKeys:

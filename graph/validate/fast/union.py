@@ -14,28 +14,21 @@ from typing import Any
 from rdflib import BNode, Graph, URIRef
 from rdflib.term import Node
 
-from graph.fastvalidate.chunks import StoreChunk, TextTerms, chunk_eval, chunk_rows, store_units, union_chunk
-from graph.fastvalidate.correct import ChunkFold, correct_divergent
-from graph.fastvalidate.evaluate import Context, validate_shape
-from graph.fastvalidate.index import View
-from graph.fastvalidate.kept import Kept, Unit
-from graph.fastvalidate.plan import Plan, compile_plan, local_sparql
-from graph.fastvalidate.records import CHUNK_SIZE, finding_of, init_worker, worker_count, worker_pool
-from graph.fastvalidate.sparql import Scope, rows_for, run_select
-from graph.fastvalidate.terms import from_ox, term_hash
 from graph.processes import no_full_gc
 from graph.sparql import internal_query, with_tokens
 from graph.store.base import Store
-from graph.validate import (
-    Finding,
-    Issue,
-    attribute,
-    pyshacl_findings,
-    shapes_fingerprint,
-    shapes_graph,
-    sorted_issues,
-    stored_term,
-)
+from graph.validate.fast.chunks import StoreChunk, TextTerms, chunk_eval, chunk_rows, store_units, union_chunk
+from graph.validate.fast.correct import ChunkFold, correct_divergent
+from graph.validate.fast.evaluate import Context, validate_shape
+from graph.validate.fast.index import View
+from graph.validate.fast.kept import Kept, Unit
+from graph.validate.fast.plan import Plan, compile_plan, local_sparql
+from graph.validate.fast.records import CHUNK_SIZE, finding_of, init_worker, worker_count, worker_pool
+from graph.validate.fast.sparql import Scope, rows_for, run_select
+from graph.validate.fast.terms import from_ox, term_hash
+from graph.validate.plain import pyshacl_findings, stored_term
+from graph.validate.report import Finding, Issue, attribute, sorted_issues
+from graph.validate.shapes import shapes_fingerprint, shapes_graph
 
 
 @dataclass

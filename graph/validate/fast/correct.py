@@ -11,14 +11,14 @@ from typing import Any
 from rdflib import RDF, Literal
 from rdflib.term import Node
 
-from graph.fastvalidate.chunks import OxConverter, StoreChunk, TextTerms, chunk_rows
-from graph.fastvalidate.evaluate import Context, validate_shape
-from graph.fastvalidate.index import Triple, View
-from graph.fastvalidate.kept import ChunkOut
-from graph.fastvalidate.plan import Plan, Targets
-from graph.fastvalidate.records import finding_of
-from graph.fastvalidate.terms import term_hash
-from graph.validate import Finding
+from graph.validate.fast.chunks import OxConverter, StoreChunk, TextTerms, chunk_rows
+from graph.validate.fast.evaluate import Context, validate_shape
+from graph.validate.fast.index import Triple, View
+from graph.validate.fast.kept import ChunkOut
+from graph.validate.fast.plan import Plan, Targets
+from graph.validate.fast.records import finding_of
+from graph.validate.fast.terms import term_hash
+from graph.validate.report import Finding
 
 
 class ChunkFold:

@@ -13,14 +13,16 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from graph.fastvalidate.evaluate import Context, evaluate
-from graph.fastvalidate.facts import query_facts
-from graph.fastvalidate.index import Triple, View, owner_of
-from graph.fastvalidate.kept import Kept
-from graph.fastvalidate.plan import Plan, Raw, compile_plan
-from graph.fastvalidate.sparql import SparqlRows, default_prefixes
-from graph.fastvalidate.terms import from_ox
-from graph.validate import Finding, Issue, attribute, pyshacl_findings, shapes_graph, sorted_issues, stored_term
+from graph.validate.fast.evaluate import Context, evaluate
+from graph.validate.fast.facts import query_facts
+from graph.validate.fast.index import Triple, View, owner_of
+from graph.validate.fast.kept import Kept
+from graph.validate.fast.plan import Plan, Raw, compile_plan
+from graph.validate.fast.sparql import SparqlRows, default_prefixes
+from graph.validate.fast.terms import from_ox
+from graph.validate.plain import pyshacl_findings, stored_term
+from graph.validate.report import Finding, Issue, attribute, sorted_issues
+from graph.validate.shapes import shapes_graph
 
 #: Records per task sent to a worker.
 CHUNK_SIZE = 400
@@ -74,7 +76,7 @@ def validate_records(
     plan: Plan | None = None,
 ) -> dict[str, list[Issue]]:
     """Each record graph validated on its own, in parallel: for every key the issues plain
-    pyshacl gives on that graph (:func:`graph.validate.validate_graph`), each naming the
+    pyshacl gives on that graph (:func:`graph.validate.plain.validate_graph`), each naming the
     record's trial and source file.  Records with no issue map to an empty list.
 
     A record is an rdflib ``Graph`` or any iterable of rdflib ``(s, p, o)`` triples (a list, a
@@ -99,7 +101,7 @@ def validate_records(
 
 
 def _stored(term: Node) -> Node:
-    """:func:`graph.validate.stored_term`, skipping the terms it would give back unchanged (IRIs,
+    """:func:`graph.validate.plain.stored_term`, skipping the terms it would give back unchanged (IRIs,
     plain and language-tagged strings): rebuilding every literal cost a fifth of an import check.
     Repeated triples need no care: the index keeps sets."""
     if type(term) is not Literal or term.datatype is None:

@@ -13,10 +13,10 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from graph.fastvalidate.components import FAST
-from graph.fastvalidate.facts import query_facts
-from graph.fastvalidate.sparql import Unsupported, simple_target
-from graph.validate import Labeller
+from graph.validate.fast.components import FAST
+from graph.validate.fast.facts import query_facts
+from graph.validate.fast.sparql import Unsupported, simple_target
+from graph.validate.findings import Labeller
 
 _VALUE_COMPONENTS = {
     "ClassConstraintComponent",

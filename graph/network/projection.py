@@ -1,7 +1,7 @@
 """The networkx projection of the graph: one node per trial, organisation, site, condition,
 intervention and country, one typed edge per relation between them.
 
-The view (:mod:`graph.view`), the GraphML export and the analytics all read this one
+The view (:mod:`graph.view`), the GraphML export and the analyses all read this one
 projection, so that a number shown in the view is the number an analysis computes.  The triples
 are read with the named queries ``queries/network-*.rq``; nothing here writes SPARQL.  The links
 come in three families (:data:`LINKS`), each read by its own query, so that an analysis that
@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -348,103 +347,17 @@ def ego_network(g: nx.MultiDiGraph, centres: Iterable[str], depth: int) -> nx.Mu
     return g.subgraph(keep).copy()
 
 
-# -- folding sites --------------------------------------------------------------------------------
+# -- names of nodes, for the rows of the analyses -------------------------------------------------
 
-#: Keys of the city nodes :func:`fold_sites` makes: view-only nodes, not IRIs of the graph.
-CITY_PREFIX = "city:"
-
-
-def fold_sites(g: nx.MultiDiGraph, level: str = "city") -> nx.MultiDiGraph:
-    """A copy of the projection with every site folded into a place: its city (``level="city"``;
-    a site with no city goes to its country) or its country (``level="country"``).
-
-    A city is a node of kind ``city`` keyed ``city:<country>/<city>``, named "Lyon, FR", with
-    ``sites`` (the names of its sites) and ``trials``; it is ``located in`` its country.  A trial
-    links once to each place of its sites (relation ``site`` to a city, ``located in`` to a
-    country), and a country records the names of the ``sites`` folded into it.  The copy's
-    ``graph["folded"]`` maps each site to its place."""
-    from graph.normalize.text import slug
-
-    if level not in ("city", "country"):
-        raise InputError(f"sites fold into a city or a country, not {level!r}")
-    out = nx.MultiDiGraph()
-    out.add_nodes_from((n, dict(d)) for n, d in g.nodes(data=True) if d.get("kind") != "site")
-    place: dict[str, str] = {}
-    for site, data in g.nodes(data=True):
-        if data.get("kind") != "site":
-            continue
-        country = next((v for _s, v, rel in g.out_edges(site, data="relation") if rel == "located in"), None)
-        city = data.get("city")
-        if level == "city" and city:
-            code = str(data.get("country") or "").upper()
-            key = f"{CITY_PREFIX}{code.lower() or 'xx'}/{slug(str(city))}"
-            if key not in out:
-                out.add_node(key, kind="city", label=f"{city}, {code}" if code else str(city), sites=[], aliases=[])
-                if code:
-                    out.nodes[key]["country"] = code
-                if country is not None:
-                    out.add_edge(key, country, key="located in", relation="located in")
-            place[site] = key
-        elif country is not None:
-            place[site] = country
-        else:
-            continue
-        folded = out.nodes[place[site]]
-        folded["sites"] = [*folded.get("sites", []), str(data.get("label", site))]
-    edges: list[tuple[str, str, str, dict[str, Any]]] = []
-    for u, v, key, data in g.edges(keys=True, data=True):
-        if u in place or v in place:
-            if data.get("relation") == "site" and v in place:
-                relation = "site" if out.nodes[place[v]].get("kind") == "city" else "located in"
-                edges.append((u, place[v], relation, {"relation": relation}))
-            continue
-        edges.append((u, v, key, dict(data)))
-    out.add_edges_from(edges)
-    for node, trials in related_trials(out).items():
-        out.nodes[node]["trials"] = len(trials)
-    out.graph["folded"] = place
-    return out
+#: A row an analysis answers: a value for each of its columns.
+Row = dict[str, Any]
 
 
-# -- export ---------------------------------------------------------------------------------------
+def node_name(g: nx.MultiDiGraph, node: str) -> str:
+    """What a person calls the node: its label, else its key."""
+    return str(g.nodes[node].get("label", node))
 
 
-def graphml_safe(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """A copy whose attributes GraphML can hold: lists become ``"; "``-joined text and missing
-    values are left out (GraphML has no null)."""
-    out = nx.MultiDiGraph()
-    for node, data in g.nodes(data=True):
-        out.add_node(node, **_safe_attrs(data))
-    for u, v, key, data in g.edges(keys=True, data=True):
-        out.add_edge(u, v, key=key, **_safe_attrs(data))
-    return out
-
-
-def _safe_attrs(data: Mapping[str, Any]) -> dict[str, str | int | float | bool]:
-    out: dict[str, str | int | float | bool] = {}
-    for name, value in data.items():
-        if value is None or value == [] or value == "":
-            continue
-        if isinstance(value, list | tuple | set):
-            out[name] = "; ".join(str(v) for v in value)
-        elif isinstance(value, bool | int | float | str):
-            out[name] = value
-        else:
-            out[name] = str(value)
-    return out
-
-
-def graphml_bytes(g: nx.MultiDiGraph) -> bytes:
-    """The projection as GraphML, UTF-8."""
-    import io
-
-    buf = io.BytesIO()
-    nx.write_graphml(graphml_safe(g), buf, encoding="utf-8", prettyprint=True)
-    return buf.getvalue()
-
-
-def to_graphml(g: nx.MultiDiGraph, path: Path) -> Path:
-    """Write the projection as GraphML (for Gephi and Cytoscape), atomically."""
-    from graph.files import write_atomic
-
-    return write_atomic(Path(path), graphml_bytes(g))
+def name_order(g: nx.MultiDiGraph, node: str) -> tuple[str, str]:
+    """The order rows list nodes in: by name, case-insensitive, then by key."""
+    return (node_name(g, node).casefold(), node)

@@ -1,4 +1,4 @@
-"""Evaluating compiled shapes over a :class:`~graph.fastvalidate.index.View`: focus nodes,
+"""Evaluating compiled shapes over a :class:`~graph.validate.fast.index.View`: focus nodes,
 value components, and the logical and shape-based components (``sh:node``, ``sh:or``,
 ``sh:property``...) with pyshacl's semantics.
 """
@@ -12,9 +12,9 @@ from typing import Any
 from rdflib import URIRef
 from rdflib.term import Node
 
-from graph.fastvalidate.index import QueryGraph, View
-from graph.fastvalidate.plan import ALLOWED, LOGIC_IRI, CShape, Plan, Raw, Targets
-from graph.fastvalidate.sparql import SparqlRows, query_predicates
+from graph.validate.fast.index import QueryGraph, View
+from graph.validate.fast.plan import ALLOWED, LOGIC_IRI, CShape, Plan, Raw, Targets
+from graph.validate.fast.sparql import SparqlRows, query_predicates
 
 
 class Context:

@@ -1,4 +1,4 @@
-"""Fast SHACL validation: the findings of plain pyshacl, record by record, in parallel.
+"""The fast engine of SHACL validation: the findings of plain pyshacl, record by record, in parallel.
 
 Plain pyshacl re-reads the shapes graph and rebuilds every constraint for each call and looks every
 value up in an rdflib graph; on this project's shapes that is about 50 ms for one small record and
@@ -13,8 +13,8 @@ package:
 - runs the records in parallel (``ProcessPoolExecutor``; each worker builds the shapes once);
 - answers the SPARQL parts (SPARQL targets, ``sh:sparql`` constraints) either per record with
   rdflib, exactly as pyshacl does, on a copy of only the triples the query can match
-  (:func:`validate_records`), or once over the whole store with Oxigraph
-  (:func:`validate_store`); a SPARQL target that is one triple pattern is read from the index.
+  (:func:`.records.validate_records`), or once over the whole store with Oxigraph
+  (:func:`.union.validate_store`); a SPARQL target that is one triple pattern is read from the index.
 
 Two modes:
 
@@ -29,7 +29,7 @@ Two modes:
     triples the shapes read, and it and the nodes whose result depends on it are evaluated again
     on everything the store says about them.  That is how the cross-record checks (exactly one
     lead sponsor, start before completion across records) stay exact.  Results are attributed to
-    every record that mentions the focus node, as :func:`graph.validate.validate_units_plain`
+    every record that mentions the focus node, as :func:`graph.validate.plain.validate_units_plain`
     does.
 
     Reading is the cost at registry scale: an on-disk Oxigraph store decodes each term with a
@@ -49,24 +49,7 @@ above it): :mod:`.terms` (terms as the store writes them), :mod:`.sparql` (the S
 :mod:`.index` (the data the shapes read), :mod:`.components` and :mod:`.plan` (the compiled
 shapes), :mod:`.evaluate`, :mod:`.kept` (results kept per record version), :mod:`.records` (the
 import check), :mod:`.chunks` (a chunk of the store in a worker), :mod:`.correct` (cross-record
-correction) and :mod:`.union` (the whole store).  This module re-exports the entry points.
+correction) and :mod:`.union` (the whole store).  The entry points: :func:`.records.validate_records`
+and :func:`.records.validate_and_keep` (records one by one), :func:`.union.validate_store` and
+:func:`.union.validate_union` (the union).
 """
-
-from graph.fastvalidate.index import owner_of
-from graph.fastvalidate.kept import Kept
-from graph.fastvalidate.plan import Plan, compile_plan, local_sparql
-from graph.fastvalidate.records import validate_and_keep, validate_records
-from graph.fastvalidate.union import StoreValidation, validate_store, validate_union
-
-__all__ = [
-    "Kept",
-    "Plan",
-    "StoreValidation",
-    "compile_plan",
-    "local_sparql",
-    "owner_of",
-    "validate_and_keep",
-    "validate_records",
-    "validate_store",
-    "validate_union",
-]

@@ -12,13 +12,14 @@ from rdflib import RDF, RDFS, Literal, URIRef
 from rdflib.term import Node
 
 from graph.digest import key_hash, node_key
-from graph.fastvalidate.evaluate import Context, evaluate
-from graph.fastvalidate.index import View, put_triple
-from graph.fastvalidate.kept import ANY_TIME, HASH_MASK, LOAD_TIME_TOKEN, ChunkOut, Unit
-from graph.fastvalidate.plan import Plan
-from graph.fastvalidate.records import STATE, finding_of
-from graph.fastvalidate.terms import TYPE_HASH, from_ox, term_token, text_term
 from graph.processes import no_full_gc
+from graph.sparql import internal_query, with_tokens
+from graph.validate.fast.evaluate import Context, evaluate
+from graph.validate.fast.index import View, put_triple
+from graph.validate.fast.kept import ANY_TIME, HASH_MASK, LOAD_TIME_TOKEN, ChunkOut, Unit
+from graph.validate.fast.plan import Plan
+from graph.validate.fast.records import STATE, finding_of
+from graph.validate.fast.terms import TYPE_HASH, from_ox, term_token, text_term
 
 
 class OxConverter:
@@ -168,28 +169,19 @@ def _target_predicates(plan: Plan) -> set[Node]:
     return found
 
 
-def _iri_list(names: Iterable[str]) -> str:
-    return " ".join(f"<{n}>" for n in names)
-
-
 def chunk_rows(db: Any, names: Sequence[str]) -> bytes:
     """The distinct triples of some record graphs as SPARQL TSV: Oxigraph joins and deduplicates
     them on its encoded terms and decodes each distinct triple once, without the graph name.
     (Restricting the predicates in the query costs more than decoding the few others.)"""
     import pyoxigraph as ox
 
-    text = f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?g {{ {_iri_list(names)} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+    text = with_tokens(internal_query("internal/chunk-triples"), "g", (f"<{n}>" for n in names))
     return bytes(db.query(text).serialize(format=ox.QueryResultsFormat.TSV))
-
-
-_TRIALS_QUERY = "SELECT ?g ?s WHERE { GRAPH ?g { ?s a <https://w3id.org/trialgraph/ontology#Trial> } }"
-_IDS_QUERY = "SELECT ?g ?s ?v WHERE { GRAPH ?g { ?s <http://purl.org/dc/terms/identifier> ?v } }"
-_SOURCES_QUERY = "SELECT ?g ?v WHERE { GRAPH ?g { ?x <https://w3id.org/trialgraph/ontology#sourceFile> ?v } }"
 
 
 def store_units(db: Any, names: Sequence[str]) -> dict[str, Unit]:
     """Who each record belongs to: (preferred trial id, source file), as
-    :func:`graph.validate.unit_owner` reads them from the record graph; one query for the
+    :func:`graph.validate.findings.unit_owner` reads them from the record graph; one query for the
     whole store and each kind of triple (per chunk, Oxigraph would scan every graph each time,
     and an ``OPTIONAL`` join costs more than the three queries)."""
     wanted = set(names)
@@ -197,14 +189,14 @@ def store_units(db: Any, names: Sequence[str]) -> dict[str, Unit]:
         return {}
     trials: dict[str, dict[str, list[str]]] = defaultdict(dict)
     sources: dict[str, list[str]] = defaultdict(list)
-    for row in db.query(_TRIALS_QUERY):
+    for row in db.query(internal_query("internal/unit-trials")):
         if row[0].value in wanted:
             trials[row[0].value].setdefault(row[1].value, [])
-    for row in db.query(_IDS_QUERY):
+    for row in db.query(internal_query("internal/unit-identifiers")):
         ids = trials.get(row[0].value, {}).get(row[1].value)
         if ids is not None:
             ids.append(row[2].value)
-    for row in db.query(_SOURCES_QUERY):
+    for row in db.query(internal_query("internal/unit-source-files")):
         if row[0].value in wanted:
             sources[row[0].value].append(row[1].value)
     units = {}
