@@ -40,6 +40,8 @@ class StoreValidation:
     notes: list[str] = field(default_factory=list)
     #: nodes evaluated again because records describe them (or a node they depend on) differently
     rechecked_nodes: int = 0
+    #: record graphs read from the store and validated again (the others had kept results)
+    records_read: int = 0
     #: seconds per stage
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -102,7 +104,9 @@ def validate_store(
             for out in pool.map(union_chunk, tasks):
                 fold.add(out)
     clock.lap("records")
-    return _merge(store, plan, fold, scope, target_sets, hierarchy, clock)
+    result = _merge(store, plan, fold, scope, target_sets, hierarchy, clock)
+    result.records_read = len(names)
+    return result
 
 
 def _kept_results(store: Any, shapes: Graph, names: set[str]) -> dict[str, Kept]:
