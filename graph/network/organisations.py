@@ -197,7 +197,7 @@ def node_communities(
     """A community number (from 1, as in :func:`partition`) for every node: trials and
     organisations their own; any other node the community most of its trials are in (the
     lowest number on a tie), 0 when it has none.  ``groups`` and ``related`` (see
-    :func:`graph.network.related_trials`) save computing them again."""
+    :func:`graph.network.projection.related_trials`) save computing them again."""
     groups = partition(g) if groups is None else groups
     out = {node: number for number, members in enumerate(groups, start=1) for node in members}
     for node, trials in (related_trials(g) if related is None else related).items():

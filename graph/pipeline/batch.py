@@ -5,7 +5,7 @@ records themselves wait in temporary files (:mod:`graph.pipeline.spill`), a batc
 batch is then turned, by :func:`run_job`, in a worker process, into:
 
 - for each record whose input changed since the last build (its ledger digest, see
-  :mod:`graph.ledger`): its triples, validated against the shapes (a record with a violation
+  :mod:`graph.store.ledger`): its triples, validated against the shapes (a record with a violation
   is quarantined), what it entails on its own (:mod:`graph.reason.closure`), and its graphs as
   N-Quads, ready for a bulk load;
 - the signatures of the batch's records (:func:`graph.reason.closure.signatures`), which the parent
@@ -177,7 +177,7 @@ def _graphs(
 
 
 def input_digest(fingerprint: str, record: TrialRecord, preferred: Identifier, evidence: list[rdf.Triple]) -> str:
-    """Everything a record's graphs are made from (see :mod:`graph.ledger`)."""
+    """Everything a record's graphs are made from (see :mod:`graph.store.ledger`)."""
     return hex_digest(
         (
             fingerprint.encode(),

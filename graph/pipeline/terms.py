@@ -1,5 +1,5 @@
 """The terms of a build's second pass: a worker's cache of rdflib terms converted to Oxigraph
-(:func:`graph.store.to_ox`) and to N-Triples text, the literals in the form the store gives them
+(:func:`graph.store.terms.to_ox`) and to N-Triples text, the literals in the form the store gives them
 back, and the terms of the reasoner's signatures as text, the form in which they cross from the
 workers to the parent and back."""
 

@@ -115,7 +115,7 @@ def text_term(token: str) -> Node:
 
 def from_ox(term: Any) -> Node:
     """An Oxigraph term as rdflib (a plain string as a plain literal: see
-    :func:`graph.store.from_ox`)."""
+    :func:`graph.store.terms.from_ox`)."""
     from graph.store.terms import from_ox as convert
 
     node = convert(term)
