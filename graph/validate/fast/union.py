@@ -40,10 +40,10 @@ class StoreValidation:
     notes: list[str] = field(default_factory=list)
     #: nodes evaluated again because records describe them (or a node they depend on) differently
     rechecked_nodes: int = 0
-    #: record graphs read from the store and validated again (the others had kept results)
-    records_read: int = 0
     #: seconds per stage
     timings: dict[str, float] = field(default_factory=dict)
+    #: record graphs read from the store and validated again (the others had kept results)
+    records_read: int = 0
 
 
 def validate_store(
