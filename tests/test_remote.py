@@ -178,8 +178,24 @@ def test_an_unknown_export_format_names_the_known_ones(remote: str, embedded: Ox
 
 
 def test_rebuilding_the_same_files_changes_nothing(remote: str) -> None:
-    report = build(FILES, open_store(remote))
+    store = open_store(remote)
+    report = build(FILES, store)
     assert report.loaded == [] and len(report.unchanged) == 3
+    # the report counts the store as it is after the build, the ledger's totals included
+    assert report.triples == len(store.reader())
+    assert report.trials == len(
+        {
+            str(r[0])
+            for r in store.query("SELECT DISTINCT ?t WHERE { ?t a <https://w3id.org/trialgraph/ontology#Trial> }").rows
+        }
+    )
+
+
+def test_a_remote_build_counts_what_it_wrote(tmp_path: Path) -> None:
+    with oxigraph_server(tmp_path) as base:
+        store = open_store(base)
+        report = build(FILES, store)
+        assert report.triples == len(store.reader()) and report.trials == 3
 
 
 def test_write_is_staged_until_the_block_ends(remote: str) -> None:

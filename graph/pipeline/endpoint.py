@@ -54,13 +54,12 @@ def send_derived(store: Store, second: SecondPass) -> None:
     if report.loaded or not store.graph(URIRef(SUMMARY_GRAPH)):
         with store.write() as remote:
             remote.replace_graph(URIRef(SUMMARY_GRAPH), summaries.summary_graph(store))
-    if outcomes.entries or report.loaded:
-        trials, quads = counts(store)
+    trials, quads = counts(store)
+    if outcomes.entries or report.loaded:  # the totals count the quads that record them
+        quads += ledger.Totals.OWN
         with store.write() as remote:
-            remote.add_to_graph(
-                URIRef(LEDGER_GRAPH), ledger.totals_graph(ledger.Totals(quads + ledger.Totals.OWN, trials))
-            )
-    report.trials, report.triples = counts(store)
+            remote.add_to_graph(URIRef(LEDGER_GRAPH), ledger.totals_graph(ledger.Totals(quads, trials)))
+    report.trials, report.triples = trials, quads
 
 
 def counts(store: Store) -> tuple[int, int]:
