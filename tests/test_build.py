@@ -14,9 +14,12 @@ from rdflib.compare import isomorphic, to_isomorphic
 from graph.cli import main
 from graph.constants import INFERRED_GRAPH, QUERIES_DIR
 from graph.errors import QueryError
+from graph.pipeline.assign import existing_identifiers
 from graph.pipeline.run import build
 from graph.query.named import catalogue, run
 from graph.sparql import internal_query
+from graph.store.ledger import BY_NAME_AT_MOST
+from graph.store.local import OxigraphStore
 from graph.store.registry import open_store
 
 from .conftest import CTGOV_DIR, SEED_DATA
@@ -425,3 +428,13 @@ def test_the_builds_own_queries_are_not_named_queries() -> None:
     assert not [name for name in catalogue() if name.startswith("internal/")]
     with pytest.raises(QueryError, match="no query named 'internal/build-trial-count'"):
         run(open_store("memory"), "internal/build-trial-count")
+
+
+def test_stored_ids_are_the_same_looked_up_one_by_one_or_in_one_query(seed_store: OxigraphStore) -> None:
+    """A few values are looked up by pattern, many in one query; both give what the store holds.
+    data/resstore.yaml and data/nct04445454.yaml: each trial's preferred id is its NCT number."""
+    expected = {"NCT02849613": "NCT02849613", "NCT04445454": "NCT04445454"}
+    few = ["NCT02849613", "NCT04445454", "NCT00000000"]
+    many = few + [f"NCT9{n:07d}" for n in range(BY_NAME_AT_MOST)]
+    assert existing_identifiers(seed_store, few) == expected
+    assert existing_identifiers(seed_store, many) == expected

@@ -12,6 +12,7 @@ from rdflib import RDF, RDFS, Literal, URIRef
 import graph.rdf as rdf
 import graph.resolve.identity as ids
 import graph.resolve.merge as merge
+import graph.store.ledger as ledger
 from graph.model import Identifier, TrialRecord
 from graph.namespace import TG
 from graph.sparql import internal_query
@@ -28,12 +29,16 @@ _DCT_IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")
 
 def existing_identifiers(store: Store, values: Iterable[str] | None = None) -> dict[str, str]:
     """Registry id value -> preferred id of the trial that already holds it in the store (of
-    ``values`` only, when given: pattern reads, not a scan)."""
-    if values is None:
-        return {str(v): str(p) for v, p in store.query(internal_query("internal/build-identifier-values")).rows}
+    ``values`` only, when given).  A few values are looked up one by one by pattern; for more
+    (as for :func:`graph.store.ledger.read`), one query over every id costs less, and a remote
+    store answers it in one request."""
+    wanted = None if values is None else list(dict.fromkeys(values))
+    if wanted is None or len(wanted) > ledger.BY_NAME_AT_MOST:
+        every = {str(v): str(p) for v, p in store.query(internal_query("internal/build-identifier-values")).rows}
+        return every if wanted is None else {v: every[v] for v in wanted if v in every}
     db = store.reader()
     out: dict[str, str] = {}
-    for value in dict.fromkeys(values):
+    for value in wanted:
         for q in db.quads_for_pattern(None, _ID_VALUE, ox.Literal(value), None):
             if not is_record_graph(getattr(q.graph_name, "value", "")):
                 continue
