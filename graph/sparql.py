@@ -62,13 +62,9 @@ class Result:
     total: int | None = None
 
 
+@functools.cache
 def internal_query(name: str) -> str:
     """The text of one of trialgraph's own queries, ``queries/<name>.rq`` (``summaries/...``,
     ``internal/...``): the queries the stages run for themselves, which the named-query
     catalogue does not list to users."""
-    return _internal_text(name)
-
-
-@functools.cache
-def _internal_text(name: str) -> str:
     return (QUERIES_DIR / f"{name}.rq").read_text(encoding="utf-8")
