@@ -246,6 +246,46 @@ def test_a_participation_no_trial_links_to_is_a_gate_violation(seed_store: Oxigr
     assert gate_issues(seed_store) == []
 
 
+def _one_record_store(extra: list[tuple[Node, Node, Node]]) -> OxigraphStore:
+    """A store of one curated record (NCT00000001) with ``extra`` triples in its graph."""
+    store = OxigraphStore(None)
+    graph = rdf.record_graph(TrialRecord("curated", "one", "one.yaml", [Identifier("NCT", "NCT00000001")]))
+    for triple in extra:
+        graph.add(triple)
+    with store.write() as w:
+        w.replace_graph(URIRef("https://w3id.org/trialgraph/graph/curated/one"), graph)
+    return store
+
+
+def test_a_participation_without_its_agent_or_its_role_is_a_gate_violation() -> None:
+    """Two participations the trial links to: one has a role and no agent, the other an agent and
+    no role; each is one row, named with what it misses."""
+    trial = URIRef("https://w3id.org/trialgraph/id/trial/NCT00000001")
+    no_agent = URIRef("https://w3id.org/trialgraph/id/participation/no-agent")
+    no_role = URIRef("https://w3id.org/trialgraph/id/participation/no-role")
+    store = _one_record_store(
+        [
+            (no_agent, RDF.type, TG.Participation),
+            (no_agent, TG.role, URIRef("https://w3id.org/trialgraph/id/role/lead_sponsor")),
+            (trial, TG.leadSponsorParticipation, no_agent),
+            (no_role, RDF.type, TG.Participation),
+            (no_role, TG.agent, URIRef("https://w3id.org/trialgraph/id/org/somebody")),
+            (trial, TG.collaboratorParticipation, no_role),
+        ]
+    )
+    found = sorted(i.value for i in gate_issues(store) if i.rule == "qc/orphan-participation-violation")
+    assert found == [f"participation={no_agent}, missing=agent", f"participation={no_role}, missing=role"]
+
+
+def test_a_trial_no_record_names_as_its_source_is_a_gate_violation() -> None:
+    """A second trial node, typed but without the ``tg:sourceRecord`` link a record gives its own
+    trial, is reported; the record's own trial is not."""
+    stray = URIRef("https://w3id.org/trialgraph/id/trial/NCT00000009")
+    store = _one_record_store([(stray, RDF.type, TG.Trial)])
+    found = [i for i in gate_issues(store) if i.rule == "qc/trial-without-source-violation"]
+    assert [i.value for i in found] == [f"trial={stray}"]
+
+
 # -- a curated record with three mistakes ---------------------------------------------------------
 
 BAD_RECORD = """\
