@@ -101,12 +101,17 @@ def store_rows(store: Store) -> Rows:
     return rows
 
 
+#: Queries with a form of their own for every node at once (``name-all.rq``): one that joins
+#: whole predicates by hashing, where the bound form looks each node's values up.
+WHOLE_FORMS = frozenset({"trial-facts", "condition-rows"})
+
+
 def _each(rows: Rows, name: str, variable: str, nodes: Iterable[URIRef] | None) -> list[tuple[Node | None, ...]]:
     """The rows of ``summaries/name.rq``: for every node when ``nodes`` is None, else for each
     node bound to ``variable`` (one small query each, answered from the indexes)."""
-    text = _text(name)
     if nodes is None:
-        return rows(text, {})
+        return rows(_text(f"{name}-all" if name in WHOLE_FORMS else name), {})
+    text = _text(name)
     out: list[tuple[Node | None, ...]] = []
     for node in nodes:
         out.extend(rows(text, {variable: node}))
