@@ -60,6 +60,7 @@ def _fill(store: Store, w: Writer, db: ox.Store, second: SecondPass) -> None:
     loader = StreamingLoader(db)
     places = Places()
     changed: dict[str, Outcome] = {}
+    empty = not (stored_records or incremental)
     try:
         for index, result in enumerate(second.results()):
             for out in outcomes.take(result.outcomes):
@@ -69,13 +70,13 @@ def _fill(store: Store, w: Writer, db: ox.Store, second: SecondPass) -> None:
                     loader.replace(str(out.name), out.nquads)
                 else:
                     loader.add(out.nquads)
+            if empty:  # nothing stored yet: the batch's ledger entries go in with its graphs
+                entries = ledger.nquads(outcomes.unsent_entries())
+                outcomes.quads += entries.count(b"\n")
+                loader.add(entries)
             places.add(result, index)
             done += len(result.outcomes)
             progress("records", done, total)
-        if not (stored_records or incremental):  # nothing stored yet: the entries go in with the last load
-            entries = ledger.nquads(outcomes.entries)
-            outcomes.quads += entries.count(b"\n")
-            loader.add(entries)
         loader.close()
     finally:
         loader.stop()

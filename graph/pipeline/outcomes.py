@@ -33,6 +33,8 @@ class Outcomes:
         self.quarantine: dict[str, Graph] = {}
         self.cleared: set[str] = set()
         self.entries: dict[str, ledger.Entry] = {}
+        #: the entries taken since :meth:`unsent_entries` was last called
+        self._unsent: dict[str, ledger.Entry] = {}
         #: quads of the graphs loaded, and the nodes they type as trials
         self.quads = 0
         self.trials: set[str] = set()
@@ -55,7 +57,7 @@ class Outcomes:
                 self.cleared.add(out.key)
                 summary.add_findings(self.report.summary, out.key, out.findings)
                 if out.entry is not None:
-                    self.entries[str(out.name)] = out.entry
+                    self.entries[str(out.name)] = self._unsent[str(out.name)] = out.entry
                 if out.kind == "unchanged":
                     self.report.unchanged.append(out.key)
                     continue
@@ -64,6 +66,13 @@ class Outcomes:
                 self.quads += out.quads
                 self.trials.update(out.trials)
                 yield out
+
+
+    def unsent_entries(self) -> dict[str, ledger.Entry]:
+        """The entries taken since the last call: a build into an empty store loads them batch by
+        batch, beside the records' graphs, instead of all at the end."""
+        out, self._unsent = self._unsent, {}
+        return out
 
 
 class Places:
