@@ -40,7 +40,7 @@ from graph.pipeline.summary import finding_label
 from graph.pipeline.terms import TRIAL, TYPE, SignatureTerm, TermCache, signature_texts
 from graph.processes import WORKER_GC, no_full_gc
 from graph.reason.closure import Triple
-from graph.reason.engine import reasoner_for
+from graph.reason.engine import ox_triples, reasoner_for
 from graph.resolve.merge import record_key
 from graph.store.ledger import Entry
 from graph.validate.fast.kept import Kept
@@ -65,10 +65,9 @@ class Worker:
 class _Candidate:
     record: TrialRecord
     name: URIRef
-    triples: list[rdf.Triple]
     entry: Entry
     warnings: list[str]
-    #: the triples as Oxigraph terms
+    #: the record's triples (Oxigraph terms)
     terms: list[Triple]
 
 
@@ -100,13 +99,13 @@ def _run_job(job: Job, worker: Worker) -> BatchResult:
         if stored is not None and stored.input == entry.input and not settings.force:
             outcomes.append(Outcome(key, name, record.source_file, "unchanged", warnings=warnings))
             continue
-        triples = rdf.record_triples(record, job.preferred[key], loaded_at=settings.loaded_at)
-        triples.extend(evidence)
-        candidates[key] = _Candidate(record, name, triples, entry, warnings, worker.terms.convert(triples))
+        terms = rdf.record_terms(record, job.preferred[key], loaded_at=settings.loaded_at)
+        terms.extend(ox_triples(evidence))
+        candidates[key] = _Candidate(record, name, entry, warnings, terms)
     results: dict[str, tuple[list[Issue], Kept | None]] = {}
     if settings.validate and candidates:
         results = validate_and_keep(
-            worker.plan, {k: worker.terms.as_stored(c.triples, c.terms) for k, c in candidates.items()}
+            worker.plan, {k: worker.terms.as_stored(c.terms) for k, c in candidates.items()}
         )
         keep = settings.shapes and local_sparql(worker.plan)
         for key, (_issues, kept) in results.items():
