@@ -104,9 +104,7 @@ def _run_job(job: Job, worker: Worker) -> BatchResult:
         candidates[key] = _Candidate(record, name, entry, warnings, terms)
     results: dict[str, tuple[list[Issue], Kept | None]] = {}
     if settings.validate and candidates:
-        results = validate_and_keep(
-            worker.plan, {k: worker.terms.as_stored(c.terms) for k, c in candidates.items()}
-        )
+        results = validate_and_keep(worker.plan, {k: worker.terms.as_stored(c.terms) for k, c in candidates.items()})
         keep = settings.shapes and local_sparql(worker.plan)
         for key, (_issues, kept) in results.items():
             if keep and kept is not None:

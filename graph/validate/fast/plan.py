@@ -140,6 +140,8 @@ class Plan:
     canonical: dict[Node, Node] = field(default_factory=dict)
     #: Whether every SPARQL constraint is local (see :func:`local_sparql`; ``None``: not known yet).
     local_sparql: bool | None = None
+    #: Oxigraph predicate -> whether it is :attr:`observed`, filled as records show them.
+    observed_ox: dict[Any, bool] = field(default_factory=dict)
 
 
 def compile_plan(shapes: Graph, mode: str = "each") -> Plan:
