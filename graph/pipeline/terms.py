@@ -48,7 +48,7 @@ class TermCache:
         self._text: dict[Any, str] = {}
         self._stored: dict[Any, Any] = {}
 
-    def rdf(self, term: Any) -> Node:
+    def node(self, term: Any) -> Node:
         found = self._rdf.get(term)
         if found is None:
             found = self._rdf[term] = from_ox(term)  # type: ignore[assignment]
@@ -69,7 +69,7 @@ class TermCache:
         fresh = {o for _s, _p, o in terms if type(o) is ox.Literal and o not in stored and _typed(o)}
         if fresh:
             self._canonicalise(fresh)
-        term = self.rdf
+        term = self.node
         rdf_out: list[rdf.Triple] = []
         ox_out: list[Triple] = []
         for s, p, o in terms:

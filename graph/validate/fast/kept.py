@@ -162,19 +162,18 @@ def _record_digests(
     mentions: set[int] = set()
     times: set[int] = set()
     literal_type = ox.Literal
-    last = hs = None
+    last: Any = None
+    hs = 0
     for s, p, o in dict.fromkeys(terms):
         if s is not last:  # a record's triples come subject by subject
             last = s
-            hs = known(s)
-            if hs is None:
-                hs = keys(s)
+            found = known(s)
+            hs = keys(s) if found is None else found
             mentions.add(hs)
         literal = type(o) is literal_type
         if not literal:
-            ho = known(o)
-            if ho is None:
-                ho = keys(o)
+            found = known(o)
+            ho = keys(o) if found is None else found
             mentions.add(ho)
         seen = decided.get(p)
         if seen is None:
@@ -182,12 +181,10 @@ def _record_digests(
         if not seen:
             continue
         if literal:
-            ho = known(o)
-            if ho is None:
-                ho = keys(o)
-        hp = known(p)
-        if hp is None:
-            hp = keys(p)
+            found = known(o)
+            ho = keys(o) if found is None else found
+        found = known(p)
+        hp = keys(p) if found is None else found
         if hp == _LOAD_TIME_HASH:
             times.add(hs)
             h = hash((hp, ANY_TIME))
