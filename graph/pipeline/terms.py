@@ -69,16 +69,21 @@ class TermCache:
         fresh = {o for _s, _p, o in terms if type(o) is ox.Literal and o not in stored and _typed(o)}
         if fresh:
             self._canonicalise(fresh)
+        known = self._rdf.get
         term = self.node
+        literal = ox.Literal
         rdf_out: list[rdf.Triple] = []
         ox_out: list[Triple] = []
         for s, p, o in terms:
-            found = stored.get(o) if type(o) is ox.Literal else None
+            rs = known(s) or term(s)
+            rp = known(p) or term(p)
+            found = stored.get(o) if type(o) is literal else None
             if found is None:
-                rdf_out.append((term(s), term(p), term(o)))  # type: ignore[arg-type]
+                ro = known(o)  # (no truth test: an rdflib literal's runs in Python)
+                rdf_out.append((rs, rp, term(o) if ro is None else ro))  # type: ignore[arg-type]
                 ox_out.append((s, p, o))
             else:
-                rdf_out.append((term(s), term(p), found[1]))  # type: ignore[arg-type]
+                rdf_out.append((rs, rp, found[1]))  # type: ignore[arg-type]
                 ox_out.append((s, p, found[0]))
         return rdf_out, ox_out
 
@@ -99,8 +104,10 @@ class TermCache:
                 cache.clear()
 
     def lines(self, triples: list[Triple], graph: str) -> list[str]:
+        known = self._text.get
         text = self.text
-        return [f"{text(s)} {text(p)} {text(o)} {graph} .\n" for s, p, o in triples]
+        end = f" {graph} .\n"
+        return [f"{known(s) or text(s)} {known(p) or text(p)} {known(o) or text(o)}{end}" for s, p, o in triples]
 
 
 def _typed(literal: Any) -> bool:
