@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 import graph.rdf as rdf
@@ -59,6 +60,8 @@ class Worker:
         self.plan = compile_plan(shapes, "each")
         self.reasoner = reasoner_for(ontology)
         self.terms = TermCache()
+        #: the predicates whose triples the shapes can read, as Oxigraph terms (``None``: all)
+        self.read = None if self.plan.read is None else frozenset(ox.NamedNode(str(p)) for p in self.plan.read)
 
 
 @dataclass
@@ -104,7 +107,9 @@ def _run_job(job: Job, worker: Worker) -> BatchResult:
         candidates[key] = _Candidate(record, name, entry, warnings, asserted)
     results: dict[str, tuple[list[Issue], Kept | None]] = {}
     if settings.validate and candidates:
-        results = validate_and_keep(worker.plan, {k: worker.terms.as_stored(c.terms) for k, c in candidates.items()})
+        results = validate_and_keep(
+            worker.plan, {k: worker.terms.as_stored(c.terms, worker.read) for k, c in candidates.items()}
+        )
         keep = settings.shapes and local_sparql(worker.plan)
         for key, (_issues, kept) in results.items():
             if keep and kept is not None:

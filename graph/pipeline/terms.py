@@ -60,21 +60,30 @@ class TermCache:
             found = self._text[term] = str(term)
         return found
 
-    def as_stored(self, terms: list[Triple]) -> tuple[list[rdf.Triple], list[Triple]]:
+    def as_stored(self, terms: list[Triple], read: frozenset[Any] | None) -> tuple[list[rdf.Triple], list[Triple]]:
         """A record's triples (Oxigraph terms) with their literals in the form the store gives
         them back (a valid number in its canonical form: ``"52.10"^^xsd:decimal`` comes back as
-        ``52.1``), as rdflib terms and as Oxigraph terms: what ``trialgraph validate`` reads, so
-        that a finding kept now reads as one found then."""
+        ``52.1``): what ``trialgraph validate`` reads, so that a finding kept now reads as one
+        found then.  As rdflib terms, only the triples of the predicates ``read`` (``None``: all),
+        the others cannot change a finding (:attr:`graph.validate.fast.plan.Plan.read`); as
+        Oxigraph terms, every triple, those others as they are."""
         stored = self._stored
-        fresh = {o for _s, _p, o in terms if type(o) is ox.Literal and o not in stored and _typed(o)}
+        literal = ox.Literal
+        fresh = {
+            o
+            for _s, p, o in terms
+            if type(o) is literal and o not in stored and _typed(o) and (read is None or p in read)
+        }
         if fresh:
             self._canonicalise(fresh)
         known = self._rdf.get
         term = self.node
-        literal = ox.Literal
         rdf_out: list[rdf.Triple] = []
         ox_out: list[Triple] = []
         for s, p, o in terms:
+            if read is not None and p not in read:
+                ox_out.append((s, p, o))
+                continue
             rs = known(s) or term(s)
             rp = known(p) or term(p)
             found = stored.get(o) if type(o) is literal else None
