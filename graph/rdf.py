@@ -2,7 +2,7 @@
 
 The triples are made as Oxigraph terms (:func:`record_terms`), the form the store loads, the
 reasoner reads and the N-Quads are written from: an rdflib literal costs a microsecond or more
-to make, an Oxigraph one a twentieth of that.  :func:`record_triples` and :func:`record_graph`
+to make, an Oxigraph one under a tenth of that.  :func:`record_triples` and :func:`record_graph`
 give the same triples as rdflib terms.
 
 Only asserted facts are written here.  Shortcut properties (``tg:leadSponsor``), inverses and the
@@ -101,11 +101,6 @@ def typed(value: Any, datatype: URIRef | None = None) -> Any:
 
 def date_literal(d: PartialDate) -> Any:
     return typed(d.value, _DATE_TYPES[d.precision])
-
-
-def ox_term(node: Node) -> Any:
-    """An rdflib term as an Oxigraph term."""
-    return iri(node) if type(node) is URIRef else to_ox(node)
 
 
 def _object(o: object) -> Any:

@@ -10,37 +10,21 @@ trials), validated by plain pyshacl.
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import XSD, Graph, URIRef
 
-from graph import rdf, sources
-from graph.errors import RecordError
+from graph import rdf
 from graph.keys import search_key
-from graph.model import TrialRecord
 from graph.namespace import TG
 from graph.normalize.text import slug
 from graph.pipeline.batch import Worker, _content_digest
 from graph.validate.fast.plan import compile_plan
 from graph.validate.fast.records import validate_and_keep
 from graph.validate.plain import validate_graph
-from graph.validate.shapes import shapes_graph
+from tests.test_validate import CTGOV, ICTRP, SEED, SHAPES, read
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-CTGOV = SHARED_DATA / "ctgov-v2"
-ICTRP = SHARED_DATA / "ictrp" / "ictrp-export-sample.xml"
-SEED = Path(__file__).resolve().parents[1] / "data"
-SHAPES = shapes_graph()
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-
-
-def read(*paths: Path) -> list[TrialRecord]:
-    out = []
-    for item in sources.read_all(list(paths)):
-        assert not isinstance(item, RecordError), str(item)
-        out.append(item)
-    return out
 
 
 def test_typed_literals_keep_rdflib_lexical_forms_and_their_types() -> None:
