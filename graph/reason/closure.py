@@ -89,8 +89,6 @@ class LocalRules:
         default_factory=dict
     )
     sources_of_class: dict[Any, tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]] = field(default_factory=dict)
-    #: predicates of a premise of a one-step rule (``rdf:type`` among them)
-    premises: frozenset[Any] = frozenset()
 
     @classmethod
     def compile(cls, schema: Schema) -> LocalRules:
@@ -121,7 +119,6 @@ class LocalRules:
             hazards=frozenset(n(p) for p in schema.literal_hazards),
         )
         rules._index_backwards()
-        rules.premises = frozenset({*by_predicate, RDF_TYPE})
         return rules
 
     def _index_backwards(self) -> None:
@@ -256,13 +253,10 @@ def close(asserted: Iterable[Triple], rules: LocalRules, base: Base) -> Closure:
     true = base.true
     positions = rules.positions
     one_step = rules.one_step
-    premises = rules.premises
     delta: list[Triple] = list(facts)
     while delta:
         arrived = list(delta)
         for t in delta:
-            if t[1] not in premises:  # most predicates are the premise of no one-step rule
-                continue
             for d in one_step(*t):
                 if d not in facts and d not in derived and d not in true:
                     derived[d] = None
