@@ -86,3 +86,26 @@ def test_accents_fold_the_same_on_the_ascii_path_and_the_unicode_one() -> None:
     assert slug("Hôpital Édouard-Herriot") == "hopital-edouard-herriot"
     assert search_key("CHU Grenoble-Alpes ") == "chu grenoble alpes"
     assert slug("CHU Grenoble-Alpes") == "chu-grenoble-alpes"
+
+
+def test_regression_kept_digests_follow_their_own_plan_in_one_process() -> None:
+    """Which predicates count in a record's kept digests was one table per process, filled by
+    the first plan that asked: a second set of shapes got the first one's digests."""
+    from graph.validate.fast.kept import _record_digests
+
+    title_only = Graph().parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix tg: <https://w3id.org/trialgraph/ontology#> .
+        <urn:x:TitleShape> a sh:NodeShape ; sh:targetClass tg:Trial ;
+            sh:property [ sh:path tg:title ; sh:message "one title" ; sh:maxCount 1 ] .
+        """,
+        format="turtle",
+    )
+    narrow, wide = compile_plan(title_only, "each"), compile_plan(SHAPES, "each")
+    terms = rdf.record_terms(read(CTGOV / "NCT00763412.json")[0])
+    first, _mentions, _timed = _record_digests(narrow, terms)
+    second, _mentions, _timed = _record_digests(wide, terms)
+    # the built-in shapes read tg:site, tg:city...: nodes the title shape never looks at
+    assert set(first) < set(second)
+    assert _record_digests(narrow, terms)[0] == first
