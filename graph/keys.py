@@ -10,13 +10,12 @@ key the same way, so that a look-up is an exact match that Oxigraph answers from
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from graph.normalize.text import fold_accents
 
 _SEPARATORS = re.compile(r"[\W_]+")
 
 
 def search_key(text: str) -> str:
     """``text`` folded: no accents, case folded, punctuation and spaces as single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _SEPARATORS.sub(" ", bare.casefold()).strip()
+    return _SEPARATORS.sub(" ", fold_accents(text).casefold()).strip()

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 import graph.rdf as rdf
@@ -40,7 +41,7 @@ from graph.pipeline.summary import finding_label
 from graph.pipeline.terms import TRIAL, TYPE, SignatureTerm, TermCache, signature_texts
 from graph.processes import WORKER_GC, no_full_gc
 from graph.reason.closure import Triple
-from graph.reason.engine import reasoner_for
+from graph.reason.engine import ox_triples, reasoner_for
 from graph.resolve.merge import record_key
 from graph.store.ledger import Entry
 from graph.validate.fast.kept import Kept
@@ -48,7 +49,7 @@ from graph.validate.fast.plan import compile_plan, local_sparql
 from graph.validate.fast.records import validate_and_keep
 from graph.validate.report import Issue
 
-_GENERATED_AT = "<http://www.w3.org/ns/prov#generatedAtTime>"
+_GENERATED_AT = " <http://www.w3.org/ns/prov#generatedAtTime> "
 
 
 class Worker:
@@ -59,16 +60,17 @@ class Worker:
         self.plan = compile_plan(shapes, "each")
         self.reasoner = reasoner_for(ontology)
         self.terms = TermCache()
+        #: the predicates whose triples the shapes can read, as Oxigraph terms (``None``: all)
+        self.read = None if self.plan.read is None else frozenset(ox.NamedNode(str(p)) for p in self.plan.read)
 
 
 @dataclass
 class _Candidate:
     record: TrialRecord
     name: URIRef
-    triples: list[rdf.Triple]
     entry: Entry
     warnings: list[str]
-    #: the triples as Oxigraph terms
+    #: the record's triples (Oxigraph terms)
     terms: list[Triple]
 
 
@@ -100,13 +102,13 @@ def _run_job(job: Job, worker: Worker) -> BatchResult:
         if stored is not None and stored.input == entry.input and not settings.force:
             outcomes.append(Outcome(key, name, record.source_file, "unchanged", warnings=warnings))
             continue
-        triples = rdf.record_triples(record, job.preferred[key], loaded_at=settings.loaded_at)
-        triples.extend(evidence)
-        candidates[key] = _Candidate(record, name, triples, entry, warnings, worker.terms.convert(triples))
+        asserted = rdf.record_terms(record, job.preferred[key], loaded_at=settings.loaded_at)
+        asserted.extend(ox_triples(evidence))
+        candidates[key] = _Candidate(record, name, entry, warnings, asserted)
     results: dict[str, tuple[list[Issue], Kept | None]] = {}
     if settings.validate and candidates:
         results = validate_and_keep(
-            worker.plan, {k: worker.terms.as_stored(c.triples, c.terms) for k, c in candidates.items()}
+            worker.plan, {k: worker.terms.as_stored(c.terms, worker.read) for k, c in candidates.items()}
         )
         keep = settings.shapes and local_sparql(worker.plan)
         for key, (_issues, kept) in results.items():
@@ -144,21 +146,15 @@ def _graphs(
     asserted = c.terms
     graph = f"<{c.name}>"
     lines = worker.terms.lines(asserted, graph)
-    tail = len(graph) + 3
-    c.entry.content = hex_digest(
-        line[:-tail].encode("utf-8", "surrogatepass") + b"\n"
-        for line in sorted(lines)
-        if f" {_GENERATED_AT} " not in line
-    )
+    c.entry.content = _content_digest(lines, graph)
     if stored is not None and stored.content == c.entry.content:
         # new input, same triples: only the ledger learns the new input digest
         return Outcome(key, c.name, c.record.source_file, "unchanged", entry=c.entry, warnings=c.warnings), {}, {}
     found = worker.reasoner.record(str(c.name), asserted)
     inferred = worker.terms.lines(found.inferred, f"<{layout.inferred_graph_of(c.name)}>")
     hidden = worker.terms.lines(found.hidden, f"<{layout.support_graph_of(c.name)}>")
-    c.entry.inferred = hex_digest(
-        t.encode("utf-8", "surrogatepass") + b"\n" for t in sorted(worker.terms.lines(found.derived(), ""))
-    )
+    derived = sorted(worker.terms.lines(found.derived(), ""))
+    c.entry.inferred = hex_digest(["".join(t + "\n" for t in derived).encode("utf-8", "surrogatepass")])
     data = "".join((*lines, *inferred, *hidden)).encode("utf-8", "surrogatepass")
     terms = signature_texts(found.terms)
     out = Outcome(
@@ -174,6 +170,14 @@ def _graphs(
         trials=sorted({t[0].value for t in (*asserted, *found.derived()) if t[1] == TYPE and t[2] == TRIAL}),
     )
     return out, found.signatures, terms
+
+
+def _content_digest(lines: list[str], graph: str) -> str:
+    """The ledger's digest of a record's triples: their lines, sorted, without the load time and
+    without the graph name (every line of ``lines`` ends in ``{graph} .\\n``; N-Quads text has no
+    other line break, so that ending is cut wherever it is found)."""
+    kept = sorted(line for line in lines if _GENERATED_AT not in line)
+    return hex_digest(["".join(kept).replace(f"{graph} .\n", "\n").encode("utf-8", "surrogatepass")])
 
 
 def input_digest(fingerprint: str, record: TrialRecord, preferred: Identifier, evidence: list[rdf.Triple]) -> str:

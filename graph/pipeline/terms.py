@@ -1,6 +1,6 @@
-"""The terms of a build's second pass: a worker's cache of rdflib terms converted to Oxigraph
-(:func:`graph.store.terms.to_ox`) and to N-Triples text, the literals in the form the store gives them
-back, and the terms of the reasoner's signatures as text, the form in which they cross from the
+"""The terms of a build's second pass: a worker's cache of Oxigraph terms converted to rdflib
+(:func:`graph.store.terms.from_ox`, for the shapes) and to N-Triples text, the literals in the form
+the store gives them back, and the terms of the reasoner's signatures as text, the form in which they cross from the
 workers to the parent and back."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Literal, URIRef
+from rdflib.term import Node
 
 import graph.rdf as rdf
 from graph.reason.closure import Triple
-from graph.store.terms import from_ox, to_ox
+from graph.store.terms import from_ox
 
 #: What a signature key stands for: (kind, predicate IRI or None, node as N-Triples text).
 SignatureTerm = tuple[str, str | None, str]
@@ -37,28 +37,22 @@ def signature_term(term: SignatureTerm) -> tuple[str, Any, Any]:
 
 
 class TermCache:
-    """A worker's converted terms (IRIs, classes and shared nodes recur in every record); it
-    starts again when a cache holds ``LIMIT`` terms."""
+    """A worker's Oxigraph terms as rdflib terms and as N-Triples text, and its typed literals
+    in the form the store gives them back (IRIs, classes and shared nodes recur in every
+    record); each cache starts again when it holds ``LIMIT`` terms."""
 
     LIMIT = 200_000
 
     def __init__(self) -> None:
-        self._iri: dict[str, Any] = {}
-        self._ox: dict[Any, Any] = {}
+        self._rdf: dict[Any, Node] = {}
         self._text: dict[Any, str] = {}
         self._stored: dict[Any, Any] = {}
 
-    def ox(self, term: Any) -> Any:
-        if type(term) is URIRef:  # most terms: looked up by their text (rdflib's hash and
-            key = str.__str__(term)  # equality run in Python, a str's in C)
-            found = self._iri.get(key)
-            if found is None:
-                found = self._iri[key] = ox.NamedNode(key)
-            return found
-        found = self._ox.get(term)
+    def node(self, term: Any) -> Node:
+        found = self._rdf.get(term)
         if found is None:
-            found = self._ox[term] = to_ox(term)
-        return found
+            found = self._rdf[term] = from_ox(term)  # type: ignore[assignment]
+        return found  # type: ignore[return-value]
 
     def text(self, term: Any) -> str:
         found = self._text.get(term)
@@ -66,27 +60,40 @@ class TermCache:
             found = self._text[term] = str(term)
         return found
 
-    def as_stored(self, triples: list[rdf.Triple], terms: list[Triple]) -> tuple[list[rdf.Triple], list[Triple]]:
-        """A record's triples (rdflib, and the same as Oxigraph terms) with their literals in
-        the form the store gives them back (a valid number in its canonical form:
-        ``"52.10"^^xsd:decimal`` comes back as ``52.1``): what ``trialgraph validate`` reads, so
-        that a finding kept now reads as one found then."""
+    def as_stored(self, terms: list[Triple], read: frozenset[Any] | None) -> tuple[list[rdf.Triple], list[Triple]]:
+        """A record's triples (Oxigraph terms) with their literals in the form the store gives
+        them back (a valid number in its canonical form: ``"52.10"^^xsd:decimal`` comes back as
+        ``52.1``): what ``trialgraph validate`` reads, so that a finding kept now reads as one
+        found then.  As rdflib terms, only the triples of the predicates ``read`` (``None``: all),
+        the others cannot change a finding (:attr:`graph.validate.fast.plan.Plan.read`); as
+        Oxigraph terms, every triple, those others as they are."""
         stored = self._stored
-        fresh = {o for _s, _p, o in terms if type(o) is ox.Literal and o not in stored and _typed(o)}
+        literal = ox.Literal
+        fresh = {
+            o
+            for _s, p, o in terms
+            if type(o) is literal and o not in stored and _typed(o) and (read is None or p in read)
+        }
         if fresh:
             self._canonicalise(fresh)
-        rdf_out = []
-        ox_out = []
-        for (s, p, o), (xs, xp, xo) in zip(triples, terms, strict=True):
-            found = stored.get(xo) if type(xo) is ox.Literal else None
+        known = self._rdf.get
+        term = self.node
+        rdf_out: list[rdf.Triple] = []
+        ox_out: list[Triple] = []
+        for s, p, o in terms:
+            if read is not None and p not in read:
+                ox_out.append((s, p, o))
+                continue
+            rs = known(s) or term(s)
+            rp = known(p) or term(p)
+            found = stored.get(o) if type(o) is literal else None
             if found is None:
-                if type(o) is Literal and o.datatype is not None:  # "x"^^xsd:string comes back as "x"
-                    o = Literal(str(o))
-                rdf_out.append((s, p, o))
-                ox_out.append((xs, xp, xo))
+                ro = known(o)  # (no truth test: an rdflib literal's runs in Python)
+                rdf_out.append((rs, rp, term(o) if ro is None else ro))  # type: ignore[arg-type]
+                ox_out.append((s, p, o))
             else:
-                rdf_out.append((s, p, found[1]))
-                ox_out.append((xs, xp, found[0]))
+                rdf_out.append((rs, rp, found[1]))  # type: ignore[arg-type]
+                ox_out.append((s, p, found[0]))
         return rdf_out, ox_out
 
     def _canonicalise(self, literals: set[Any]) -> None:
@@ -101,17 +108,15 @@ class TermCache:
 
     def trim(self) -> None:
         """Forget the cached terms when there are too many (called between batches)."""
-        for cache in (self._iri, self._ox, self._text, self._stored):
+        for cache in (self._rdf, self._text, self._stored):
             if len(cache) > self.LIMIT:
                 cache.clear()
 
-    def convert(self, triples: list[rdf.Triple]) -> list[Triple]:
-        conv = self.ox
-        return [(conv(s), conv(p), conv(o)) for s, p, o in triples]
-
     def lines(self, triples: list[Triple], graph: str) -> list[str]:
+        known = self._text.get
         text = self.text
-        return [f"{text(s)} {text(p)} {text(o)} {graph} .\n" for s, p, o in triples]
+        end = f" {graph} .\n"
+        return [f"{known(s) or text(s)} {known(p) or text(p)} {known(o) or text(o)}{end}" for s, p, o in triples]
 
 
 def _typed(literal: Any) -> bool:

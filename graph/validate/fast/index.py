@@ -20,7 +20,8 @@ from graph.validate.fast.sparql import default_prefixes
 Triple = tuple[Node, Node, Node]
 
 _TYPE, _TRIAL, _IDENTIFIER, _SOURCE_FILE = RDF.type, TG.Trial, DCTERMS.identifier, TG.sourceFile
-_OWNER_PREDICATES = frozenset((_TYPE, _IDENTIFIER, _SOURCE_FILE))
+#: What names a record's trial and file (:func:`owner_of`).
+OWNER_PREDICATES = frozenset((_TYPE, _IDENTIFIER, _SOURCE_FILE))
 
 
 _NOTHING: frozenset[Node] = frozenset()

@@ -153,36 +153,48 @@ def _record_digests(
     import pyoxigraph as ox
 
     keys = OX_KEYS
+    known = keys.cache.get
     observed = plan.observed
-    decided = keys.observed
+    decided = plan.observed_ox
     full: dict[int, int] = {}
     types: dict[int, int] = {}
     objects: set[int] = set()
     mentions: set[int] = set()
     times: set[int] = set()
     literal_type = ox.Literal
+    last: Any = None
+    hs = 0
     for s, p, o in dict.fromkeys(terms):
-        hs = keys(s)
-        mentions.add(hs)
+        if s is not last:  # a record's triples come subject by subject
+            last = s
+            found = known(s)
+            hs = keys(s) if found is None else found
+            mentions.add(hs)
+        literal = type(o) is literal_type
+        if not literal:
+            found = known(o)
+            ho = keys(o) if found is None else found
+            mentions.add(ho)
         seen = decided.get(p)
         if seen is None:
             seen = decided[p] = observed is None or URIRef(p.value) in observed
-        literal = type(o) is literal_type
-        if not literal:
-            mentions.add(keys(o))
         if not seen:
             continue
-        hp = keys(p)
-        if p.value == _LOAD_TIME_TEXT:
+        if literal:
+            found = known(o)
+            ho = keys(o) if found is None else found
+        found = known(p)
+        hp = keys(p) if found is None else found
+        if hp == _LOAD_TIME_HASH:
             times.add(hs)
             h = hash((hp, ANY_TIME))
         else:
-            h = hash((hp, keys(o)))
+            h = hash((hp, ho))
         full[hs] = (full.get(hs, 0) + h) & HASH_MASK
         if hp == TYPE_HASH:
             types[hs] = (types.get(hs, 0) + h) & HASH_MASK
         if not literal:
-            objects.add(keys(o))
+            objects.add(ho)
     digests = {h: (d or 1, types.get(h, 0)) for h, d in full.items()}
     for h in objects:
         digests.setdefault(h, (0, 0))
@@ -195,6 +207,6 @@ def _record_digests(
 #: each make that node divergent (:class:`ChunkFold`), whatever the times.
 _LOAD_TIME = URIRef("http://www.w3.org/ns/prov#generatedAtTime")
 LOAD_TIME_TOKEN = f"<{_LOAD_TIME}>"
-_LOAD_TIME_TEXT = str(_LOAD_TIME)
+_LOAD_TIME_HASH = term_hash(_LOAD_TIME)
 ANY_TIME = term_hash(Literal("any time"))
 HASH_MASK = 0xFFFFFFFFFFFFFFFF

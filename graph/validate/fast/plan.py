@@ -140,6 +140,11 @@ class Plan:
     canonical: dict[Node, Node] = field(default_factory=dict)
     #: Whether every SPARQL constraint is local (see :func:`local_sparql`; ``None``: not known yet).
     local_sparql: bool | None = None
+    #: Oxigraph predicate -> whether it is :attr:`observed`, filled as records show them.
+    observed_ox: dict[Any, bool] = field(default_factory=dict)
+    #: Predicates whose triples can change a record's findings in each mode (``None``: all of
+    #: them): see :func:`_read`.
+    read: frozenset[Node] | None = None
 
 
 def compile_plan(shapes: Graph, mode: str = "each") -> Plan:
@@ -186,6 +191,7 @@ def _compile_plan(shapes: Graph, mode: str) -> Plan:
         plan.fallback = _fallback_graph(shapes, keep={s.node for s in unsupported})
     plan.deep, plan.depth = _nesting([cs for cs, _t in plan.top])
     plan.observed = _observed(plan)
+    plan.read = _read(plan)
     _canonical_paths(plan)
     return plan
 
@@ -249,6 +255,43 @@ def _observed(plan: Plan) -> frozenset[Node] | None:
         found.update(targets.objects_of)
         for kind, a, b in targets.patterns:
             found.add(b if kind == "o" else a)
+    return frozenset(found)
+
+
+def _read(plan: Plan) -> frozenset[Node] | None:
+    """What a record's findings can depend on: the predicates the compiled shapes read
+    (:attr:`Plan.observed`), those their SPARQL constraints and SPARQL targets query, and those that
+    name a record's trial and file.  ``None`` (every triple) when plain pyshacl validates some
+    shapes, a query may match any predicate, or a shape targets given nodes (a kept result
+    tells whether the record mentions them, through any predicate)."""
+    from graph.validate.fast.index import OWNER_PREDICATES
+    from graph.validate.fast.sparql import query_predicates
+
+    if plan.observed is None or plan.fallback is not None:
+        return None
+    found = set(plan.observed) | OWNER_PREDICATES
+    seen: set[int] = set()
+    todo = [cs for cs, _t in plan.top]
+    while todo:
+        cs = todo.pop()
+        if id(cs) in seen:
+            continue
+        seen.add(id(cs))
+        for kind, arg in cs.steps:
+            if kind == "sparql":
+                if arg[1] is None:
+                    return None
+                found.update(arg[1])
+            elif kind != "value":
+                todo.extend(member for group in arg for member in group)
+    for _cs, targets in plan.top:
+        if targets.nodes:
+            return None
+        for text in targets.queries:
+            predicates = query_predicates(text)
+            if predicates is None:
+                return None
+            found.update(predicates)
     return frozenset(found)
 
 

@@ -22,7 +22,6 @@ class _OxKeys:
 
     def __init__(self) -> None:
         self.cache: dict[Any, int] = {}
-        self.observed: dict[Any, bool] = {}
 
     def __call__(self, term: Any) -> int:
         found = self.cache.get(term)
