@@ -23,7 +23,7 @@ def with_values(sparql: str, bindings: Mapping[str, Node]) -> str:
     """Bind variables with a ``VALUES`` block placed at the start of the outermost ``WHERE``
     group.  Values are written as RDF terms in N-Triples syntax (quotes, backslashes and line
     breaks escaped by the serializer), so a value can never become query syntax."""
-    return _at_where(sparql, " ".join(f"VALUES ?{name} {{ {_nt(term)} }}" for name, term in bindings.items()))
+    return _at_where(sparql, " ".join(f"VALUES ?{name} {{ {value_token(term)} }}" for name, term in bindings.items()))
 
 
 def with_tokens(sparql: str, name: str, tokens: Iterable[str]) -> str:
@@ -39,12 +39,19 @@ def _at_where(sparql: str, block: str) -> str:
     return sparql[: m.end()] + " " + block + " " + sparql[m.end() :]
 
 
-def _nt(term: Node) -> str:
+def safe_iri(iri: str) -> bool:
+    """Whether ``iri`` has none of the characters that N-Triples forbids in an IRI (so that,
+    written between ``<`` and ``>``, it cannot end early and become query syntax)."""
+    return not any(c in iri for c in '<>"{}|^`\\ \n')
+
+
+def value_token(term: Node) -> str:
+    """``term`` as a value to bind (:func:`with_values`, :func:`with_tokens`): N-Triples syntax,
+    or :class:`QueryError` for an IRI that could break out of it."""
     if isinstance(term, URIRef | Literal):
-        text = term.n3()
-        if isinstance(term, URIRef) and any(c in str(term) for c in '<>"{}|^`\\ '):
+        if isinstance(term, URIRef) and not safe_iri(str(term)):
             raise QueryError(f"not a valid IRI: {str(term)!r}")
-        return text
+        return term.n3()
     raise QueryError(f"cannot bind {term!r}")
 
 

@@ -43,7 +43,7 @@ import graph.resolve.identity as ids
 from graph.constants import SUMMARY_GRAPH
 from graph.errors import StoreError
 from graph.namespace import TG
-from graph.sparql import internal_query, with_tokens, with_values
+from graph.sparql import internal_query, value_token, with_tokens, with_values
 from graph.store.base import QuadReader, Store
 from graph.store.terms import convert_result, graph_quads, to_ox
 
@@ -192,10 +192,10 @@ def condition_triples(rows: Rows, facts: dict[URIRef, _Facts], trials: Iterable[
 
 def sponsor_triples(rows: Rows, sponsors: Iterable[URIRef]) -> list[Triple]:
     """Rows of ``sponsors``, counted in one query (up to :data:`SPONSORS_PER_QUERY` at a time)."""
-    safe = [s for s in sponsors if not any(c in str(s) for c in '<>"{}|^`\\ ')]
+    listed = list(sponsors)
     counted: list[tuple[Node | None, ...]] = []
-    for start in range(0, len(safe), SPONSORS_PER_QUERY):
-        batch = (s.n3() for s in safe[start : start + SPONSORS_PER_QUERY])
+    for start in range(0, len(listed), SPONSORS_PER_QUERY):
+        batch = (value_token(s) for s in listed[start : start + SPONSORS_PER_QUERY])
         counted.extend(rows(with_tokens(_text("sponsor-counts"), "sponsor", batch), {}))
     return _sponsor_rows((s, str(name), int(str(trials))) for s, name, trials in counted if s is not None)
 

@@ -67,7 +67,6 @@ class Outcomes:
                 self.trials.update(out.trials)
                 yield out
 
-
     def unsent_entries(self) -> dict[str, ledger.Entry]:
         """The entries taken since the last call: a build into an empty store loads them batch by
         batch, beside the records' graphs, instead of all at the end."""

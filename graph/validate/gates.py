@@ -12,7 +12,7 @@ from rdflib import URIRef
 from rdflib.term import Node
 
 import graph.query.named as queries
-from graph.sparql import internal_query, with_tokens
+from graph.sparql import internal_query, safe_iri, with_tokens
 from graph.store.base import Store
 from graph.validate.report import Finding, Issue, attribute
 
@@ -54,7 +54,7 @@ def trial_owners(store: Store, trials: Sequence[URIRef]) -> dict[Node, list[tupl
     """(preferred id, source file) of each record of each trial."""
     out: dict[Node, list[tuple[str, str]]] = defaultdict(list)
     for start in range(0, len(trials), 500):
-        batch = [t for t in trials[start : start + 500] if _safe_iri(t)]
+        batch = [t for t in trials[start : start + 500] if safe_iri(str(t))]
         if not batch:
             continue
         result = store.query(with_tokens(internal_query("internal/trial-owners"), "trial", (t.n3() for t in batch)))
@@ -62,7 +62,3 @@ def trial_owners(store: Store, trials: Sequence[URIRef]) -> dict[Node, list[tupl
             assert trial is not None
             out[trial].append((str(ident) if ident is not None else str(trial), "" if file is None else str(file)))
     return out
-
-
-def _safe_iri(iri: URIRef) -> bool:
-    return not any(c in str(iri) for c in '<>"{}|^`\\ \n')
