@@ -13,6 +13,7 @@ import http.client
 import json
 import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -116,6 +117,11 @@ def test_keep_alive_and_pipelining_under_load(load_server: str) -> None:
     for t in threads:
         t.start()
     try:
+        # the load is on before the pipelined requests go: twenty answers have come back (on a
+        # slow machine the ten requests could otherwise be answered before the load began)
+        deadline = time.monotonic() + 60
+        while sum(background.values()) < 20 and time.monotonic() < deadline:
+            time.sleep(0.01)
         url = httpx.URL(load_server)
         with socket.create_connection((url.host, url.port), timeout=60) as sock:
             requests = b"".join(
