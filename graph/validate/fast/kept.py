@@ -116,11 +116,11 @@ class Kept:
     @classmethod
     def loads(cls, text: str, shapes: str) -> Kept | None:
         """Kept results made with the same shapes, or ``None``."""
-        import json
+        import orjson
 
         try:
-            doc = json.loads(text)
-        except ValueError:
+            doc = orjson.loads(text)
+        except orjson.JSONDecodeError:
             return None
         if not isinstance(doc, dict) or doc.get("v") != KEPT_VERSION or doc.get("shapes") != shapes:
             return None

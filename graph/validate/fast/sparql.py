@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -156,12 +156,14 @@ class Scope:
     explicit list, which is exact and slow.
     """
 
-    def __init__(self, store: Any, names: list[str]) -> None:
+    def __init__(self, store: Any, names: list[str], graphs: Sequence[Any] | None = None) -> None:
+        """``graphs``: the store's named graphs (Oxigraph terms), when the caller has listed them."""
         import pyoxigraph as ox
 
         self.db = store.reader()
         wanted = set(names)
-        self.others = [g for g in self.db.named_graphs() if g.value not in wanted]
+        listed = self.db.named_graphs() if graphs is None else graphs
+        self.others = [g for g in listed if g.value not in wanted]
         self.others.append(ox.DefaultGraph())
         self.names = names
         self._decided: dict[str, dict[str, Any]] = {}
