@@ -655,3 +655,46 @@ def test_kept_results_of_other_shapes_are_not_used(tmp_path: Path) -> None:
         assert kept.issues == validate_units_plain(
             {str(n): store.graph(n) for n in asserted_graph_names(store)}, shapes
         )
+
+
+def test_nodes_that_records_describe_differently_recheck_the_nodes_pointing_at_them() -> None:
+    """Each record is checked alone first.  A site that one record types and the other does not
+    is a Site in their union, so the second record's trial has no sh:class finding there; a
+    country that each record gives one code has two in the union, so both trials pointing at it
+    through the nested shape get one.  The trials are rechecked through different paths: the
+    site's types differ (every node pointing at it), the country's do not (only through the
+    predicate with the nested shape)."""
+    shapes = Graph().parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <https://example.org/> .
+        ex:TrialShape a sh:NodeShape ; sh:targetClass ex:Trial ;
+          sh:property [ sh:path ex:site ; sh:class ex:Site ; sh:message "The site is no Site." ] ;
+          sh:property [ sh:path ex:country ; sh:node ex:CountryShape ; sh:message "Bad country." ] .
+        ex:CountryShape a sh:NodeShape ;
+          sh:property [ sh:path ex:code ; sh:maxCount 1 ; sh:message "One code." ] .
+        """,
+        format="turtle",
+    )
+    prefix = "@prefix ex: <https://example.org/> .\n"
+    units = {
+        "a": Graph().parse(
+            data=prefix + "ex:t1 a ex:Trial ; ex:site ex:s1 . ex:s1 a ex:Site ."
+            " ex:t3 a ex:Trial ; ex:country ex:c1 . ex:c1 ex:code 'FR' .",
+            format="turtle",
+        ),
+        "b": Graph().parse(
+            data=prefix + "ex:t2 a ex:Trial ; ex:site ex:s1 . ex:s1 ex:name 'a hospital' ."
+            " ex:t4 a ex:Trial ; ex:country ex:c1 . ex:c1 ex:code 'DE' .",
+            format="turtle",
+        ),
+    }
+    alone = validate_records(units, shapes=shapes, workers=1)
+    assert [i.focus for i in alone["b"]] == ["https://example.org/t2"]  # untyped site, alone
+    union = validate_union(units, shapes=shapes, workers=1, chunk_size=1)
+    assert union.divergent_nodes == 2  # the site and the country
+    assert sorted((i.focus, i.field) for i in union.issues) == [
+        ("https://example.org/t3", "country"),
+        ("https://example.org/t4", "country"),
+    ]
+    assert union.issues == validate_units_plain(units, shapes)
