@@ -31,21 +31,24 @@ recomputes them all.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from hashlib import sha256
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 
 import graph.resolve.identity as ids
-from graph.constants import SUMMARY_GRAPH
+import graph.store.layout as layout
+from graph.constants import INFERRED_GRAPH, SUMMARY_GRAPH
 from graph.errors import StoreError
 from graph.namespace import TG
 from graph.sparql import internal_query, value_token, with_tokens, with_values
 from graph.store.base import QuadReader, Store
 from graph.store.terms import convert_result, graph_quads, to_ox
+from graph.summary_rows import AS_OXIGRAPH, AS_RDFLIB, CONDITION_LINKS, Collected, Facts, Make
 
 #: Reads rows: (SPARQL text, bindings) -> rows of rdflib terms.
 Rows = Callable[[str, Mapping[str, Node]], list[tuple[Node | None, ...]]]
@@ -67,17 +70,6 @@ class SummaryStats:
     trials: int = 0
     sponsors: int = 0
     countries: int = 0
-
-
-@dataclass
-class _Facts:
-    ids: set[str] = field(default_factory=set)
-    titles: set[str] = field(default_factory=set)
-    statuses: set[str] = field(default_factory=set)
-    phases: set[str] = field(default_factory=set)
-    enrollments: set[int] = field(default_factory=set)
-    #: lead sponsor -> the names the trial's records give it
-    sponsors: dict[URIRef, set[str]] = field(default_factory=dict)
 
 
 # -- reading ---------------------------------------------------------------------------------------
@@ -121,73 +113,43 @@ def _each(rows: Rows, name: str, variable: str, nodes: Iterable[URIRef] | None) 
 # -- rows as triples -------------------------------------------------------------------------------
 
 
-def trial_facts(rows: Rows, trials: Iterable[URIRef] | None = None) -> dict[URIRef, _Facts]:
+def trial_facts(rows: Rows, trials: Iterable[URIRef] | None = None) -> dict[URIRef, Facts]:
     """What the records of ``trials`` (of every trial when None) say, per trial; a trial no
     record describes any more is missing."""
-    facts: dict[URIRef, _Facts] = {}
-    for trial, pid, title, status, phase, enrollment, lead, sponsor in _each(rows, "trial-facts", "trial", trials):
-        f = facts.setdefault(trial, _Facts())  # type: ignore[arg-type]
-        f.ids.add(str(pid))
-        if title is not None:
-            f.titles.add(str(title))
-        if status is not None:
-            f.statuses.add(str(status))
-        if phase is not None:
-            f.phases.add(str(phase))
-        if enrollment is not None:
-            f.enrollments.add(int(str(enrollment)))
-        if lead is not None and sponsor is not None:
-            f.sponsors.setdefault(lead, set()).add(str(sponsor))  # type: ignore[arg-type]
-    return facts
+    found = Collected()
+    found.add_facts(_each(rows, "trial-facts", "trial", trials))
+    return found.facts
 
 
-def trial_triples(facts: dict[URIRef, _Facts]) -> list[Triple]:
+def trial_triples(facts: dict[URIRef, Facts], make: Make = AS_RDFLIB) -> list[tuple[Any, Any, Any]]:
     """One summary row per trial."""
-    out: list[Triple] = []
+    out: list[tuple[Any, Any, Any]] = []
+    text = make.text
+    p_id, p_title, p_status, p_phase, p_enrollment, p_sponsor = (
+        make.tg(f"summary{name}") for name in ("Id", "Title", "Status", "Phase", "Enrollment", "Sponsor")
+    )
     for trial, f in facts.items():
-        out.append((trial, TG.summaryId, Literal(min(f.ids))))
+        t = make.node(trial)
+        out.append((t, p_id, text(min(f.ids))))
         if f.titles:
-            out.append((trial, TG.summaryTitle, Literal(min(f.titles))))
+            out.append((t, p_title, text(min(f.titles))))
         if f.statuses:
-            out.append((trial, TG.summaryStatus, Literal(min(f.statuses))))
+            out.append((t, p_status, text(min(f.statuses))))
         if f.phases:
-            out.append((trial, TG.summaryPhase, Literal("/".join(sorted(f.phases)))))
+            out.append((t, p_phase, text("/".join(sorted(f.phases)))))
         if f.enrollments:
-            out.append((trial, TG.summaryEnrollment, Literal(max(f.enrollments), datatype=XSD.integer)))
+            out.append((t, p_enrollment, make.integer(max(f.enrollments))))
         if f.sponsors:
-            out.append((trial, TG.summarySponsor, Literal(min(min(names) for names in f.sponsors.values()))))
+            out.append((t, p_sponsor, text(min(min(names) for names in f.sponsors.values()))))
     return out
 
 
-def condition_row(condition: URIRef, label: Node, *, ancestor: bool = False) -> URIRef:
-    """The node of the condition row (or, with ``ancestor``, the ancestor row) of ``condition``
-    under ``label``: an IRI under the condition's own, so that a refresh finds and replaces it."""
-    kind = "ancestor" if ancestor else "condition"
-    digest = sha256(f"{kind}\n{condition}\n{label.n3()}".encode()).hexdigest()[:16]  # type: ignore[union-attr]
-    return URIRef(f"{condition}#summary-{digest}")
-
-
-def condition_triples(rows: Rows, facts: dict[URIRef, _Facts], trials: Iterable[URIRef] | None = None) -> list[Triple]:
+def condition_triples(rows: Rows, facts: dict[URIRef, Facts], trials: Iterable[URIRef] | None = None) -> list[Triple]:
     """The condition rows of ``trials`` (of every trial when None): each condition and label the
     trials' records give, with the trials' ids (the ``tg:summaryId`` of ``facts``)."""
-    out: set[Triple] = set()
-    nodes: dict[tuple[Node | None, Node | None, Node | None], URIRef] = {}
-    pids: dict[Node, Literal] = {}
-    for trial, link, condition, label in _each(rows, "condition-rows", "trial", trials):
-        if trial not in pids:
-            f = facts.get(trial)  # type: ignore[call-overload]
-            if f is None or not f.ids:
-                continue
-            pids[trial] = Literal(min(f.ids))  # type: ignore[index]
-        key = (link, condition, label)
-        row = nodes.get(key)  # type: ignore[arg-type]
-        if row is None:
-            ancestor = link != TG.condition
-            row = nodes[key] = condition_row(condition, label, ancestor=ancestor)  # type: ignore[arg-type,index]
-            out.add((row, TG.summaryAncestorOf if ancestor else TG.summaryCondition, condition))  # type: ignore[arg-type]
-            out.add((row, TG.summaryLabel, label))  # type: ignore[arg-type]
-        out.add((row, TG.summaryTrialId, pids[trial]))  # type: ignore[index]
-    return list(out)
+    found = Collected(facts)
+    found.add_conditions(_each(rows, "condition-rows", "trial", trials))
+    return found.condition_triples()
 
 
 def sponsor_triples(rows: Rows, sponsors: Iterable[URIRef]) -> list[Triple]:
@@ -204,7 +166,7 @@ def sponsor_triples(rows: Rows, sponsors: Iterable[URIRef]) -> list[Triple]:
 SPONSORS_PER_QUERY = 500
 
 
-def all_sponsor_triples(facts: dict[URIRef, _Facts]) -> list[Triple]:
+def all_sponsor_triples(facts: dict[URIRef, Facts], make: Make = AS_RDFLIB) -> list[tuple[Any, Any, Any]]:
     """Rows of every lead sponsor, from the facts of every trial (what ``sponsor-counts.rq``
     counts, without reading the sponsors' participations again)."""
     trials: dict[URIRef, set[URIRef]] = {}
@@ -213,15 +175,17 @@ def all_sponsor_triples(facts: dict[URIRef, _Facts]) -> list[Triple]:
         for sponsor, given in f.sponsors.items():
             trials.setdefault(sponsor, set()).add(trial)
             names.setdefault(sponsor, set()).update(given)
-    return _sponsor_rows((s, min(names[s]), len(led)) for s, led in trials.items())
+    return _sponsor_rows(((s, min(names[s]), len(led)) for s, led in trials.items()), make)
 
 
-def _sponsor_rows(counted: Iterable[tuple[Node, str, int]]) -> list[Triple]:
-    out: list[Triple] = []
+def _sponsor_rows(counted: Iterable[tuple[Node, str, int]], make: Make = AS_RDFLIB) -> list[tuple[Any, Any, Any]]:
+    out: list[tuple[Any, Any, Any]] = []
+    p_name, p_count = make.tg("summaryName"), make.tg("leadTrialCount")
     for sponsor, name, trials in counted:
         if trials:  # an aggregate over no match still gives one empty row
-            out.append((sponsor, TG.summaryName, Literal(name)))  # type: ignore[arg-type]
-            out.append((sponsor, TG.leadTrialCount, Literal(trials, datatype=XSD.integer)))  # type: ignore[arg-type]
+            s = make.node(sponsor)
+            out.append((s, p_name, make.text(name)))
+            out.append((s, p_count, make.integer(trials)))
     return out
 
 
@@ -255,9 +219,30 @@ def summary_graph(store: Store) -> Graph:
     return g
 
 
-def _everything(rows: Rows) -> list[Triple]:
-    facts = trial_facts(rows)
-    return trial_triples(facts) + all_sponsor_triples(facts) + country_triples(rows) + condition_triples(rows, facts)
+def _everything(rows: Rows, make: Make = AS_RDFLIB) -> list[tuple[Any, Any, Any]]:
+    """Every summary row, from the queries."""
+    found = Collected()
+    found.add_facts(_each(rows, "trial-facts", "trial", None))
+    found.add_conditions(_each(rows, "condition-rows", "trial", None))
+    return _folded(found, make) + _country_triples(rows, make)
+
+
+def _folded(found: Collected, make: Make) -> list[tuple[Any, Any, Any]]:
+    """The rows of the trials, of their lead sponsors and of their conditions."""
+    return trial_triples(found.facts, make) + all_sponsor_triples(found.facts, make) + found.condition_triples(make)
+
+
+def _country_triples(rows: Rows, make: Make) -> list[tuple[Any, ...]]:
+    return [tuple(make.node(t) for t in triple) for triple in country_triples(rows)]
+
+
+def nquads(found: Collected) -> bytes:
+    """The rows of the trials, lead sponsors and conditions of ``found`` as N-Quads of the
+    summary graph: in a build into a new store, they go in with the records' own bulk load
+    (a bulk load of its own into the loaded store costs several times more), and
+    :func:`refresh` adds the countries once the records are in."""
+    end = f" <{SUMMARY_GRAPH}> .\n"
+    return "".join(f"{s} {p} {o}{end}" for s, p, o in _folded(found, AS_OXIGRAPH)).encode("utf-8", "surrogatepass")
 
 
 #: Terms that only the summary graph holds: a query that uses one reads the summaries.
@@ -304,12 +289,18 @@ def _record_links(db: QuadReader, graphs: Iterable[URIRef]) -> list[tuple[Node |
     return out
 
 
-def refresh(db: ox.Store, before: QuadReader | None, loaded: Iterable[str]) -> SummaryStats:
+def refresh(
+    db: ox.Store, before: QuadReader | None, loaded: Iterable[str], found: Collected | None = None
+) -> SummaryStats:
     """Bring the summary graph of ``db`` (a build's staging database, records already written)
     up to date.  ``before`` is the database as it was before the build (None for a new store),
-    ``loaded`` the keys (``source/record_id``) of the records the build wrote."""
+    ``loaded`` the keys (``source/record_id``) of the records the build wrote; ``found``, in a
+    build into a new store, the rows the workers read from every record it wrote (used when
+    they are all the rows the store gives, :func:`only_record_rows`)."""
     keys = list(loaded)
     graph = ox.NamedNode(SUMMARY_GRAPH)
+    if found is not None:
+        return _complete(db, found)
     if not db.contains_named_graph(graph) or len(keys) > FULL_REFRESH:
         return rebuild(db)
     if not keys:
@@ -363,15 +354,55 @@ def _drop_rows_without_trials(db: ox.Store, rows: Iterable[ox.NamedNode]) -> Non
 
 def rebuild(db: ox.Store) -> SummaryStats:
     """Compute the summary graph of ``db`` from scratch, in place of the one it holds."""
-    triples = _everything(ox_rows(db))
+    triples = _everything(ox_rows(db), AS_OXIGRAPH)
     graph = ox.NamedNode(SUMMARY_GRAPH)
     if db.contains_named_graph(graph):
         db.remove_graph(graph)
     db.add_graph(graph)  # an empty store still has its (empty) summaries
     # a staging database, published atomically later: no transaction needed for this write
-    db.bulk_extend(graph_quads(triples, URIRef(SUMMARY_GRAPH)))
-    kinds = [p for _s, p, _o in triples]
-    return SummaryStats(True, kinds.count(TG.summaryId), kinds.count(TG.leadTrialCount), kinds.count(TG.summaryCode))
+    db.bulk_extend(ox.Quad(s, p, o, graph) for s, p, o in triples)
+    return _stats(triples)
+
+
+def _complete(db: ox.Store, found: Collected) -> SummaryStats:
+    """A new store whose records went in with the rows of ``found`` (:func:`nquads`): the
+    countries added, or everything computed again when the store gives rows that the records'
+    own graphs do not (:func:`only_record_rows`)."""
+    if not only_record_rows(db, found):
+        return rebuild(db)
+    graph = ox.NamedNode(SUMMARY_GRAPH)
+    db.add_graph(graph)  # an empty store still has its (empty) summaries
+    countries = _country_triples(ox_rows(db), AS_OXIGRAPH)
+    db.extend(ox.Quad(s, p, o, graph) for s, p, o in countries)
+    sponsors = {s for f in found.facts.values() for s in f.sponsors}
+    return SummaryStats(True, len(found.facts), len(sponsors), len(countries) // 3)
+
+
+def _stats(triples: list[tuple[Any, ...]]) -> SummaryStats:
+    kinds = Counter(p for _s, p, _o in triples)
+    return SummaryStats(True, *(kinds[AS_OXIGRAPH.tg(n)] for n in ("summaryId", "leadTrialCount", "summaryCode")))
+
+
+def only_record_rows(db: ox.Store, found: Collected) -> bool:
+    """Whether the rows ``found`` (each record graph's, :func:`record_rows`) are all the rows
+    that the ``-all`` queries give for ``db``: no derived graph of a record holds a label, and no
+    graph of the store's own (the ontology, the shared inferred graphs, the ledger...) links a
+    trial to a condition.  A condition row needs both in one graph, the facts of a trial need
+    the graph of its record."""
+    if not found.complete:
+        return False
+    links = CONDITION_LINKS
+    for name in _OWN_GRAPHS:
+        g = ox.NamedNode(name)
+        if any(next(db.quads_for_pattern(None, p, None, g), None) is not None for p in links):
+            return False
+    return True
+
+
+#: The graphs a build writes besides each record's own three (its graph, inferred and support
+#: graphs, whose rows :func:`record_rows` gives): listed, not found among the named graphs,
+#: which take 0.6 s to list in a store of 20,000 records.
+_OWN_GRAPHS = sorted(layout.SPECIAL_GRAPHS | {INFERRED_GRAPH, layout.SUPPORT_GRAPH, layout.STATE_GRAPH})
 
 
 def _split(key: str) -> tuple[str, str]:

@@ -7,20 +7,28 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rdflib import URIRef
 from rdflib.compare import isomorphic
 
+from graph import summaries
 from graph.constants import SUMMARY_GRAPH
 from graph.errors import StoreError
 from graph.pipeline.run import build
 from graph.query.named import run
+from graph.sparql import internal_query
+from graph.store.layout import asserted_graph_names
 from graph.store.local import OxigraphStore
 from graph.store.registry import open_store
+from graph.store.terms import from_ox, to_ox
 from graph.summaries import summary_graph
+from graph.summary_rows import Collected, record_rows
 
-from .conftest import SEED_DATA, TEST_DATA
+from .conftest import SEED_DATA, SHARED_DATA, TEST_DATA
+
+CTRDATA_DIR = SHARED_DATA / "ctrdata"
 
 
 def _table(store: OxigraphStore, name: str, key: str) -> dict[str, dict[str, str]]:
@@ -235,3 +243,62 @@ def test_a_store_without_summaries_says_so_and_the_next_build_writes_them(tmp_pa
     assert report.loaded == [] and len(report.unchanged) == 5
     assert run(store, "trials").total == 5
     _summaries_are_a_fresh_computation(store)
+
+
+def _rows_of_each_record(store: OxigraphStore) -> Collected:
+    """Every record graph's summary rows as a worker reads them from its triples."""
+    reader = store.reader()
+    found = Collected()
+    for name in asserted_graph_names(store):
+        triples = [(q.subject, q.predicate, q.object) for q in reader.quads_for_pattern(None, None, None, to_ox(name))]
+        found.add(record_rows(str(name), triples, from_ox))
+    return found
+
+
+def _rows_of_the_queries(store: OxigraphStore) -> Collected:
+    rows = summaries.store_rows(store)
+    found = Collected()
+    found.add_facts(rows(internal_query("summaries/trial-facts-all"), {}))
+    found.add_conditions(rows(internal_query("summaries/condition-rows-all"), {}))
+    return found
+
+
+def test_the_rows_read_from_each_record_are_those_the_queries_give(ctgov_store: OxigraphStore) -> None:
+    ours, theirs = _rows_of_each_record(ctgov_store), _rows_of_the_queries(ctgov_store)
+    assert ours.facts == theirs.facts
+    assert ours.links == theirs.links
+    # ../shared/data/ctgov-v2/NCT00763412.json: conditions "Cystic Fibrosis Related Diabetes" and
+    # "Pancreatic Insufficiency", six MeSH terms whose ancestors (conditionBrowseModule) are
+    # listed together, among them "Glucose Metabolism Disorders"; 31 enrolled
+    trial = next(t for t, f in ours.facts.items() if "NCT00763412" in f.ids)
+    f = ours.facts[trial]
+    assert f.titles == {
+        "Pilot and Feasibility Study for the Treatment of Pre-diabetes in Patients With Cystic Fibrosis"
+    }
+    assert f.enrollments == {31}
+    labels = {(str(link).rsplit("#", 1)[-1], str(label)) for (link, _c, label), ts in ours.links.items() if trial in ts}
+    assert ("condition", "Pancreatic Insufficiency") in labels
+    assert ("conditionAncestor", "Glucose Metabolism Disorders") in labels
+
+
+def test_a_new_store_takes_its_summaries_from_the_rows_of_the_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queried: list[object] = []
+    rebuild = summaries.rebuild
+
+    def watched(db: Any) -> summaries.SummaryStats:
+        queried.append(db)
+        return rebuild(db)
+
+    monkeypatch.setattr(summaries, "rebuild", watched)
+    store = open_store(tmp_path / "store")
+    assert isinstance(store, OxigraphStore)
+    # records of three registries and of several records a trial (the five EUCTR records of
+    # tests/data/ictrp/one-trial-five-records.xml, RESSTORE's CT.gov and EudraCT records)
+    build([SEED_DATA, CTRDATA_DIR, TEST_DATA / "ictrp" / "one-trial-five-records.xml"], store)
+    assert queried == []  # the summaries came from the workers' rows, not from the queries
+    _summaries_are_a_fresh_computation(store)
+    trials = _table(store, "trials", "id")
+    assert trials["2021-000037-14"]["sponsor"] == "Prothena Biosciences Limited"
+    assert trials["NCT02849613"]["title"] == "REgenerative Stem cell therapy for STroke in Europe"  # data/resstore.yaml

@@ -32,6 +32,7 @@ from rdflib import Graph, URIRef
 import graph.rdf as rdf
 import graph.resolve.identity as ids
 import graph.store.layout as layout
+import graph.summary_rows as summary_rows
 import graph.versions as versions
 from graph.digest import Fold, hex_digest
 from graph.model import Identifier, TrialRecord
@@ -157,6 +158,8 @@ def _graphs(
     c.entry.inferred = hex_digest(["".join(t + "\n" for t in derived).encode("utf-8", "surrogatepass")])
     data = "".join((*lines, *inferred, *hidden)).encode("utf-8", "surrogatepass")
     terms = signature_texts(found.terms)
+    summary = summary_rows.record_rows(str(c.name), asserted, worker.terms.node)
+    summary.derived_labels = summary_rows.has_label(found.inferred) or summary_rows.has_label(found.hidden)
     out = Outcome(
         key,
         c.name,
@@ -168,6 +171,7 @@ def _graphs(
         quads=len(lines) + len(inferred) + len(hidden),
         inferred=len(inferred),
         trials=sorted({t[0].value for t in (*asserted, *found.derived()) if t[1] == TYPE and t[2] == TRIAL}),
+        summary=summary,
     )
     return out, found.signatures, terms
 

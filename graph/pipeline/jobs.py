@@ -21,6 +21,7 @@ from graph.model import Identifier, Participation
 from graph.pipeline.spill import Spill
 from graph.pipeline.terms import SignatureTerm
 from graph.store.ledger import Entry
+from graph.summary_rows import RecordRows
 from graph.validate.report import Issue
 
 
@@ -81,6 +82,8 @@ class Outcome:
     trials: list[str] = field(default_factory=list)
     #: (rule, label) of each warning the shapes found in the record, for the import summary
     findings: list[tuple[str, str]] = field(default_factory=list)
+    #: its rows of the summary graph ("ok"), for a build into a new store
+    summary: RecordRows | None = None
 
 
 @dataclass

@@ -28,6 +28,7 @@ from graph.reason.graphs import is_current, replace_graph
 from graph.store.base import Store, Writer
 from graph.store.bulkload import StreamingLoader
 from graph.store.layout import LEDGER_GRAPH, STATE_GRAPH, SUPPORT_GRAPH, is_record_graph
+from graph.summary_rows import Collected
 from graph.validate.quarantine import update_quarantine
 
 
@@ -61,6 +62,8 @@ def _fill(store: Store, w: Writer, db: ox.Store, second: SecondPass) -> None:
     places = Places()
     changed: dict[str, Outcome] = {}
     empty = not (stored_records or incremental)
+    # a new store: its summaries come from the rows the workers read from the records
+    rows = Collected() if empty else None
     try:
         for index, result in enumerate(second.results()):
             for out in outcomes.take(result.outcomes):
@@ -70,6 +73,8 @@ def _fill(store: Store, w: Writer, db: ox.Store, second: SecondPass) -> None:
                     loader.replace(str(out.name), out.nquads)
                 else:
                     loader.add(out.nquads)
+                if rows is not None and out.summary is not None:
+                    rows.add(out.summary)
             if empty:  # nothing stored yet: the batch's ledger entries go in with its graphs
                 entries = ledger.nquads(outcomes.unsent_entries())
                 outcomes.quads += entries.count(b"\n")
@@ -77,6 +82,10 @@ def _fill(store: Store, w: Writer, db: ox.Store, second: SecondPass) -> None:
             places.add(result, index)
             done += len(result.outcomes)
             progress("records", done, total)
+        if rows is not None and rows.complete:
+            loader.add(summaries.nquads(rows))
+        else:
+            rows = None
         loader.close()
     finally:
         loader.stop()
@@ -94,7 +103,7 @@ def _fill(store: Store, w: Writer, db: ox.Store, second: SecondPass) -> None:
         replace_graph(db, ONTOLOGY_GRAPH, onto)
         report.reasoning = finish_full(db, reasoner, places.resolve())
         report.reasoning.inferred = report.inferred_quads + report.reasoning.cross_record
-    summaries.refresh(db, store.reader(), report.loaded)
+    summaries.refresh(db, store.reader(), report.loaded, rows)
     ledger.drop_totals(db)
     # counted once after a full load, else followed graph by graph and trial by trial
     if incremental and previous is not None:
