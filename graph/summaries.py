@@ -297,10 +297,10 @@ def refresh(
     ``loaded`` the keys (``source/record_id``) of the records the build wrote; ``found``, in a
     build into a new store, the rows the workers read from every record it wrote (used when
     they are all the rows the store gives, :func:`only_record_rows`)."""
-    keys = list(loaded)
-    graph = ox.NamedNode(SUMMARY_GRAPH)
     if found is not None:
         return _complete(db, found)
+    keys = list(loaded)
+    graph = ox.NamedNode(SUMMARY_GRAPH)
     if not db.contains_named_graph(graph) or len(keys) > FULL_REFRESH:
         return rebuild(db)
     if not keys:
@@ -391,10 +391,9 @@ def only_record_rows(db: ox.Store, found: Collected) -> bool:
     the graph of its record."""
     if not found.complete:
         return False
-    links = CONDITION_LINKS
     for name in _OWN_GRAPHS:
         g = ox.NamedNode(name)
-        if any(next(db.quads_for_pattern(None, p, None, g), None) is not None for p in links):
+        if any(next(db.quads_for_pattern(None, p, None, g), None) is not None for p in CONDITION_LINKS):
             return False
     return True
 

@@ -134,7 +134,7 @@ class Collected:
 
 #: What :func:`record_rows` reads, as Oxigraph terms.
 _OX = {
-    name: ox.NamedNode(str(term))
+    name: to_ox(term)
     for name, term in (
         ("source", TG.sourceRecord),
         ("id", DCTERMS.identifier),
@@ -166,29 +166,32 @@ class RecordRows:
 CONDITION_LINKS = (_OX["condition"], _OX["ancestor"])
 
 
-def has_label(triples: Iterable[tuple[Any, Any, Any]]) -> bool:
-    label = _OX["label"]
-    return any(p == label for _s, p, _o in triples)
-
-
-def record_rows(name: str, triples: Iterable[tuple[Any, Any, Any]], node: Callable[[Any], Node]) -> RecordRows:
+def record_rows(
+    name: str,
+    triples: Iterable[tuple[Any, Any, Any]],
+    node: Callable[[Any], Node],
+    derived: Iterable[Iterable[tuple[Any, Any, Any]]] = (),
+) -> RecordRows:
     """The summary rows of the record graph ``name`` holding ``triples`` (Oxigraph terms), as the
     two ``-all`` queries read them from the store, with ``node`` converting a term to rdflib:
     what a worker gives the parent, so that a build into a new store writes the summaries
     without querying every record graph again.  Every value appears in some fact row (the
-    queries give their product; the fold keeps sets, so either gives the same facts)."""
+    queries give their product; the fold keeps sets, so either gives the same facts).
+    ``derived`` are the triples of the record's inferred and support graphs, looked at only for
+    labels (:attr:`RecordRows.derived_labels`)."""
     o = _OX
+    p_label = o["label"]
     by: dict[tuple[Any, Any], list[Any]] = {}
     labels: dict[Any, list[Any]] = {}
     links: list[tuple[Any, Any, Any]] = []
     for s, p, obj in triples:
-        if p == o["label"]:
+        if p == p_label:
             labels.setdefault(s, []).append(obj)
-        elif p == o["condition"] or p == o["ancestor"]:
+        elif p in CONDITION_LINKS:
             links.append((s, p, obj))
         else:
             by.setdefault((s, p), []).append(obj)
-    out = RecordRows()
+    out = RecordRows(derived_labels=any(p == p_label for graph in derived for _s, p, _o in graph))
     for trial in by.get((ox.NamedNode(name), o["source"]), ()):
         ids: list[Any] | None = by.get((trial, o["id"]))
         if not ids:

@@ -32,7 +32,6 @@ from rdflib import Graph, URIRef
 import graph.rdf as rdf
 import graph.resolve.identity as ids
 import graph.store.layout as layout
-import graph.summary_rows as summary_rows
 import graph.versions as versions
 from graph.digest import Fold, hex_digest
 from graph.model import Identifier, TrialRecord
@@ -45,6 +44,7 @@ from graph.reason.closure import Triple
 from graph.reason.engine import ox_triples, reasoner_for
 from graph.resolve.merge import record_key
 from graph.store.ledger import Entry
+from graph.summary_rows import record_rows
 from graph.validate.fast.kept import Kept
 from graph.validate.fast.plan import compile_plan, local_sparql
 from graph.validate.fast.records import validate_and_keep
@@ -158,8 +158,7 @@ def _graphs(
     c.entry.inferred = hex_digest(["".join(t + "\n" for t in derived).encode("utf-8", "surrogatepass")])
     data = "".join((*lines, *inferred, *hidden)).encode("utf-8", "surrogatepass")
     terms = signature_texts(found.terms)
-    summary = summary_rows.record_rows(str(c.name), asserted, worker.terms.node)
-    summary.derived_labels = summary_rows.has_label(found.inferred) or summary_rows.has_label(found.hidden)
+    summary = record_rows(str(c.name), asserted, worker.terms.node, (found.inferred, found.hidden))
     out = Outcome(
         key,
         c.name,
