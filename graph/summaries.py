@@ -371,11 +371,9 @@ def _complete(db: ox.Store, found: Collected) -> SummaryStats:
     if not only_record_rows(db, found):
         return rebuild(db)
     graph = ox.NamedNode(SUMMARY_GRAPH)
+    db.add_graph(graph)  # an empty store still has its (empty) summaries
     countries = _country_triples(ox_rows(db), AS_OXIGRAPH)
-    if countries:  # in bulk: the store has just been bulk loaded (graph.reason.graphs.Pending)
-        db.bulk_extend([ox.Quad(s, p, o, graph) for s, p, o in countries])
-    if not db.contains_named_graph(graph):
-        db.add_graph(graph)  # an empty store still has its (empty) summaries
+    db.extend(ox.Quad(s, p, o, graph) for s, p, o in countries)
     sponsors = {s for f in found.facts.values() for s in f.sponsors}
     return SummaryStats(True, len(found.facts), len(sponsors), len(countries) // 3)
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import URIRef
 
 import graph.store.ledger as ledger
 import graph.summaries as summaries
@@ -25,11 +24,10 @@ from graph.pipeline.refresh import refresh_records
 from graph.pipeline.terms import TRIAL, TYPE
 from graph.reason.engine import reasoner_for
 from graph.reason.full import finish_full, recompute
-from graph.reason.graphs import clear, is_current
+from graph.reason.graphs import is_current, replace_graph
 from graph.store.base import Store, Writer
 from graph.store.bulkload import StreamingLoader
 from graph.store.layout import LEDGER_GRAPH, STATE_GRAPH, SUPPORT_GRAPH, is_record_graph
-from graph.store.terms import graph_quads
 from graph.summary_rows import Collected
 from graph.validate.quarantine import update_quarantine
 
@@ -93,12 +91,7 @@ def _fill(store: Store, w: Writer, db: ox.Store, second: SecondPass) -> None:
         loader.stop()
     if stored_records or incremental:
         ledger.write(db, outcomes.entries)
-    quarantine = ox.NamedNode(QUARANTINE_GRAPH)
-    if empty and not db.contains_named_graph(quarantine):  # nothing to keep: in bulk (see Pending)
-        quads = [q for g in outcomes.quarantine.values() for q in graph_quads(g, URIRef(QUARANTINE_GRAPH))]
-        if quads:
-            db.bulk_extend(quads)
-    elif outcomes.changed:
+    if outcomes.changed:
         update_quarantine(store, w, outcomes.quarantine, outcomes.cleared)
     progress("reasoning", 0, None)
     if reasoner is None or (stored_records and not incremental):
@@ -106,9 +99,8 @@ def _fill(store: Store, w: Writer, db: ox.Store, second: SecondPass) -> None:
     elif incremental:
         stored = {n: e for job in jobs for n, e in job.stored.items()}
         report.reasoning, trials = refresh_records(db, reasoner, changed, stored, sizes)
-    else:  # a new store: every write after its bulk load goes in as a bulk load (see Pending)
-        clear(db, ONTOLOGY_GRAPH)
-        db.bulk_extend(graph_quads(onto, URIRef(ONTOLOGY_GRAPH)))
+    else:
+        replace_graph(db, ONTOLOGY_GRAPH, onto)
         report.reasoning = finish_full(db, reasoner, places.resolve())
         report.reasoning.inferred = report.inferred_quads + report.reasoning.cross_record
     summaries.refresh(db, store.reader(), report.loaded, rows)

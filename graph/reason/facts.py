@@ -10,7 +10,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from graph.reason.closure import Chain, Index, LocalRules, Triple
-from graph.reason.graphs import SHARED, SUPPORT, Pending, add_derived, is_premise
+from graph.reason.graphs import SHARED, SUPPORT, add_derived, is_premise
 
 
 class Facts:
@@ -24,13 +24,6 @@ class Facts:
         self.extra_index = Index()
         for s, p, o in self.extra:
             self.extra_index.add(s, p, o)
-
-    def assume(self, t: Triple) -> None:
-        """Count ``t`` as true from now on (a derived triple whose write is held back,
-        :class:`graph.reason.graphs.Pending`)."""
-        if t not in self.extra:
-            self.extra.add(t)
-            self.extra_index.add(*t)
 
     def holds(self, t: Triple) -> bool:
         if t in self.extra:
@@ -76,17 +69,10 @@ class Facts:
                 yield x, chain.head, z
 
 
-def saturate(
-    db: ox.Store,
-    rules: LocalRules,
-    seed: Iterable[Triple],
-    pending: tuple[Facts, Pending] | None = None,
-) -> tuple[int, int]:
+def saturate(db: ox.Store, rules: LocalRules, seed: Iterable[Triple]) -> tuple[int, int]:
     """Everything that follows from ``seed`` (true already) and is not true yet goes to the
-    shared inferred graph, semi-naively.  Returns (triples added, rounds).  With ``pending``
-    (the facts of the pass and its held-back writes), the triples go to the writes, and the
-    facts count them as true meanwhile."""
-    facts = Facts(db) if pending is None else pending[0]
+    shared inferred graph, semi-naively.  Returns (triples added, rounds)."""
+    facts = Facts(db)
     added = 0
     rounds = 0
     delta = list(dict.fromkeys(seed))
@@ -99,11 +85,7 @@ def saturate(
                 candidates.extend(facts.extend(t, chain, i))
             for c in candidates:
                 if not facts.holds(c):
-                    if pending is None:
-                        add_derived(db, c)
-                    else:
-                        pending[1].derive(c)
-                        facts.assume(c)
+                    add_derived(db, c)
                     added += 1
                     fresh.append(c)
         delta = fresh

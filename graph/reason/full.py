@@ -20,10 +20,11 @@ from graph.reason.closure import Chain, Triple
 from graph.reason.engine import ENGINE_VERSION, Engine, Reasoner, check_engine, ontology_graph, reasoner_for
 from graph.reason.facts import Facts, saturate
 from graph.reason.graphs import (
-    Pending,
+    add_derived,
     asserts,
     count_inferred,
     graph_triples,
+    hide,
     premises_graph,
     record_names,
     replace_graph,
@@ -74,18 +75,15 @@ class Places:
             self.described.add(node)
 
 
-def cross_record(db: ox.Store, reasoner: Reasoner, places: Places, pending: Pending) -> tuple[int, int, int]:
+def cross_record(db: ox.Store, reasoner: Reasoner, places: Places) -> tuple[int, int, int]:
     """Given every record's own inferred graph in ``db``: move to the support graphs what
     another record asserts, and work out in the store what the chains through the ``places``
-    give beyond what single records give; the writes go to ``pending``, and what it adds counts
-    as true meanwhile.  Returns (triples moved, triples added, rounds)."""
+    give beyond what single records give.  Returns (triples moved, triples added, rounds)."""
     moved = 0
     for node in places.described:
-        moved += _unmask(db, node, pending)
+        moved += _unmask(db, node)
     rules = reasoner.rules
     facts = Facts(db)
-    for quad in pending.adds:  # true already, written later
-        facts.assume((quad.subject, quad.predicate, quad.object))
     seed: list[Triple] = []
     for q, y in places.joins:
         for chain, i in rules.positions.get(q, ()):
@@ -95,10 +93,9 @@ def cross_record(db: ox.Store, reasoner: Reasoner, places: Places, pending: Pend
                 for z in _walk_right(facts, chain, i, y):
                     t = (x, chain.head, z)
                     if not facts.holds(t):
-                        pending.derive(t)
-                        facts.assume(t)
+                        add_derived(db, t)
                         seed.append(t)
-    added, rounds = saturate(db, rules, seed, (facts, pending))
+    added, rounds = saturate(db, rules, seed)
     return moved, len(seed) + added, rounds
 
 
@@ -118,7 +115,7 @@ def _walk_right(facts: Facts, chain: Chain, j: int, y: Any) -> set[Any]:
     return nodes
 
 
-def _unmask(db: ox.Store, node: Any, pending: Pending) -> int:
+def _unmask(db: ox.Store, node: Any) -> int:
     """Triples about ``node`` that a record derives but another graph asserts: moved from the
     record's inferred graph to its support graph.  Returns how many."""
     where: dict[Triple, list[Any]] = defaultdict(list)
@@ -131,7 +128,7 @@ def _unmask(db: ox.Store, node: Any, pending: Pending) -> int:
             continue
         for n in names:
             if n.startswith(RECORD_INFERRED_NS):
-                pending.hide(t, n)
+                hide(db, t, n)
                 moved += 1
     return moved
 
@@ -176,12 +173,10 @@ def recompute(
 def finish_full(db: ox.Store, reasoner: Reasoner, places: Places) -> InferenceStats:
     """After every record's own inferred graph is written: what the ontology entails alone,
     the cross-record pass, and the state."""
-    pending = Pending()  # written at the end, in bulk: see Pending
     for t in reasoner.base.derived:
-        pending.derive(t)
-    _moved, added, rounds = cross_record(db, reasoner, places, pending)
-    write_state(db, reasoner.fingerprint, ENGINE_VERSION, pending)
-    pending.flush(db)
+        add_derived(db, t)
+    _moved, added, rounds = cross_record(db, reasoner, places)
+    write_state(db, reasoner.fingerprint, ENGINE_VERSION)
     return InferenceStats(
         "fast", "full", rounds=rounds, joins=len(places.joins) + len(places.described), cross_record=added
     )

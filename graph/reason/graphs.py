@@ -124,44 +124,6 @@ def add_derived(db: ox.Store, t: Triple) -> None:
     db.add(ox.Quad(t[0], t[1], t[2], SHARED if kept(t) else SUPPORT))
 
 
-class Pending:
-    """Writes of a store-side reasoning pass held back, and made at the end in two calls: the
-    removals one by one, the additions as one bulk load (:meth:`flush`).
-
-    A store that a bulk load has just filled holds dozens of fresh level-0 files, and RocksDB
-    slows down every write (a transaction per triple waits about a millisecond) or stops it
-    altogether until its compactions catch up: at 100,000 studies that cost minutes.  A bulk
-    load of the additions goes in beside those files and is not held up.  Readers of the store
-    see the additions only after :meth:`flush`: a pass that needs them before keeps them in
-    view itself (:class:`graph.reason.facts.Facts`, ``assume``)."""
-
-    def __init__(self) -> None:
-        self.adds: list[Any] = []
-        self.removes: list[Any] = []
-
-    def derive(self, t: Triple) -> None:
-        """As :func:`add_derived`."""
-        self.adds.append(ox.Quad(t[0], t[1], t[2], SHARED if kept(t) else SUPPORT))
-
-    def hide(self, t: Triple, inferred: str) -> None:
-        """As :func:`hide`."""
-        self.removes.append(ox.Quad(t[0], t[1], t[2], ox.NamedNode(inferred)))
-        support = ox.NamedNode(RECORD_SUPPORT_NS + inferred[len(RECORD_INFERRED_NS) :])
-        self.adds.append(ox.Quad(t[0], t[1], t[2], support))
-
-    def write(self, name: str, triples: Iterable[Triple]) -> None:
-        """As :func:`write`."""
-        node = ox.NamedNode(name)
-        self.adds.extend(ox.Quad(s, p, o, node) for s, p, o in triples)
-
-    def flush(self, db: ox.Store) -> None:
-        for quad in self.removes:
-            db.remove(quad)
-        if self.adds:
-            db.bulk_extend(self.adds)
-        self.adds, self.removes = [], []
-
-
 def remove_derived(db: ox.Store, t: Triple) -> None:
     for g in (SHARED, SUPPORT):
         db.remove(ox.Quad(t[0], t[1], t[2], g))
@@ -192,21 +154,17 @@ def _stored_fingerprint(db: ox.Store) -> str | None:
     return None
 
 
-def write_state(db: ox.Store, fingerprint: str | None, engine: str, pending: Pending | None = None) -> None:
-    """The state graph says which ontology (``fingerprint``; ``None``: no state) and engine the
-    stored inferences were made with; written now, or with the ``pending`` writes."""
+def write_state(db: ox.Store, fingerprint: str | None, engine: str) -> None:
     clear(db, STATE_GRAPH)
     if fingerprint is None:
         return
     node = ox.NamedNode(STATE_GRAPH)
-    quads = [
-        ox.Quad(ox.NamedNode(_STATE_NODE), ox.NamedNode(_STATE_FINGERPRINT), ox.Literal(fingerprint), node),
-        ox.Quad(ox.NamedNode(_STATE_NODE), ox.NamedNode(_STATE_ENGINE), ox.Literal(engine), node),
-    ]
-    if pending is None:
-        db.extend(quads)
-    else:
-        pending.adds.extend(quads)
+    db.extend(
+        [
+            ox.Quad(ox.NamedNode(_STATE_NODE), ox.NamedNode(_STATE_FINGERPRINT), ox.Literal(fingerprint), node),
+            ox.Quad(ox.NamedNode(_STATE_NODE), ox.NamedNode(_STATE_ENGINE), ox.Literal(engine), node),
+        ]
+    )
 
 
 def is_current(db: ox.Store, reasoner: Reasoner) -> bool:

@@ -158,10 +158,8 @@ def drop_totals(db: ox.Store) -> None:
 
 
 def put_totals(db: ox.Store, totals: Totals) -> None:
-    """Record the totals (call :func:`drop_totals` first; ``totals.quads`` counts these quads).
-    They go in as a bulk load: a store that a build has just bulk loaded holds back
-    transactional writes (:class:`graph.reason.graphs.Pending`)."""
-    db.bulk_extend(totals.quads_())
+    """Record the totals (call :func:`drop_totals` first; ``totals.quads`` counts these quads)."""
+    db.extend(totals.quads_())
 
 
 def totals_graph(totals: Totals) -> Any:
