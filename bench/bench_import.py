@@ -14,7 +14,11 @@ For each size it prints one row:
   resident memory of all processes together (sampled every 0.2 s), quads written, studies/s,
   quads/s, and the wall time of each step (read, identity, records, reasoning, the rest);
 - **raw load**: the store dumped as N-Quads, then ``pyoxigraph.Store.bulk_load`` of that very file
-  into a fresh on-disk store, in a fresh process; the ratio build / raw load (wall);
+  into a fresh on-disk store, in a fresh process, until its ``flush`` returns (the flush waits for
+  RocksDB to compact the loaded files below its write-slowdown trigger, as the build's does);
+  the ratio build / raw load (wall).  The dump is in Oxigraph's index order, which spares its load
+  most of that compaction; ``--unsorted`` also times the load of the same lines shuffled, the
+  order a build's records arrive in as far as the store's keys go;
 - **refresh**: a build of newer versions of ``--refresh`` studies (50) into the store just built,
   and its share of the full build;
 - **validate**: ``trialgraph validate`` of the unchanged store (``graph.validate.check.check_store``,
@@ -201,8 +205,10 @@ def child_raw(nquads: str, folder: str) -> dict[str, Any]:
     cpu, started = _cpu(), time.perf_counter()
     db = ox.Store(folder)
     db.bulk_load(path=nquads, format=ox.RdfFormat.N_QUADS)
-    db.flush()
-    return {"seconds": time.perf_counter() - started, "cpu": _cpu() - cpu, "quads": len(db)}
+    flushing = time.perf_counter()
+    db.flush()  # returns when RocksDB has compacted the loads' level-0 files below its slowdown trigger
+    done = time.perf_counter()
+    return {"seconds": done - started, "cpu": _cpu() - cpu, "quads": len(db), "flush": done - flushing}
 
 
 def child_validate(store_path: str) -> dict[str, Any]:
@@ -298,7 +304,13 @@ def _gb(n: float) -> str:
     return f"{n / 1e9:.2f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
 
 
-def measure(n: int, max_sites: int | None, refresh: int, work: Path) -> dict[str, Any]:
+def shuffle_lines(source: Path, target: Path) -> None:
+    """The lines of an N-Quads file in a fixed pseudo-random order (coreutils ``shuf``, seeded
+    from the file itself, so that a rerun gives the same order)."""
+    subprocess.run(["shuf", f"--random-source={source}", "-o", str(target), str(source)], check=True)
+
+
+def measure(n: int, max_sites: int | None, refresh: int, work: Path, unsorted: bool = False) -> dict[str, Any]:
     zip_path = write_set(work, n, max_sites)
     store = work / "store"
     load = os.getloadavg()[0]
@@ -306,8 +318,14 @@ def measure(n: int, max_sites: int | None, refresh: int, work: Path) -> dict[str
     nquads = work / "store.nq"
     run_child("dump", str(store), str(nquads))
     raw = run_child("raw", str(nquads), str(work / "raw"))
-    nquads.unlink()
     shutil.rmtree(work / "raw", ignore_errors=True)
+    if unsorted:
+        shuffled = work / "shuffled.nq"
+        shuffle_lines(nquads, shuffled)
+        raw["unsorted"] = run_child("raw", str(shuffled), str(work / "raw"))
+        shuffled.unlink()
+        shutil.rmtree(work / "raw", ignore_errors=True)
+    nquads.unlink()
     newer = work / "newer.zip"
     write_newer(zip_path, newer, refresh)
     again = run_child("build", str(newer), str(store))
@@ -334,13 +352,24 @@ def print_row(row: dict[str, Any]) -> None:
         f"{row['n']:>7,} studies | build {b['seconds']:.1f} s wall, {b['cpu']:.1f} CPU s, peak {_gb(b['peak_bytes'])}"
         f" | {b['quads']:,} quads ({b['inferred']:,} inferred) | {row['n'] / b['seconds']:.0f} studies/s,"
         f" {b['quads'] / b['seconds']:,.0f} quads/s | raw bulk_load {raw['seconds']:.1f} s wall,"
-        f" {raw['cpu']:.1f} CPU s | build/raw {b['seconds'] / raw['seconds']:.2f}x"
+        f" {raw['cpu']:.1f} CPU s (flush {raw['flush']:.1f} s) | build/raw {b['seconds'] / raw['seconds']:.2f}x"
+        f"{unsorted_label(raw, b)}"
         f" | refresh {refresh_label(ref, b)} | validate {val['seconds']:.2f} s"
         f" ({100 * val['seconds'] / b['seconds']:.1f}%; QC gates {val['gates']:.2f} s; the command"
         f" {val['command']:.2f} s, {100 * val['command'] / b['seconds']:.1f}%) | load {row['load']:.1f}",
         flush=True,
     )
     print(f"          steps (wall s): {b['steps']}", flush=True)
+
+
+def unsorted_label(raw: dict[str, Any], build: dict[str, Any]) -> str:
+    other = raw.get("unsorted")
+    if other is None:
+        return ""
+    return (
+        f" | raw bulk_load of the same quads shuffled {other['seconds']:.1f} s wall (flush {other['flush']:.1f} s),"
+        f" build/raw {build['seconds'] / other['seconds']:.2f}x"
+    )
 
 
 def refresh_label(ref: dict[str, Any], build: dict[str, Any]) -> str:
@@ -356,6 +385,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-sites", type=int, default=200, help="leave out real studies with more locations")
     parser.add_argument("--refresh", type=int, default=50, help="newer versions built into the store (default 50)")
     parser.add_argument("--json", action="store_true", help="also print each row as JSON")
+    parser.add_argument(
+        "--unsorted",
+        action="store_true",
+        help="also time the raw bulk_load of the same quads in a shuffled order (the dump is in"
+        " Oxigraph's index order, which spares that load most of RocksDB's compaction)",
+    )
     parser.add_argument(
         "--keep",
         type=Path,
@@ -377,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"synthetic studies from {len(templates)} real ones (--max-sites {args.max_sites})", flush=True)
     for n in (int(x) for x in args.sizes.split(",")):
         with tempfile.TemporaryDirectory(prefix="trialgraph-bench-", ignore_cleanup_errors=True) as tmp:
-            row = measure(n, args.max_sites, args.refresh, Path(tmp))
+            row = measure(n, args.max_sites, args.refresh, Path(tmp), args.unsorted)
             if args.keep is not None:
                 args.keep.mkdir(parents=True, exist_ok=True)
                 shutil.rmtree(args.keep / f"store-{n}", ignore_errors=True)
