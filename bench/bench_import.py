@@ -17,9 +17,9 @@ For each size it prints one row:
   into a fresh on-disk store, in a fresh process, until its ``flush`` returns (the flush waits for
   RocksDB to compact the loaded files below its write-slowdown trigger, as the build's does);
   the ratio build / raw load (wall).  The dump is in Oxigraph's index order, which spares its load
-  part of that compaction (at 100,000 studies its flush took 73.8 s, that of the same lines
-  shuffled 115.5 s); ``--unsorted`` also times the load of the shuffled lines, the order a
-  build's records arrive in as far as the store's hashed keys go;
+  part of that compaction (docs/import.md, "Compaction after the bulk load"); ``--unsorted`` also
+  times the load of the same lines shuffled, the order a build's records arrive in as far as the
+  store's hashed keys go;
 - **refresh**: a build of newer versions of ``--refresh`` studies (50) into the store just built,
   and its share of the full build;
 - **validate**: ``trialgraph validate`` of the unchanged store (``graph.validate.check.check_store``,
@@ -311,6 +311,13 @@ def shuffle_lines(source: Path, target: Path) -> None:
     subprocess.run(["shuf", f"--random-source={source}", "-o", str(target), str(source)], check=True)
 
 
+def raw_load(nquads: Path, work: Path) -> dict[str, Any]:
+    """The raw load of an N-Quads file into a fresh store, which is removed afterwards."""
+    figures = run_child("raw", str(nquads), str(work / "raw"))
+    shutil.rmtree(work / "raw", ignore_errors=True)
+    return figures
+
+
 def measure(n: int, max_sites: int | None, refresh: int, work: Path, unsorted: bool = False) -> dict[str, Any]:
     zip_path = write_set(work, n, max_sites)
     store = work / "store"
@@ -318,14 +325,12 @@ def measure(n: int, max_sites: int | None, refresh: int, work: Path, unsorted: b
     build = run_child("build", str(zip_path), str(store))
     nquads = work / "store.nq"
     run_child("dump", str(store), str(nquads))
-    raw = run_child("raw", str(nquads), str(work / "raw"))
-    shutil.rmtree(work / "raw", ignore_errors=True)
+    raw = raw_load(nquads, work)
     if unsorted:
         shuffled = work / "shuffled.nq"
         shuffle_lines(nquads, shuffled)
-        raw["unsorted"] = run_child("raw", str(shuffled), str(work / "raw"))
+        raw["unsorted"] = raw_load(shuffled, work)
         shuffled.unlink()
-        shutil.rmtree(work / "raw", ignore_errors=True)
     nquads.unlink()
     newer = work / "newer.zip"
     write_newer(zip_path, newer, refresh)
@@ -403,6 +408,8 @@ def main(argv: list[str] | None = None) -> int:
         kind, *rest = args.child
         print(json.dumps(CHILDREN[kind](*rest)), flush=True)
         return 0
+    if args.unsorted and shutil.which("shuf") is None:
+        parser.error("--unsorted shuffles the dump with coreutils' shuf, which is not on PATH")
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, 10M-add loop {cpu_calibration()} s")
     templates = real_studies(max_sites=args.max_sites)
     if not templates:
