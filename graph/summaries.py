@@ -47,6 +47,7 @@ from graph.errors import StoreError
 from graph.namespace import TG
 from graph.sparql import internal_query, value_token, with_tokens, with_values
 from graph.store.base import QuadReader, Store
+from graph.store.ledger import size
 from graph.store.terms import convert_result, graph_quads, to_ox
 from graph.summary_rows import AS_OXIGRAPH, AS_RDFLIB, CONDITION_LINKS, Collected, Facts, Make
 
@@ -70,6 +71,9 @@ class SummaryStats:
     trials: int = 0
     sponsors: int = 0
     countries: int = 0
+    #: quads the summary graph gained (negative: lost), when a refresh of a stored graph
+    #: followed them; ``None`` for a new store's
+    change: int | None = None
 
 
 # -- reading ---------------------------------------------------------------------------------------
@@ -304,17 +308,16 @@ def refresh(
     if not db.contains_named_graph(graph) or len(keys) > FULL_REFRESH:
         return rebuild(db)
     if not keys:
-        return SummaryStats()
+        return SummaryStats(change=0)
     names = [ids.record_graph(*_split(key)) for key in keys]
     touched = _Touched()
     touched.add(db, names)
     if before is not None:
         touched.add(before, names)
     rows = ox_rows(db)
-    emptied = _remove_condition_ids(db, touched.trials)
+    emptied, change = _remove_condition_ids(db, touched.trials)
     for node in touched.trials | touched.sponsors | touched.countries:
-        for quad in list(db.quads_for_pattern(to_ox(node), None, None, graph)):
-            db.remove(quad)
+        change -= _remove_all(db, db.quads_for_pattern(to_ox(node), None, None, graph))
     facts = trial_facts(rows, sorted(touched.trials))
     new = (
         trial_triples(facts)
@@ -322,46 +325,62 @@ def refresh(
         + country_triples(rows, sorted(touched.countries))
         + condition_triples(rows, facts, sorted(touched.trials))
     )
-    db.extend(graph_quads(new, URIRef(SUMMARY_GRAPH)))
-    _drop_rows_without_trials(db, emptied)
-    return SummaryStats(False, len(touched.trials), len(touched.sponsors), len(touched.countries))
+    # rows that stay hold some of these already: only the others count as gained
+    added = [q for q in dict.fromkeys(graph_quads(new, URIRef(SUMMARY_GRAPH))) if q not in db]
+    db.extend(added)
+    change += len(added) - _drop_rows_without_trials(db, emptied)
+    return SummaryStats(False, len(touched.trials), len(touched.sponsors), len(touched.countries), change)
+
+
+def _remove_all(db: ox.Store, quads: Iterable[Any]) -> int:
+    """Remove ``quads`` (read in full first); how many there were."""
+    gone = list(quads)
+    for quad in gone:
+        db.remove(quad)
+    return len(gone)
 
 
 _ROW_ID = to_ox(TG.summaryTrialId)
 
 
-def _remove_condition_ids(db: ox.Store, trials: Iterable[URIRef]) -> set[ox.NamedNode]:
+def _remove_condition_ids(db: ox.Store, trials: Iterable[URIRef]) -> tuple[set[ox.NamedNode], int]:
     """Take the ids of ``trials`` (as the summary graph holds them) out of every condition row;
-    the rows they were in."""
+    the rows they were in, and how many quads that removed."""
     graph = ox.NamedNode(SUMMARY_GRAPH)
     rows: set[ox.NamedNode] = set()
+    removed = 0
     for trial in trials:
         for held in list(db.quads_for_pattern(to_ox(trial), to_ox(TG.summaryId), None, graph)):
-            for quad in list(db.quads_for_pattern(None, _ROW_ID, held.object, graph)):
-                rows.add(quad.subject)  # type: ignore[arg-type]
-                db.remove(quad)
-    return rows
+            found = list(db.quads_for_pattern(None, _ROW_ID, held.object, graph))
+            rows.update(quad.subject for quad in found)  # type: ignore[misc]
+            removed += _remove_all(db, found)
+    return rows, -removed
 
 
-def _drop_rows_without_trials(db: ox.Store, rows: Iterable[ox.NamedNode]) -> None:
-    """Remove the condition rows that no trial is in any more."""
+def _drop_rows_without_trials(db: ox.Store, rows: Iterable[ox.NamedNode]) -> int:
+    """Remove the condition rows that no trial is in any more; how many quads that removed."""
     graph = ox.NamedNode(SUMMARY_GRAPH)
+    removed = 0
     for row in rows:
         if next(db.quads_for_pattern(row, _ROW_ID, None, graph), None) is None:
-            for quad in list(db.quads_for_pattern(row, None, None, graph)):
-                db.remove(quad)
+            removed += _remove_all(db, db.quads_for_pattern(row, None, None, graph))
+    return removed
 
 
 def rebuild(db: ox.Store) -> SummaryStats:
     """Compute the summary graph of ``db`` from scratch, in place of the one it holds."""
     triples = _everything(ox_rows(db), AS_OXIGRAPH)
     graph = ox.NamedNode(SUMMARY_GRAPH)
+    before = None
     if db.contains_named_graph(graph):
+        before = size(db, SUMMARY_GRAPH)
         db.remove_graph(graph)
     db.add_graph(graph)  # an empty store still has its (empty) summaries
     # a staging database, published atomically later: no transaction needed for this write
     db.bulk_extend(ox.Quad(s, p, o, graph) for s, p, o in triples)
-    return _stats(triples)
+    stats = _stats(triples)
+    stats.change = None if before is None else size(db, SUMMARY_GRAPH) - before
+    return stats
 
 
 def _complete(db: ox.Store, found: Collected) -> SummaryStats:

@@ -28,7 +28,7 @@ from graph.pipeline.run import build
 from graph.query.named import run
 from graph.sources import read_all
 from graph.store.base import Store
-from graph.store.layout import asserted_data, asserted_graph_names
+from graph.store.layout import asserted_data, asserted_graph_names, record_graph_filter
 from graph.store.registry import STORES, open_store, store_kind
 from graph.validate.fast.union import validate_store
 
@@ -87,6 +87,16 @@ def test_named_graphs_are_the_three_records(store: Store) -> None:
     names = {g.value for g in store.reader().named_graphs()}
     assert {GRAPH + t for t in TRIALS} <= names
     assert "https://w3id.org/trialgraph/graph/ledger" in names
+
+
+def test_the_record_graph_filter_keeps_the_records_graphs_and_no_other(store: Store) -> None:
+    """The store holds the ledger, the summaries, the ontology and the reasoner's graphs beside
+    the three records' graphs: a query filtered with :func:`record_graph_filter` sees only the
+    records'."""
+    query = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({record_graph_filter('g')}) }}"
+    everything = {g.value for g in store.reader().named_graphs()}
+    assert len(everything) > len(TRIALS) + 3  # the store's own graphs are there to be left out
+    assert {row[0].value for row in store.reader().query(query)} == {GRAPH + t for t in TRIALS}
 
 
 def test_pattern_reads_and_counts(store: Store) -> None:

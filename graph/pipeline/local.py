@@ -7,7 +7,8 @@ inferences and summaries in one atomic write.
   maintained incrementally (:mod:`graph.pipeline.refresh`).
 
 The store's size (quads and trials, kept in the ledger) is counted once after a full load, else
-followed graph by graph and trial by trial."""
+followed graph by graph and trial by trial: the few graphs a refresh touches are counted before
+and after, and the ledger and the summaries, the large shared graphs, report their own change."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from graph.reason.full import finish_full, recompute
 from graph.reason.graphs import is_current, replace_graph
 from graph.store.base import Store, Writer
 from graph.store.bulkload import StreamingLoader
-from graph.store.layout import LEDGER_GRAPH, STATE_GRAPH, SUPPORT_GRAPH, is_record_graph
+from graph.store.layout import STATE_GRAPH, SUPPORT_GRAPH, is_record_graph
 from graph.summary_rows import Collected
 from graph.validate.quarantine import update_quarantine
 
@@ -57,7 +58,8 @@ def _fill(store: Store, w: Writer, db: ox.Store, second: SecondPass) -> None:
     previous = ledger.read_totals(db)
     sizes = ledger.Sizes(db)
     if incremental:
-        sizes.touch(LEDGER_GRAPH, INFERRED_GRAPH, SUPPORT_GRAPH, QUARANTINE_GRAPH, STATE_GRAPH, SUMMARY_GRAPH)
+        # the ledger and the summaries report their own change (counting them costs most)
+        sizes.touch(INFERRED_GRAPH, SUPPORT_GRAPH, QUARANTINE_GRAPH, STATE_GRAPH)
     loader = StreamingLoader(db)
     places = Places()
     changed: dict[str, Outcome] = {}
@@ -90,7 +92,7 @@ def _fill(store: Store, w: Writer, db: ox.Store, second: SecondPass) -> None:
     finally:
         loader.stop()
     if stored_records or incremental:
-        ledger.write(db, outcomes.entries)
+        sizes.add(ledger.write(db, outcomes.entries))
     if outcomes.changed:
         update_quarantine(store, w, outcomes.quarantine, outcomes.cleared)
     progress("reasoning", 0, None)
@@ -103,10 +105,11 @@ def _fill(store: Store, w: Writer, db: ox.Store, second: SecondPass) -> None:
         replace_graph(db, ONTOLOGY_GRAPH, onto)
         report.reasoning = finish_full(db, reasoner, places.resolve())
         report.reasoning.inferred = report.inferred_quads + report.reasoning.cross_record
-    summaries.refresh(db, store.reader(), report.loaded, rows)
-    ledger.drop_totals(db)
+    summary = summaries.refresh(db, store.reader(), report.loaded, rows)
+    sizes.add(-ledger.drop_totals(db))
     # counted once after a full load, else followed graph by graph and trial by trial
-    if incremental and previous is not None:
+    if incremental and previous is not None and summary.change is not None:
+        sizes.add(summary.change)
         totals = ledger.Totals(sizes.total(previous.quads) + ledger.Totals.OWN, previous.trials + trials)
     elif not stored_records and reasoner is not None:  # a fresh store: what was loaded, and what came after
         after = (

@@ -54,6 +54,15 @@ def is_record_graph(name: URIRef | str) -> bool:
     return text.startswith(GRAPH_NS) and text not in SPECIAL_GRAPHS and not is_reasoner_graph(text)
 
 
+def record_graph_filter(var: str) -> str:
+    """A SPARQL expression that holds when ``?var`` names a source record's graph
+    (:func:`is_record_graph`), for queries that read the records' graphs and no other."""
+    own = ", ".join(f"<{g}>" for g in sorted(SPECIAL_GRAPHS | {INFERRED_GRAPH}))
+    return (
+        f'STRSTARTS(STR(?{var}), "{GRAPH_NS}") && ?{var} NOT IN ({own}) && !STRSTARTS(STR(?{var}), "{INFERRED_GRAPH}/")'
+    )
+
+
 def _suffix(record: str) -> str:
     if record.startswith(GRAPH_NS):
         return record[len(GRAPH_NS) :]

@@ -152,9 +152,16 @@ def read_totals(db: QuadReader) -> Totals | None:
     return None
 
 
-def drop_totals(db: ox.Store) -> None:
-    for q in list(db.quads_for_pattern(_STORE, None, None, _GRAPH)):
+def drop_totals(db: ox.Store) -> int:
+    """Remove the recorded totals; how many quads that removed."""
+    return _remove(db, _STORE)
+
+
+def _remove(db: ox.Store, subject: Any) -> int:
+    gone = list(db.quads_for_pattern(subject, None, None, _GRAPH))
+    for q in gone:
         db.remove(q)
+    return len(gone)
 
 
 def put_totals(db: ox.Store, totals: Totals) -> None:
@@ -169,29 +176,39 @@ def totals_graph(totals: Totals) -> Any:
 
 class Sizes:
     """The store's size after a write that touched a few graphs: the size the last build
-    recorded, plus the change of each touched graph (counted before and after)."""
+    recorded, plus the change of each touched graph (counted before and after), plus the
+    changes that the writers of the large shared graphs (the ledger, the summaries) reported
+    themselves (:meth:`add`), which spares counting those graphs twice."""
 
     def __init__(self, db: ox.Store) -> None:
         self.db = db
         self.before: dict[str, int] = {}
+        self.reported = 0
 
     def touch(self, *graphs: str) -> None:
         for g in graphs:
             if g not in self.before:
                 self.before[g] = size(self.db, g)
 
+    def add(self, change: int) -> None:
+        """Quads a write added (negative: removed) in a graph that was not counted (:meth:`touch`)."""
+        self.reported += change
+
     def total(self, previous: int) -> int:
-        return previous + sum(size(self.db, g) - n for g, n in self.before.items())
+        return previous + self.reported + sum(size(self.db, g) - n for g, n in self.before.items())
 
 
-def write(db: ox.Store, entries: Mapping[str, Entry | None]) -> None:
-    """Replace the entries of some records (``None`` drops a record's entry)."""
+def write(db: ox.Store, entries: Mapping[str, Entry | None]) -> int:
+    """Replace the entries of some records (``None`` drops a record's entry); how many quads
+    the ledger gained (negative: lost)."""
+    change = 0
     for name, entry in entries.items():
-        subject = ox.NamedNode(name)
-        for q in list(db.quads_for_pattern(subject, None, None, _GRAPH)):
-            db.remove(q)
+        change -= _remove(db, ox.NamedNode(name))
         if entry is not None:
-            db.extend(entry.quads(name))
+            quads = list(entry.quads(name))  # one quad per field: never the same one twice
+            db.extend(quads)
+            change += len(quads)
+    return change
 
 
 def nquads(entries: Mapping[str, Entry]) -> bytes:

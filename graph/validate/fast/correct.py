@@ -11,6 +11,8 @@ from typing import Any
 from rdflib import RDF, Literal
 from rdflib.term import Node
 
+from graph.sparql import with_values
+from graph.store.layout import is_record_graph, record_graph_filter
 from graph.validate.fast.chunks import OxConverter, StoreChunk, TextTerms, chunk_rows
 from graph.validate.fast.evaluate import Context, validate_shape
 from graph.validate.fast.index import Triple, View
@@ -85,7 +87,7 @@ def correct_divergent(
     a predicate whose values are checked against a nested shape).  Their findings replace the
     per-chunk ones.  Returns the findings and the number of nodes evaluated again."""
     retyped = fold.retyped
-    region = _Region(store, {u.key for o in fold.outs for u in o.units}, plan.deep)
+    region = _Region(store, plan.deep)  # the folded chunks hold every record graph of the store
     nodes = region.resolve(fold)
     redo = set(nodes)
     for node in list(nodes):
@@ -107,14 +109,16 @@ def correct_divergent(
     return [f for f in findings if term_hash(f[0]) not in redo_hashes] + fresh, len(redo)
 
 
+_VALUES = f"SELECT DISTINCT ?p ?o WHERE {{ GRAPH ?g {{ ?node ?p ?o }} FILTER({record_graph_filter('g')}) }}"
+
+
 class _Region:
     """What the source-record graphs of a store say about a few nodes, read node by node."""
 
-    def __init__(self, store: Any, graphs: set[str], deep: frozenset[Node]) -> None:
+    def __init__(self, store: Any, deep: frozenset[Node]) -> None:
         import pyoxigraph as ox
 
         self.db = store.reader()
-        self.graphs = graphs
         self.deep = deep
         self.conv = OxConverter()
         self.ox = ox
@@ -129,8 +133,14 @@ class _Region:
         for q in self.db.quads_for_pattern(
             None if s is None else to_ox(s), None if p is None else to_ox(p), None if o is None else to_ox(o), None
         ):
-            if q.graph_name.value in self.graphs:
+            if is_record_graph(q.graph_name.value):
                 yield q
+
+    def _values(self, node: Node) -> set[tuple[Any, Any]]:
+        """The distinct (predicate, value) pairs the record graphs give ``node``, made distinct by
+        the store: a shared node (a placebo, a country) has a triple in thousands of records."""
+        text = with_values(_VALUES, {"node": node})
+        return {(row[0], row[1]) for row in self.db.query(text)}
 
     def resolve(self, fold: ChunkFold) -> list[Node]:
         """The nodes behind the divergent hashes, read again from a chunk that holds each."""
@@ -167,8 +177,7 @@ class _Region:
         if self.done.get(node, -1) >= depth:
             return
         self.done[node] = depth
-        distinct = {(q.predicate, q.object) for q in self._quads(node, None, None)}  # once per term
-        for p, o in {(self.term(p), self.term(o)) for p, o in distinct}:
+        for p, o in {(self.term(p), self.term(o)) for p, o in self._values(node)}:
             self.triples[(node, p, o)] = None
             if isinstance(o, Literal):
                 continue
