@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,13 +33,14 @@ from graph.pipeline.assign import assign_identity
 from graph.store.layout import asserted_graph_names
 from graph.store.local import OxigraphStore
 from graph.validate.check import _plain, check_store
+from graph.validate.fast.kept import Kept
 from graph.validate.fast.records import validate_records
 from graph.validate.fast.terms import text_term
 from graph.validate.fast.union import validate_store, validate_union
 from graph.validate.gates import gate_issues
 from graph.validate.plain import validate_graph, validate_units_plain
 from graph.validate.render import RENDERERS, render, render_github, render_json, render_junit, render_text
-from graph.validate.report import Issue, Report
+from graph.validate.report import Finding, Issue, Report
 from graph.validate.shapes import shapes_graph
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -626,6 +628,26 @@ def test_kept_results_give_the_report_of_a_full_validation(
         assert kept.issues == full.issues == _plain(store, SHAPES)[0]
         assert kept.trials == full.trials and kept.records == full.records
         assert kept.records_read == 0 and full.records_read == full.records  # nothing was read again
+
+
+def test_kept_results_read_back_as_written() -> None:
+    """What the ledger keeps of a record comes back the same: a described node's digest (full
+    and types), a node the record only points at (an empty digest, stored as the node alone), a
+    node it only mentions; and nothing comes back for other shapes."""
+    kept = Kept(
+        findings=[(URIRef("https://example.org/t1"), Finding("violation", "title", "", "r", "m", "f"))],
+        digests={11: (5, 7), -22: (0, 0), 33: (9, 0)},
+        mentions=struct.pack("<3q", 11, -22, 44),
+        owner=("NCT01", "a.json"),
+        timed={11},
+    )
+    back = Kept.loads(kept.dumps("shapes-1"), "shapes-1")
+    assert back is not None
+    assert back.digests == {11: (5, 7), -22: (0, 0), 33: (9, 0)}
+    # every node with a digest counts as mentioned, and so does the one only mentioned
+    assert sorted(struct.unpack(f"<{len(back.mentions) // 8}q", back.mentions)) == [-22, 11, 33, 44]
+    assert back.findings == kept.findings and back.owner == ("NCT01", "a.json") and back.timed == {11}
+    assert Kept.loads(kept.dumps("shapes-1"), "shapes-2") is None
 
 
 def test_kept_results_of_other_shapes_are_not_used(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ class ChunkOut:
 
 
 #: Bumped whenever what :class:`Kept` holds, or how, changes: kept results are then ignored.
-KEPT_VERSION = 2
+KEPT_VERSION = 3
 
 
 @dataclass
@@ -90,15 +90,18 @@ class Kept:
 
     def dumps(self, shapes: str) -> str:
         """As stored in the ledger: JSON, the digests packed (sorted, so that two builds of the
-        same record write the same text)."""
+        same record write the same text).  About half the nodes a record has a digest for are
+        only pointed at (values of the predicates the shapes read): their digest is empty, and
+        they are stored as the node alone (``zero``), a third of the room."""
         import base64
         import json
         import struct
 
-        keys = sorted(self.digests)
+        keys = sorted(k for k, d in self.digests.items() if d != _EMPTY)
         packed = struct.pack("<" + "qQQ" * len(keys), *(v for k in keys for v in (k, *self.digests[k])))
+        zero = sorted(k for k, d in self.digests.items() if d == _EMPTY)
         mentions = struct.unpack(f"<{len(self.mentions) // 8}q", self.mentions)
-        extra = sorted(set(mentions) - set(keys))
+        extra = sorted(set(mentions) - set(self.digests))
         doc = {
             "v": KEPT_VERSION,
             "shapes": shapes,
@@ -109,6 +112,7 @@ class Kept:
                 for n, f in self.findings
             ),
             "digests": base64.b64encode(packed).decode("ascii"),
+            "zero": base64.b64encode(struct.pack(f"<{len(zero)}q", *zero)).decode("ascii"),
             "mentions": base64.b64encode(struct.pack(f"<{len(extra)}q", *extra)).decode("ascii"),
         }
         return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
@@ -135,7 +139,9 @@ class Kept:
         values = struct.unpack("<" + "qQQ" * (len(raw) // 24), raw)
         keys = values[0::3]
         digests = dict(zip(keys, zip(values[1::3], values[2::3], strict=True), strict=True))
-        mentions = base64.b64decode(doc["mentions"]) + struct.pack(f"<{len(keys)}q", *keys)
+        zero = base64.b64decode(doc["zero"])
+        digests.update(dict.fromkeys(struct.unpack(f"<{len(zero) // 8}q", zero), _EMPTY))
+        mentions = base64.b64decode(doc["mentions"]) + struct.pack(f"<{len(keys)}q", *keys) + zero
         findings = [(text_term(row[0]), Finding(*row[1:])) for row in doc["findings"]]
         trial, source = doc["owner"]
         return cls(findings, digests, mentions, (trial, source), set(doc["timed"]))
@@ -197,7 +203,7 @@ def _record_digests(
             objects.add(ho)
     digests = {h: (d or 1, types.get(h, 0)) for h, d in full.items()}
     for h in objects:
-        digests.setdefault(h, (0, 0))
+        digests.setdefault(h, _EMPTY)
     return digests, mentions, times
 
 
@@ -210,3 +216,5 @@ LOAD_TIME_TOKEN = f"<{_LOAD_TIME}>"
 _LOAD_TIME_HASH = term_hash(_LOAD_TIME)
 ANY_TIME = term_hash(Literal("any time"))
 HASH_MASK = 0xFFFFFFFFFFFFFFFF
+#: The digest of a node a record only points at (it says nothing about the node itself).
+_EMPTY = (0, 0)
