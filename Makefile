@@ -40,6 +40,7 @@ chromium:
 
 lint: install-test
 	$(BIN)/ruff check graph tests bench
+	$(BIN)/ruff format --check graph tests bench
 	$(BIN)/mypy
 
 bench: install-test

@@ -315,7 +315,8 @@ def refresh(
     if before is not None:
         touched.add(before, names)
     rows = ox_rows(db)
-    emptied, change = _remove_condition_ids(db, touched.trials)
+    emptied, removed = _remove_condition_ids(db, touched.trials)
+    change = -removed
     for node in touched.trials | touched.sponsors | touched.countries:
         change -= _remove_all(db, db.quads_for_pattern(to_ox(node), None, None, graph))
     facts = trial_facts(rows, sorted(touched.trials))
@@ -354,7 +355,7 @@ def _remove_condition_ids(db: ox.Store, trials: Iterable[URIRef]) -> tuple[set[o
             found = list(db.quads_for_pattern(None, _ROW_ID, held.object, graph))
             rows.update(quad.subject for quad in found)  # type: ignore[misc]
             removed += _remove_all(db, found)
-    return rows, -removed
+    return rows, removed
 
 
 def _drop_rows_without_trials(db: ox.Store, rows: Iterable[ox.NamedNode]) -> int:

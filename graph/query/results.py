@@ -302,10 +302,7 @@ def offers(*, boolean: bool = False) -> dict[str, str]:
     """What content negotiation offers for a SELECT (or, ``boolean``, an ASK): each media type a
     client may ask for -> the media type of the writer that answers it."""
     return {
-        asked: w.media
-        for w in RESULT_WRITERS.values()
-        if w.boolean or not boolean
-        for asked in (w.media, *w.aliases)
+        asked: w.media for w in RESULT_WRITERS.values() if w.boolean or not boolean for asked in (w.media, *w.aliases)
     }
 
 

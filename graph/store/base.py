@@ -87,5 +87,3 @@ class Writer(Protocol):
         reasoner write into in place.  ``None`` when the store stages graph by graph (a remote
         store): the caller then writes whole graphs with the calls above."""
         ...
-
-
