@@ -47,7 +47,7 @@ from graph.errors import StoreError
 from graph.namespace import TG
 from graph.sparql import internal_query, value_token, with_tokens, with_values
 from graph.store.base import QuadReader, Store
-from graph.store.ledger import size
+from graph.store.ledger import remove_all, size
 from graph.store.terms import convert_result, graph_quads, to_ox
 from graph.summary_rows import AS_OXIGRAPH, AS_RDFLIB, CONDITION_LINKS, Collected, Facts, Make
 
@@ -318,7 +318,7 @@ def refresh(
     emptied, removed = _remove_condition_ids(db, touched.trials)
     change = -removed
     for node in touched.trials | touched.sponsors | touched.countries:
-        change -= _remove_all(db, db.quads_for_pattern(to_ox(node), None, None, graph))
+        change -= remove_all(db, db.quads_for_pattern(to_ox(node), None, None, graph))
     facts = trial_facts(rows, sorted(touched.trials))
     new = (
         trial_triples(facts)
@@ -331,14 +331,6 @@ def refresh(
     db.extend(added)
     change += len(added) - _drop_rows_without_trials(db, emptied)
     return SummaryStats(False, len(touched.trials), len(touched.sponsors), len(touched.countries), change)
-
-
-def _remove_all(db: ox.Store, quads: Iterable[Any]) -> int:
-    """Remove ``quads`` (read in full first); how many there were."""
-    gone = list(quads)
-    for quad in gone:
-        db.remove(quad)
-    return len(gone)
 
 
 _ROW_ID = to_ox(TG.summaryTrialId)
@@ -354,7 +346,7 @@ def _remove_condition_ids(db: ox.Store, trials: Iterable[URIRef]) -> tuple[set[o
         for held in list(db.quads_for_pattern(to_ox(trial), to_ox(TG.summaryId), None, graph)):
             found = list(db.quads_for_pattern(None, _ROW_ID, held.object, graph))
             rows.update(quad.subject for quad in found)  # type: ignore[misc]
-            removed += _remove_all(db, found)
+            removed += remove_all(db, found)
     return rows, removed
 
 
@@ -364,7 +356,7 @@ def _drop_rows_without_trials(db: ox.Store, rows: Iterable[ox.NamedNode]) -> int
     removed = 0
     for row in rows:
         if next(db.quads_for_pattern(row, _ROW_ID, None, graph), None) is None:
-            removed += _remove_all(db, db.quads_for_pattern(row, None, None, graph))
+            removed += remove_all(db, db.quads_for_pattern(row, None, None, graph))
     return removed
 
 

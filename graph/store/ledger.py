@@ -154,11 +154,13 @@ def read_totals(db: QuadReader) -> Totals | None:
 
 def drop_totals(db: ox.Store) -> int:
     """Remove the recorded totals; how many quads that removed."""
-    return _remove(db, _STORE)
+    return remove_all(db, db.quads_for_pattern(_STORE, None, None, _GRAPH))
 
 
-def _remove(db: ox.Store, subject: Any) -> int:
-    gone = list(db.quads_for_pattern(subject, None, None, _GRAPH))
+def remove_all(db: ox.Store, quads: Iterable[Any]) -> int:
+    """Remove ``quads`` (read in full first, so that a pattern's iterator may be passed); how
+    many there were.  For writers that report their change in size (:meth:`Sizes.add`)."""
+    gone = list(quads)
     for q in gone:
         db.remove(q)
     return len(gone)
@@ -203,7 +205,7 @@ def write(db: ox.Store, entries: Mapping[str, Entry | None]) -> int:
     the ledger gained (negative: lost)."""
     change = 0
     for name, entry in entries.items():
-        change -= _remove(db, ox.NamedNode(name))
+        change -= remove_all(db, db.quads_for_pattern(ox.NamedNode(name), None, None, _GRAPH))
         if entry is not None:
             quads = list(entry.quads(name))  # one quad per field: never the same one twice
             db.extend(quads)
