@@ -33,7 +33,8 @@ from graph.pipeline.assign import assign_identity
 from graph.store.layout import asserted_graph_names
 from graph.store.local import OxigraphStore
 from graph.validate.check import _plain, check_store
-from graph.validate.fast.kept import Kept
+from graph.validate.fast.correct import ChunkFold
+from graph.validate.fast.kept import ChunkOut, Digests, Kept
 from graph.validate.fast.records import validate_records
 from graph.validate.fast.terms import text_term
 from graph.validate.fast.union import validate_store, validate_union
@@ -230,6 +231,12 @@ def test_a_registry_id_shared_by_two_trials_is_a_gate_violation() -> None:
         ("NCT00000002", "two.yaml", "violation"),
     }
     assert all("identifier=2016-001902-40" in i.value for i in shared)
+    # the whole validation runs the gates beside the shapes, and reports the same rows
+    report, _trials = check_store(store)
+    assert {(i.trial, i.rule) for i in report.issues if i.rule.startswith("qc/")} == {
+        ("NCT00000001", "qc/shared-registry-id-violation"),
+        ("NCT00000002", "qc/shared-registry-id-violation"),
+    }
 
 
 def test_a_participation_no_trial_links_to_is_a_gate_violation(seed_store: OxigraphStore) -> None:
@@ -636,18 +643,39 @@ def test_kept_results_read_back_as_written() -> None:
     node it only mentions; and nothing comes back for other shapes."""
     kept = Kept(
         findings=[(URIRef("https://example.org/t1"), Finding("violation", "title", "", "r", "m", "f"))],
-        digests={11: (5, 7), -22: (0, 0), 33: (9, 0)},
+        digests=Digests([11, -22, 33], [5, 0, 9], [7, 0, 0]),
         mentions=struct.pack("<3q", 11, -22, 44),
         owner=("NCT01", "a.json"),
         timed={11},
     )
     back = Kept.loads(kept.dumps("shapes-1"), "shapes-1")
     assert back is not None
-    assert back.digests == {11: (5, 7), -22: (0, 0), 33: (9, 0)}
+    assert back.digests.as_dict() == {11: (5, 7), -22: (0, 0), 33: (9, 0)}
     # every node with a digest counts as mentioned, and so does the one only mentioned
     assert sorted(struct.unpack(f"<{len(back.mentions) // 8}q", back.mentions)) == [-22, 11, 33, 44]
     assert back.findings == kept.findings and back.owner == ("NCT01", "a.json") and back.timed == {11}
     assert Kept.loads(kept.dumps("shapes-1"), "shapes-2") is None
+
+
+def test_chunk_fold_finds_the_nodes_that_chunks_describe_differently() -> None:
+    """Digests folded chunk by chunk: a node is divergent from the first chunk that describes it
+    otherwise than the chunks before (also when one only pointed at it), retyped when its types
+    differ; a node two chunks give a load time is divergent whatever the times."""
+    fold = ChunkFold()
+    chunks = [
+        # node 1 described, node 2 only pointed at, node 3 described with no types
+        (Digests([1, 2, 3], [5, 0, 9], [7, 0, 0]), {4}),
+        # node 1 the same; node 2 described here; node 3's types differ
+        (Digests([1, 2, 3], [5, 4, 9], [7, 0, 1]), set()),
+        # node 1's triples differ, its types do not; node 3 as the first chunk had it
+        (Digests([1, 3], [6, 9], [7, 0]), {4}),
+    ]
+    for digests, timed in chunks:
+        fold.add(ChunkOut([], digests, [], {}, b"", timed))
+    assert fold.divergent == {1, 2, 3, 4}
+    assert fold.retyped == {3}
+    assert fold.where == {2: 1, 3: 1, 1: 2, 4: 2}
+    assert all(out.digests.keys == () for out in fold.outs)  # dropped once folded
 
 
 def test_kept_results_of_other_shapes_are_not_used(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import shutil
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -75,6 +76,14 @@ def _handle(folder: Path, read_only: bool) -> ox.Store:
 def _release(folder: Path) -> None:
     for ro in (False, True):
         _HANDLES.pop((str(folder.resolve()), ro), None)
+
+
+def _held_elsewhere(handle: ox.Store) -> bool:
+    """Whether something besides the caller's one variable refers to a database handle: then
+    only a collection (of the reference cycles holding it) may close it when that variable goes.
+    Otherwise it closes as the variable goes, and no collection is needed (a full collection
+    took 50 ms of a 1.6-second refresh, twice)."""
+    return sys.getrefcount(handle) > 3  # the caller's variable, this argument, getrefcount's own
 
 
 class OxigraphStore:
@@ -172,8 +181,10 @@ class OxigraphStore:
             yield writer
             new.flush()
             writer._staged = None  # type: ignore[assignment]
+            shared = _held_elsewhere(new)
             del new, writer
-            gc.collect()
+            if shared:  # the handle must be closed before the published folder is opened again
+                gc.collect()
         except BaseException:
             writer_ref = locals().get("writer")
             if writer_ref is not None:
@@ -183,10 +194,12 @@ class OxigraphStore:
             shutil.rmtree(staging_dir, ignore_errors=True)
             raise
         disk.publish(self.root, staging_dir)
-        self._db = None
+        previous, self._db = self._db, None
         if old is not None:
             _release(old)
-        gc.collect()
+        if previous is not None and _held_elsewhere(previous):
+            gc.collect()
+        del previous
         if old is not None and old != staging_dir:
             shutil.rmtree(old, ignore_errors=True)
         self._open_current()

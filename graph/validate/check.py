@@ -12,6 +12,7 @@ records that builds quarantined, in one report; and the part of a report a ``--s
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from graph.store.base import Store
@@ -55,16 +56,23 @@ def check_store(
         trials = sorted({i.trial for i in q_issues})
         report.checked_trials = len(trials)
         return report, trials
-    shapes = shapes_graph(extra_shapes)
-    if engine == "fast":
-        from graph.validate.fast.union import validate_store
+    # the gates are queries the store answers on its own threads: they run while the shapes are
+    # checked in Python (a quarter of a re-validation's time when they ran one after the other)
+    pool = ThreadPoolExecutor(1, thread_name_prefix="qc-gates")
+    gates = pool.submit(gate_issues, store)
+    try:
+        shapes = shapes_graph(extra_shapes)
+        if engine == "fast":
+            from graph.validate.fast.union import validate_store
 
-        result = validate_store(store, shapes=shapes, workers=workers)
-        shape_issues, trials = result.issues, result.trials
-    else:
-        shape_issues, trials = _plain(store, shapes)
+            result = validate_store(store, shapes=shapes, workers=workers)
+            shape_issues, trials = result.issues, result.trials
+        else:
+            shape_issues, trials = _plain(store, shapes)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     report.issues.extend(shape_issues)
-    report.issues.extend(gate_issues(store))
+    report.issues.extend(gates.result())
     report.issues = sorted_issues(report.issues)
     report.checked_trials = len(trials)
     return report, trials

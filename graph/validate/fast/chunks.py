@@ -16,7 +16,7 @@ from graph.processes import no_full_gc
 from graph.sparql import internal_query, with_tokens
 from graph.validate.fast.evaluate import Context, evaluate
 from graph.validate.fast.index import View, put_triple
-from graph.validate.fast.kept import ANY_TIME, HASH_MASK, LOAD_TIME_TOKEN, ChunkOut, Unit
+from graph.validate.fast.kept import ANY_TIME, HASH_MASK, LOAD_TIME_TOKEN, ChunkOut, Digests, Unit
 from graph.validate.fast.plan import Plan
 from graph.validate.fast.records import STATE, finding_of
 from graph.validate.fast.terms import TYPE_HASH, from_ox, term_token, text_term
@@ -147,14 +147,8 @@ class StoreChunk:
     def view(self, hierarchy: Iterable[tuple[Node, Node]] | None) -> View:
         return View.from_index(self.out, self.by_pred, hierarchy)
 
-    def digests(self) -> dict[int, tuple[int, int]]:
-        """Node hash -> (digest of the node's own triples, digest of its types): order-free sums
-        of triple hashes; (0, 0) for a node that is only an object here."""
-        types = self.types
-        final = {h: (d or 1, types.get(h, 0)) for h, d in self.full.items()}
-        for h in self.objects:
-            final.setdefault(h, (0, 0))
-        return final
+    def digests(self) -> Digests:
+        return Digests.of(self.full, self.types, self.objects)
 
 
 def _target_predicates(plan: Plan) -> set[Node]:

@@ -16,7 +16,7 @@ from graph.store.layout import is_record_graph, record_graph_filter
 from graph.validate.fast.chunks import OxConverter, StoreChunk, TextTerms, chunk_rows
 from graph.validate.fast.evaluate import Context, validate_shape
 from graph.validate.fast.index import Triple, View
-from graph.validate.fast.kept import ChunkOut
+from graph.validate.fast.kept import NO_DIGESTS, ChunkOut
 from graph.validate.fast.plan import Plan, Targets
 from graph.validate.fast.records import finding_of
 from graph.validate.fast.terms import term_hash
@@ -29,6 +29,7 @@ class ChunkFold:
 
     def __init__(self) -> None:
         self.outs: list[ChunkOut] = []
+        #: node hash -> the first digest of its triples and of its types
         self.seen: dict[int, tuple[int, int]] = {}
         self.divergent: set[int] = set()
         self.retyped: set[int] = set()
@@ -53,7 +54,6 @@ class ChunkFold:
         return found
 
     def add(self, out: ChunkOut) -> None:
-        seen = self.seen
         index = len(self.outs)
         if out.mentions is None:
             self.complete = False
@@ -61,14 +61,16 @@ class ChunkFold:
             if self.timed.setdefault(h, index) != index:
                 self.divergent.add(h)
                 self.where.setdefault(h, index)
-        for h, d in out.digests.items():
+        keys, full, types = out.digests
+        seen = self.seen
+        for h, d in zip(keys, zip(full, types, strict=True), strict=True):
             prev = seen.setdefault(h, d)
             if prev != d:
                 self.divergent.add(h)
                 self.where.setdefault(h, index)
                 if prev[1] != d[1]:
                     self.retyped.add(h)
-        out.digests = {}
+        out.digests = NO_DIGESTS
         self.outs.append(out)
 
 
