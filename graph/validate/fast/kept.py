@@ -44,9 +44,6 @@ class Digests(NamedTuple):
         zeros = [0] * len(pointed)
         return cls([*full, *pointed], [d or 1 for d in full.values()] + zeros, [types.get(h, 0) for h in full] + zeros)
 
-    def as_dict(self) -> dict[int, tuple[int, int]]:
-        return dict(zip(self.keys, zip(self.full, self.types, strict=True), strict=True))
-
 
 NO_DIGESTS = Digests((), (), ())
 
