@@ -7,8 +7,9 @@ inferences and summaries in one atomic write.
   maintained incrementally (:mod:`graph.pipeline.refresh`).
 
 The store's size (quads and trials, kept in the ledger) is counted once after a full load, else
-followed graph by graph and trial by trial: the few graphs a refresh touches are counted before
-and after, and the ledger and the summaries, the large shared graphs, report their own change."""
+followed graph by graph and trial by trial: the shared inferred graphs and the quarantine are
+counted before and after, and the others report their own change (the changed records' graphs,
+the ledger and the summaries)."""
 
 from __future__ import annotations
 

@@ -39,8 +39,10 @@ def refresh_records(
     scratch.bulk_load(b"".join(out.nquads for out in changed.values()), format=ox.RdfFormat.N_QUADS)
     old: dict[str, RecordState] = {}
     new: dict[str, RecordState | None] = {}
-    for name in changed:
-        sizes.touch(name, inferred_graph_of(name), support_graph_of(name))
+    # the records' graphs are read or written whole, or changed by a difference: their change
+    # in size is known without counting them (the inferences only move triples between a
+    # record's inferred and support graphs, which never share one)
+    change = 0
     for name, out in changed.items():
         fresh = RecordState.read(scratch, name)
         entry = stored.get(name)
@@ -52,7 +54,9 @@ def refresh_records(
             before = RecordState.read(db, name)
             drop(db, name)
             fresh.write(db, name)
+        change += fresh.size() - before.size()
         old[name], new[name] = before, fresh
+    sizes.add(change)
     stats = refresh(db, reasoner, old, new)
     stats.seconds = time.perf_counter() - started
     return stats, _trial_change(db, old, new)

@@ -56,6 +56,10 @@ class RecordState:
         yield from self.inferred
         yield from self.hidden
 
+    def size(self) -> int:
+        """The quads of the three graphs (each list holds a graph's triples once)."""
+        return len(self.asserted) + len(self.inferred) + len(self.hidden)
+
     @classmethod
     def read(cls, db: ox.Store, name: str, *, own_only: bool = False) -> RecordState:
         """A record's graphs as stored (``own_only``: its own graph, not its inferences)."""

@@ -179,8 +179,9 @@ def totals_graph(totals: Totals) -> Any:
 class Sizes:
     """The store's size after a write that touched a few graphs: the size the last build
     recorded, plus the change of each touched graph (counted before and after), plus the
-    changes that the writers of the large shared graphs (the ledger, the summaries) reported
-    themselves (:meth:`add`), which spares counting those graphs twice."""
+    changes that writers reported themselves (:meth:`add`): those of the large shared graphs
+    (the ledger, the summaries), which spares counting them twice, and of the changed records'
+    graphs, which spares a count of each before and after."""
 
     def __init__(self, db: ox.Store) -> None:
         self.db = db
