@@ -64,6 +64,8 @@ SHARED_CTGOV = ROOT.parent / "shared" / "data" / "ctgov-v2"
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_SIZES = (5_000, 20_000, 100_000)
+#: Refreshes timed per row (the median is shown).
+REFRESH_RUNS = 3
 
 
 # -- the synthetic set ----------------------------------------------------------------------------
@@ -320,7 +322,7 @@ def raw_load(nquads: Path, work: Path) -> dict[str, Any]:
 
 
 def measure(
-    n: int, max_sites: int | None, refresh: int, work: Path, unsorted: bool = False, runs: int = 3
+    n: int, max_sites: int | None, refresh: int, work: Path, unsorted: bool = False, runs: int = REFRESH_RUNS
 ) -> dict[str, Any]:
     zip_path = write_set(work, n, max_sites)
     store = work / "store"
@@ -346,8 +348,9 @@ def measure(
 def refresh_runs(newer: Path, store: Path, work: Path, runs: int) -> dict[str, Any]:
     """The refresh of ``newer`` into ``store``, ``runs`` times: each but the last into a copy
     of the store as the build left it, the last into the store itself.  The figures are those of
-    the run with the median wall time, with every run's time in ``runs``: a refresh takes a
-    second or two, which the machine's other work moves by a third from one run to the next."""
+    the run with the median wall time (the faster middle one of an even number of runs), with
+    every run's time in ``runs``: a refresh takes a second or two, which the machine's other
+    work moves by a third from one run to the next."""
     timed = []
     for i in range(runs - 1):
         copy = work / f"store-refresh-{i}"
@@ -398,7 +401,7 @@ def unsorted_label(raw: dict[str, Any], build: dict[str, Any]) -> str:
 
 
 def refresh_label(ref: dict[str, Any], build: dict[str, Any]) -> str:
-    runs = ref.get("runs", [ref["seconds"]])
+    runs = ref["runs"]
     spread = f", median of {len(runs)}: {' / '.join(f'{r:.2f}' for r in runs)} s" if len(runs) > 1 else ""
     return (
         f"{ref['loaded']} newer in {ref['seconds']:.2f} s ({100 * ref['seconds'] / build['seconds']:.1f}%,"
@@ -414,8 +417,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--refresh-runs",
         type=int,
-        default=3,
-        help="refreshes timed, each but the last into a copy of the built store; the median is shown (default 3)",
+        default=REFRESH_RUNS,
+        help="refreshes timed, each but the last into a copy of the built store; the median is shown"
+        f" (default {REFRESH_RUNS})",
     )
     parser.add_argument("--json", action="store_true", help="also print each row as JSON")
     parser.add_argument(
