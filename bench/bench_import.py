@@ -19,7 +19,10 @@ For each size it prints one row:
   the ratio build / raw load (wall).  The dump is in Oxigraph's index order, which spares its load
   part of that compaction (docs/import.md, "Compaction after the bulk load"); ``--unsorted`` also
   times the load of the same lines shuffled, the order a build's records arrive in as far as the
-  store's hashed keys go;
+  store's hashed keys go; ``--floor`` also builds the set twice more, once keeping each result
+  of the workers on disk and once reading those results back instead of having them worked out:
+  the second is what the build costs when its workers' work costs nothing, the floor that more
+  cores could bring it down to (the reading of the zip, which workers also do, still counts);
 - **refresh**: a build of newer versions of ``--refresh`` studies (50) into the store just built,
   and its share of the full build: the median of ``--refresh-runs`` (3) runs, each but the last
   into a copy of that store, every run's time shown;
@@ -159,9 +162,14 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def child_build(zip_path: str, store_path: str) -> dict[str, Any]:
+def child_build(zip_path: str, store_path: str, record: str = "", replay: str = "") -> dict[str, Any]:
+    """A build; ``record``: each result of its workers is also kept in that folder; ``replay``:
+    the workers' results are read back from that folder instead of being worked out."""
     from graph.pipeline.run import build
     from graph.store.registry import open_store
+
+    if record or replay:
+        _recorded_results(Path(record or replay), replay=bool(replay))
 
     steps: dict[str, float] = {}
     current = {"step": "start", "since": time.perf_counter()}
@@ -191,6 +199,31 @@ def child_build(zip_path: str, store_path: str) -> dict[str, Any]:
         "mode": report.reasoning.mode if report.reasoning else None,
         "steps": {k: round(v, 1) for k, v in steps.items() if k != "end"},
     }
+
+
+def _recorded_results(folder: Path, *, replay: bool) -> None:
+    """The build's second pass records its workers' results in ``folder``, or replays them from
+    there: the replayed build is what the build costs when its workers' work costs nothing (the
+    parent's own work, the bulk load and the reading of the zip)."""
+    import pickle
+
+    import graph.pipeline.outcomes as outcomes
+
+    run_jobs = outcomes.run_jobs
+
+    def recording(jobs: list[Any], *args: Any) -> Iterator[Any]:
+        folder.mkdir(parents=True, exist_ok=True)
+        for i, result in enumerate(run_jobs(jobs, *args)):
+            if result.terms_file is not None:  # in the build's temporary folder, gone by the replay
+                result.terms_file = Path(shutil.copy(result.terms_file, folder))
+            (folder / f"{i:06d}.pickle").write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+            yield result
+
+    def replaying(jobs: list[Any], *_args: Any) -> Iterator[Any]:
+        for i in range(len(jobs)):
+            yield pickle.loads((folder / f"{i:06d}.pickle").read_bytes())
+
+    outcomes.run_jobs = replaying if replay else recording  # type: ignore[assignment]
 
 
 def child_dump(store_path: str, nquads: str) -> dict[str, Any]:
@@ -322,7 +355,13 @@ def raw_load(nquads: Path, work: Path) -> dict[str, Any]:
 
 
 def measure(
-    n: int, max_sites: int | None, refresh: int, work: Path, unsorted: bool = False, runs: int = REFRESH_RUNS
+    n: int,
+    max_sites: int | None,
+    refresh: int,
+    work: Path,
+    unsorted: bool = False,
+    runs: int = REFRESH_RUNS,
+    floor: bool = False,
 ) -> dict[str, Any]:
     zip_path = write_set(work, n, max_sites)
     store = work / "store"
@@ -337,6 +376,14 @@ def measure(
         raw["unsorted"] = raw_load(shuffled, work)
         shuffled.unlink()
     nquads.unlink()
+    if floor:
+        results = work / "results"
+        run_child("build", str(zip_path), str(work / "store-recorded"), str(results), "")
+        raw["floor"] = run_child("build", str(zip_path), str(work / "store-replayed"), "", str(results))
+        if raw["floor"]["quads"] != build["quads"]:
+            raise SystemExit(f"the replayed build wrote {raw['floor']['quads']:,} quads, the build {build['quads']:,}")
+        for scratch in (results, work / "store-recorded", work / "store-replayed"):
+            shutil.rmtree(scratch, ignore_errors=True)
     newer = work / "newer.zip"
     write_newer(zip_path, newer, refresh)
     again = refresh_runs(newer, store, work, runs)
@@ -381,7 +428,7 @@ def print_row(row: dict[str, Any]) -> None:
         f" | {b['quads']:,} quads ({b['inferred']:,} inferred) | {row['n'] / b['seconds']:.0f} studies/s,"
         f" {b['quads'] / b['seconds']:,.0f} quads/s | raw bulk_load {raw['seconds']:.1f} s wall,"
         f" {raw['cpu']:.1f} CPU s (flush {raw['flush']:.1f} s) | build/raw {b['seconds'] / raw['seconds']:.2f}x"
-        f"{unsorted_label(raw, b)}"
+        f"{unsorted_label(raw, b)}{floor_label(raw)}"
         f" | refresh {refresh_label(ref, b)} | validate {val['seconds']:.2f} s"
         f" ({100 * val['seconds'] / b['seconds']:.1f}%; QC gates {val['gates']:.2f} s; the command"
         f" {val['command']:.2f} s, {100 * val['command'] / b['seconds']:.1f}%) | load {row['load']:.1f}",
@@ -397,6 +444,16 @@ def unsorted_label(raw: dict[str, Any], build: dict[str, Any]) -> str:
     return (
         f" | raw bulk_load of the same quads shuffled {other['seconds']:.1f} s wall (flush {other['flush']:.1f} s),"
         f" build/raw {build['seconds'] / other['seconds']:.2f}x"
+    )
+
+
+def floor_label(raw: dict[str, Any]) -> str:
+    floor = raw.get("floor")
+    if floor is None:
+        return ""
+    return (
+        f" | the build with its workers' results replayed {floor['seconds']:.1f} s wall, {floor['cpu']:.1f} CPU s,"
+        f" {floor['seconds'] / raw['seconds']:.2f}x raw (steps {floor['steps']})"
     )
 
 
@@ -429,6 +486,12 @@ def main(argv: list[str] | None = None) -> int:
         " Oxigraph's index order, which spares that load part of RocksDB's compaction)",
     )
     parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also build once more recording the workers' results, and once replaying them: what the"
+        " build costs when its workers' work costs nothing",
+    )
+    parser.add_argument(
         "--keep",
         type=Path,
         help="keep each store (after the refresh) as KEEP/store-N, where bench_queries.py --work KEEP reuses it",
@@ -453,7 +516,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"synthetic studies from {len(templates)} real ones (--max-sites {args.max_sites})", flush=True)
     for n in (int(x) for x in args.sizes.split(",")):
         with tempfile.TemporaryDirectory(prefix="trialgraph-bench-", ignore_cleanup_errors=True) as tmp:
-            row = measure(n, args.max_sites, args.refresh, Path(tmp), args.unsorted, args.refresh_runs)
+            row = measure(n, args.max_sites, args.refresh, Path(tmp), args.unsorted, args.refresh_runs, args.floor)
             if args.keep is not None:
                 args.keep.mkdir(parents=True, exist_ok=True)
                 shutil.rmtree(args.keep / f"store-{n}", ignore_errors=True)
