@@ -69,7 +69,7 @@ def test_writing_after_the_load_failed_raises_instead_of_waiting(tmp_path: Path)
     def write() -> None:
         try:
             loader.add(b"not n-quads at all\n")
-            for _ in range(64):  # 64 batches of 256 KiB: far more than the queue holds
+            for _ in range(64):  # 64 batches of 392 KB: far more than the queue holds
                 loader.add(LINES[3].encode() * 4000)
         except BaseException as exc:
             outcome.append(exc)
