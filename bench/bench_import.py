@@ -376,12 +376,13 @@ def measure(
         raw["unsorted"] = raw_load(shuffled, work)
         shuffled.unlink()
     nquads.unlink()
+    replayed = None
     if floor:
         results = work / "results"
         run_child("build", str(zip_path), str(work / "store-recorded"), str(results), "")
-        raw["floor"] = run_child("build", str(zip_path), str(work / "store-replayed"), "", str(results))
-        if raw["floor"]["quads"] != build["quads"]:
-            raise SystemExit(f"the replayed build wrote {raw['floor']['quads']:,} quads, the build {build['quads']:,}")
+        replayed = run_child("build", str(zip_path), str(work / "store-replayed"), "", str(results))
+        if replayed["quads"] != build["quads"]:
+            raise SystemExit(f"the replayed build wrote {replayed['quads']:,} quads, the build {build['quads']:,}")
         for scratch in (results, work / "store-recorded", work / "store-replayed"):
             shutil.rmtree(scratch, ignore_errors=True)
     newer = work / "newer.zip"
@@ -389,7 +390,8 @@ def measure(
     again = refresh_runs(newer, store, work, runs)
     check = run_child("validate", str(store))
     check["command"] = command_seconds(store)
-    return {"n": n, "load": load, "build": build, "raw": raw, "refresh": again, "validate": check}
+    row = {"n": n, "load": load, "build": build, "raw": raw, "refresh": again, "validate": check}
+    return row if replayed is None else {**row, "floor": replayed}
 
 
 def refresh_runs(newer: Path, store: Path, work: Path, runs: int) -> dict[str, Any]:
@@ -428,7 +430,7 @@ def print_row(row: dict[str, Any]) -> None:
         f" | {b['quads']:,} quads ({b['inferred']:,} inferred) | {row['n'] / b['seconds']:.0f} studies/s,"
         f" {b['quads'] / b['seconds']:,.0f} quads/s | raw bulk_load {raw['seconds']:.1f} s wall,"
         f" {raw['cpu']:.1f} CPU s (flush {raw['flush']:.1f} s) | build/raw {b['seconds'] / raw['seconds']:.2f}x"
-        f"{unsorted_label(raw, b)}{floor_label(raw)}"
+        f"{unsorted_label(raw, b)}{floor_label(row.get('floor'), raw)}"
         f" | refresh {refresh_label(ref, b)} | validate {val['seconds']:.2f} s"
         f" ({100 * val['seconds'] / b['seconds']:.1f}%; QC gates {val['gates']:.2f} s; the command"
         f" {val['command']:.2f} s, {100 * val['command'] / b['seconds']:.1f}%) | load {row['load']:.1f}",
@@ -447,8 +449,7 @@ def unsorted_label(raw: dict[str, Any], build: dict[str, Any]) -> str:
     )
 
 
-def floor_label(raw: dict[str, Any]) -> str:
-    floor = raw.get("floor")
+def floor_label(floor: dict[str, Any] | None, raw: dict[str, Any]) -> str:
     if floor is None:
         return ""
     return (

@@ -21,10 +21,6 @@ LINES = [
 ]
 
 
-def _loaded(db: ox.Store) -> set[str]:
-    return {str(q) for q in db}
-
-
 def test_n_quads_cut_anywhere_arrive_whole(tmp_path: Path) -> None:
     """Four lines sent in pieces of 7 bytes, most of them cut inside a line: four quads."""
     db = ox.Store(str(tmp_path / "db"))
